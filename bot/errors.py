@@ -1,0 +1,137 @@
+"""The project's error tree, and the one place where an error becomes text a user reads.
+
+    BotError                     anything this app raises on purpose
+    ├── ConfigError              a setting is missing or malformed (one line per problem)
+    ├── MediaError               the recording itself is unusable
+    │   ├── UnsupportedMediaError    not audio or video we can process
+    │   ├── MediaTooLargeError       over MAX_FILE_MB
+    │   ├── EmptyMediaError          zero bytes
+    │   └── DownloadError            could not fetch it (HTML login page, HTTP error, blocked URL…)
+    └── EngineError              the speech/insights engine refused or failed; ``status`` and ``server_message``
+        ├── AuthError                credentials rejected (401/403)
+        ├── BadRequestError          the engine rejected the request (400/413)
+        ├── NotFoundError            unknown conversation or job (404)
+        ├── RateLimitedError         429; ``concurrency_limit`` when it is the per-account job limit   [retryable]
+        ├── ServerError              5xx                                                               [retryable]
+        ├── EngineTimeoutError       no answer in time, or the connection failed                       [retryable]
+        ├── JobFailedError           the job ended in ``failed``
+        └── UnexpectedResponseError  an answer outside the contract (e.g. an unknown job status)
+
+Retryable errors carry ``retryable = True``; the HTTP client and the job scheduler both read that flag
+instead of matching classes one by one.
+"""
+
+from __future__ import annotations
+
+
+class BotError(Exception):
+    """Base of every error this app raises on purpose."""
+
+    retryable: bool = False
+
+
+class ConfigError(BotError):
+    """Configuration is missing or malformed. The message has one line per problem."""
+
+
+class MediaError(BotError):
+    """The recording cannot be used as it is."""
+
+
+class UnsupportedMediaError(MediaError):
+    """Not a format the engines accept."""
+
+
+class MediaTooLargeError(MediaError):
+    """Larger than the configured MAX_FILE_MB."""
+
+
+class EmptyMediaError(MediaError):
+    """The recording has no bytes."""
+
+
+class DownloadError(MediaError):
+    """Fetching the recording failed (HTTP error, HTML instead of media, a blocked address…)."""
+
+
+class EngineError(BotError):
+    """The engine refused or failed. ``server_message`` is the engine's own words, when it gave any."""
+
+    def __init__(self, message: str, *, status: int | None = None, server_message: str | None = None):
+        super().__init__(message)
+        self.status = status
+        self.server_message = server_message
+
+
+class AuthError(EngineError):
+    """The engine rejected our credentials."""
+
+
+class BadRequestError(EngineError):
+    """The engine rejected the request as malformed or too large."""
+
+
+class NotFoundError(EngineError):
+    """No such conversation or job."""
+
+
+class RateLimitedError(EngineError):
+    """Too many requests, or too many concurrent jobs on the account; try again later."""
+
+    retryable = True
+
+    def __init__(self, message: str, *, concurrency_limit: bool = False, **kwargs):
+        super().__init__(message, **kwargs)
+        self.concurrency_limit = concurrency_limit
+
+
+class ServerError(EngineError):
+    """The engine failed on its side (5xx)."""
+
+    retryable = True
+
+
+class EngineTimeoutError(EngineError):
+    """No answer in time, or the connection could not be made."""
+
+    retryable = True
+
+
+class JobFailedError(EngineError):
+    """The engine's job ended in the ``failed`` state."""
+
+
+class UnexpectedResponseError(EngineError):
+    """The engine answered outside its documented contract."""
+
+
+def user_text(error: BaseException) -> str:
+    """What to tell a person about this error, in one or two plain sentences.
+
+    This is the only place an error becomes user-facing text. Unknown errors get a generic line; their
+    details belong in the log (with the traceback), never in the channel.
+    """
+    match error:
+        case ConfigError():
+            return f"The app is not configured correctly: {error}"
+        case MediaError():
+            return str(error)
+        case AuthError():
+            return "The transcription service rejected the app's credentials. Ask an admin to check them."
+        case NotFoundError():
+            return "I couldn't find that conversation. Check the id, or process the recording again."
+        case RateLimitedError(concurrency_limit=True):
+            return "The transcription service is busy with other recordings; yours is queued and will start soon."
+        case RateLimitedError():
+            return "The transcription service is rate-limiting us; I'll keep trying."
+        case BadRequestError():
+            detail = f" ({error.server_message})" if error.server_message else ""
+            return f"The transcription service refused this recording{detail}."
+        case JobFailedError():
+            return "Processing failed on the transcription service's side. Try again, or try another file."
+        case ServerError() | EngineTimeoutError():
+            return "The transcription service is not answering right now. I'll retry for a while."
+        case EngineError():
+            return f"The transcription service answered unexpectedly: {error}"
+        case _:
+            return "Something went wrong on my side. The details are in the app's log."
