@@ -1,0 +1,36 @@
+"""The insights codec round-trips exactly, so stored results post the same as freshly fetched ones."""
+
+import json
+from datetime import UTC, datetime
+
+from bot.codec import insights_from_dict, insights_to_dict
+from bot.models import ActionItem, Conversation, FollowUp, Insights, Message, Person, Question, SummaryItem, Topic
+
+
+def test_round_trip_through_json_is_exact():
+    alice = Person(id="u1", name="Alice", email="alice@example.com")
+    insights = Insights(
+        conversation=Conversation(
+            id="c1", name="Weekly", start=datetime(2026, 3, 2, 10, tzinfo=UTC), end=datetime(2026, 3, 2, 11, tzinfo=UTC)
+        ),
+        messages=(Message(id="m1", text="Hello", speaker=alice, offset_seconds=0.0, duration_seconds=1.5),),
+        topics=(Topic(id="t1", text="budget", score=0.8, parents=("finance",), message_ids=("m1",)),),
+        action_items=(
+            ActionItem(
+                id="a1", text="Send the deck", assignee=alice, due=datetime(2026, 3, 6, tzinfo=UTC), definitive=True
+            ),
+        ),
+        follow_ups=(FollowUp(id="f1", text="Meet on Monday", message_ids=("m1",)),),
+        questions=(Question(id="q1", text="Who owns it?", asked_by=alice),),
+        members=(alice,),
+        summary=(SummaryItem(id="s1", text="They met.", message_ids=("m1",)),),
+    )
+    restored = insights_from_dict(json.loads(json.dumps(insights_to_dict(insights))))
+    assert restored == insights
+    assert isinstance(restored.follow_ups[0], FollowUp)
+    assert restored.duration_seconds == 3600
+
+
+def test_absent_summary_stays_absent():
+    insights = Insights(conversation=Conversation(id="c2"))
+    assert insights_from_dict(insights_to_dict(insights)).summary is None
