@@ -1,0 +1,187 @@
+"""The Symbl.ai Async API engine: submit and append recordings, follow jobs, fetch insights.
+
+Follows ``docs/symbl-api.md`` (§1–§5): a bearer token from ``/oauth2/token:generate``, the eight audio/video
+submit and append routes with files streamed from disk, ``/v1/job/{id}``, and the Conversation API read
+concurrently. HTTP details (token, retries, errors) live in ``symbl_http``; JSON shapes in ``symbl_parse``.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+import requests
+
+from bot.config import Settings
+from bot.engines.base import MediaSource
+from bot.engines.symbl_http import DEFAULT_TIMEOUT, Backoff, SymblHttp, UploadBody, json_body, json_object
+from bot.engines.symbl_options import file_query, url_request
+from bot.engines.symbl_parse import parse_insights, parse_job_status, parse_submission
+from bot.errors import UnexpectedResponseError
+from bot.media import SYMBL_AUDIO_CONTENT_TYPES
+from bot.models import Insights, JobStatus, MediaKind, Submission, SubmitOptions
+
+logger = logging.getLogger(__name__)
+
+# Endpoint name -> (path below /v1/conversations/{id}, query). Read together for one conversation.
+INSIGHT_ENDPOINTS: dict[str, tuple[str, dict[str, str]]] = {
+    "conversation": ("", {}),
+    "messages": ("/messages", {}),
+    "topics": ("/topics", {"parentRefs": "true"}),
+    "action-items": ("/action-items", {}),
+    "follow-ups": ("/follow-ups", {}),
+    "questions": ("/questions", {}),
+    "members": ("/members", {}),
+    "summary": ("/summary", {}),
+}
+
+
+class SymblEngine:
+    """An ``Engine`` backed by the Symbl.ai Async and Conversation APIs. Safe to share between threads."""
+
+    name = "symbl"
+
+    def __init__(
+        self,
+        base_url: str,
+        app_id: str,
+        app_secret: str,
+        *,
+        session: requests.Session | None = None,
+        timeout: float | tuple[float, float] = DEFAULT_TIMEOUT,
+        max_attempts: int = 4,
+        sleep: Callable[[float], None] = time.sleep,
+        rng: random.Random | None = None,
+        backoff: Backoff | None = None,
+        clock: Callable[[], float] = time.monotonic,
+        fetch_workers: int = len(INSIGHT_ENDPOINTS),
+    ):
+        self.http = SymblHttp(
+            base_url,
+            app_id,
+            app_secret,
+            session=session,
+            timeout=timeout,
+            max_attempts=max_attempts,
+            backoff=backoff,
+            sleep=sleep,
+            rng=rng,
+            clock=clock,
+        )
+        self.fetch_workers = max(1, fetch_workers)
+
+    @classmethod
+    def from_settings(cls, settings: Settings, **kwargs: Any) -> SymblEngine:
+        """An engine for the configured Symbl account and API URL."""
+        return cls(settings.symbl_api_url, settings.symbl_app_id, settings.symbl_app_secret, **kwargs)
+
+    # Submitting -------------------------------------------------------------------------------------------
+
+    def submit_file(
+        self,
+        source: MediaSource,
+        *,
+        kind: MediaKind,
+        content_type: str | None = None,
+        options: SubmitOptions | None = None,
+    ) -> Submission:
+        """``POST /v1/process/{video|audio}`` with the recording streamed as the request body."""
+        return self._send_file(
+            "POST", f"/v1/process/{kind.value}", source, kind=kind, content_type=content_type, options=options
+        )
+
+    def append_file(
+        self,
+        conversation_id: str,
+        source: MediaSource,
+        *,
+        kind: MediaKind,
+        content_type: str | None = None,
+        options: SubmitOptions | None = None,
+    ) -> Submission:
+        """``PUT /v1/process/{video|audio}/{conversationId}``: same conversation, a new job."""
+        path = f"/v1/process/{kind.value}/{_segment(conversation_id)}"
+        return self._send_file("PUT", path, source, kind=kind, content_type=content_type, options=options)
+
+    def submit_url(self, url: str, *, kind: MediaKind, options: SubmitOptions | None = None) -> Submission:
+        """``POST /v1/process/{video|audio}/url``: Symbl downloads the recording itself."""
+        return self._send_url("POST", f"/v1/process/{kind.value}/url", url, options)
+
+    def append_url(
+        self, conversation_id: str, url: str, *, kind: MediaKind, options: SubmitOptions | None = None
+    ) -> Submission:
+        """``PUT /v1/process/{video|audio}/url/{conversationId}``."""
+        return self._send_url("PUT", f"/v1/process/{kind.value}/url/{_segment(conversation_id)}", url, options)
+
+    def _send_file(self, method, path, source, *, kind, content_type, options) -> Submission:
+        headers = {}
+        if kind is MediaKind.VIDEO:
+            headers["Content-Type"] = "video/mp4"  # Symbl's video routes take mp4 only
+        elif content_type in SYMBL_AUDIO_CONTENT_TYPES:
+            headers["Content-Type"] = content_type
+        # else: no Content-Type, and Symbl detects the audio format itself (documented).
+        response = self.http.send(method, path, params=file_query(options), body=UploadBody(source), headers=headers)
+        return self._submission(response, method, path)
+
+    def _send_url(self, method, path, url, options) -> Submission:
+        body, query = url_request(url, options)
+        response = self.http.send(method, path, params=query, json=body)
+        return self._submission(response, method, path)
+
+    @staticmethod
+    def _submission(response: requests.Response, method: str, path: str) -> Submission:
+        submission = parse_submission(json_object(response))
+        if submission is None:
+            raise UnexpectedResponseError(
+                f"{method} {path} answered without conversationId/jobId", status=response.status_code
+            )
+        logger.info(
+            "symbl job submitted",
+            extra={"conversation_id": submission.conversation_id, "job_id": submission.job_id},
+        )
+        return submission
+
+    # Following jobs and reading results -------------------------------------------------------------------
+
+    def job_status(self, job_id: str) -> JobStatus:
+        """``GET /v1/job/{jobId}``; a status outside the documented four is an ``UnexpectedResponseError``."""
+        response = self.http.send("GET", f"/v1/job/{_segment(job_id)}")
+        data = json_object(response)
+        status = parse_job_status(data)
+        if status is None:
+            raise UnexpectedResponseError(
+                f"job {job_id} has the undocumented status {data.get('status')!r}", status=response.status_code
+            )
+        return status
+
+    def fetch_insights(self, conversation_id: str) -> Insights:
+        """Read the conversation's eight endpoints concurrently and parse them into ``Insights``.
+
+        A missing summary (404) gives ``summary=None``; any other failure raises the typed error.
+        """
+        base = f"/v1/conversations/{_segment(conversation_id)}"
+
+        def read(endpoint: str) -> Any:
+            suffix, query = INSIGHT_ENDPOINTS[endpoint]
+            ok = (404,) if endpoint == "summary" else ()
+            response = self.http.send("GET", base + suffix, params=query, ok_statuses=ok)
+            return None if response.status_code == 404 else json_body(response)  # shapes are checked leniently
+
+        with ThreadPoolExecutor(max_workers=self.fetch_workers, thread_name_prefix="symbl-fetch") as pool:
+            futures = {endpoint: pool.submit(read, endpoint) for endpoint in INSIGHT_ENDPOINTS}
+            try:
+                payloads = {endpoint: future.result() for endpoint, future in futures.items()}
+            except BaseException:
+                for future in futures.values():
+                    future.cancel()
+                raise
+        return parse_insights(conversation_id, payloads)
+
+
+def _segment(value: str) -> str:
+    """An id as one URL path segment, so a stray ``/`` or ``?`` cannot reach another route."""
+    return requests.utils.quote(str(value), safe="")
