@@ -34,6 +34,7 @@ class Settings:
     slack_signing_secret: str = ""
     slack_app_token: str = ""  # set: Socket Mode; empty: HTTP mode
     slack_api_url: str = "https://slack.com/api/"
+    slack_files_host: str = "files.slack.com"  # the only host besides SLACK_API_URL's that gets the bot token
     symbl_app_id: str = ""
     symbl_app_secret: str = ""
     symbl_api_url: str = "https://api.symbl.ai"
@@ -102,6 +103,7 @@ class Settings:
             slack_signing_secret=env.get("SLACK_SIGNING_SECRET", ""),
             slack_app_token=env.get("SLACK_APP_TOKEN", ""),
             slack_api_url=env.get("SLACK_API_URL", "") or cls.slack_api_url,
+            slack_files_host=env.get("SLACK_FILES_HOST", "") or cls.slack_files_host,
             symbl_app_id=env.get("SYMBL_APP_ID", ""),
             symbl_app_secret=env.get("SYMBL_APP_SECRET", ""),
             symbl_api_url=(env.get("SYMBL_API_URL", "") or cls.symbl_api_url).rstrip("/"),
@@ -116,6 +118,7 @@ class Settings:
             webhook_secret=env.get("WEBHOOK_SECRET", ""),
             job_deadline_seconds=number("JOB_DEADLINE_SECONDS", cls.job_deadline_seconds),
             worker_threads=number("WORKER_THREADS", cls.worker_threads, int),
+            local_allow_private_urls=env.get("LOCAL_ALLOW_PRIVATE_URLS", "").lower() in {"1", "true", "yes"},
         )
         if problems:
             raise ConfigError("\n".join(problems))

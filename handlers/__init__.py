@@ -1,0 +1,13 @@
+"""Slack listeners, one module per kind of input; ``register_handlers`` is the only place they are wired."""
+
+from __future__ import annotations
+
+from slack_bolt import App
+
+from handlers import commands, events
+
+
+def register_handlers(app: App, services) -> None:
+    """Register every listener. Order matters in Bolt: specific listeners before catch-alls."""
+    commands.register(app, services)
+    events.register(app, services)

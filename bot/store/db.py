@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import UTC
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -64,3 +65,27 @@ class Database:
 
     def dispose(self) -> None:
         self.engine.dispose()
+
+
+class UTCDateTime(sa.types.TypeDecorator):
+    """A timestamp that is always timezone-aware UTC in Python, whatever the database keeps.
+
+    SQLite has no time zones and hands back naive values; comparing those with aware ones raises, so every
+    value is normalised on the way in and out.
+    """
+
+    impl = sa.DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTC column")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value, dialect):
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)

@@ -1,0 +1,92 @@
+"""The ``/symbl`` grammar, parsed by a pure function so every form and every mistake is easy to test.
+
+/symbl help
+/symbl process <url> [name]
+/symbl append <conversation-id> <url>
+/symbl status
+/symbl auto on|off
+/symbl digest now | daily HH:MM [TZ] | weekly DAY HH:MM [TZ] | off
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+# Slack may hand links over escaped as <url> or <url|label> (when the command escapes them).
+_ESCAPED_LINK = re.compile(r"^<(?P<url>[^>|]+)(?:\|[^>]*)?>$")
+_CONVERSATION_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+MAX_NAME_LENGTH = 200
+
+
+@dataclass(frozen=True)
+class Help:
+    problem: str | None = None  # set when the input was not understood
+
+
+@dataclass(frozen=True)
+class Process:
+    url: str
+    name: str | None = None
+
+
+@dataclass(frozen=True)
+class Append:
+    conversation_id: str
+    url: str
+
+
+@dataclass(frozen=True)
+class Status:
+    pass
+
+
+@dataclass(frozen=True)
+class Auto:
+    enabled: bool
+
+
+@dataclass(frozen=True)
+class Digest:
+    args: tuple[str, ...]
+
+
+Command = Help | Process | Append | Status | Auto | Digest
+
+
+def _unescape_link(token: str) -> str:
+    match = _ESCAPED_LINK.match(token)
+    return match.group("url") if match else token
+
+
+def parse(text: str) -> Command:
+    """Parse the text after ``/symbl``; anything not understood becomes ``Help`` with the problem named."""
+    words = (text or "").split()
+    if not words:
+        return Help()
+    verb, args = words[0].lower(), words[1:]
+    match verb:
+        case "help":
+            return Help()
+        case "process":
+            if not args:
+                return Help("`process` needs the link to a recording: `/symbl process <url> [name]`.")
+            name = " ".join(args[1:]).strip()[:MAX_NAME_LENGTH] or None
+            return Process(url=_unescape_link(args[0]), name=name)
+        case "append":
+            if len(args) != 2:
+                return Help("`append` needs a conversation id and a link: `/symbl append <conversation-id> <url>`.")
+            if not _CONVERSATION_ID.match(args[0]):
+                return Help("That conversation id doesn't look right: it is the id shown with a processed meeting.")
+            return Append(conversation_id=args[0], url=_unescape_link(args[1]))
+        case "status":
+            return Status()
+        case "auto":
+            if len(args) == 1 and args[0].lower() in {"on", "off"}:
+                return Auto(enabled=args[0].lower() == "on")
+            return Help("Use `/symbl auto on` or `/symbl auto off`.")
+        case "digest":
+            return Digest(args=tuple(args))
+        case _:
+            shown = verb if len(verb) <= 30 else verb[:30] + "…"
+            return Help(f"I don't know the command `{shown}`.")

@@ -1,0 +1,81 @@
+"""Turning Slack input into job rows: the idempotency keys, thread routing and the media filter.
+
+Handlers call these and return at once; the row is written before any work, and its unique key makes a
+redelivered event, a retried request or the ``message`` + ``file_shared`` pair collapse into one job.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Iterator
+from typing import Any
+
+from bot.media import is_media_name
+from bot.services import Services
+from bot.store.tables import Job
+
+_LINK_IN_TEXT = re.compile(r"<(https?://[^>|\s]+)(?:\|[^>]*)?>")
+
+
+def _key(*parts: str) -> str:
+    raw = ":".join(parts)
+    return raw if len(raw) <= 200 else hashlib.sha256(raw.encode()).hexdigest()
+
+
+def start_job(services: Services, *, key_parts: tuple[str, ...], **fields: Any) -> Job | None:
+    """Write the job row and queue it; None if this exact input already made a job."""
+    job = services.store.create_job(
+        idempotency_key=_key(*key_parts),
+        engine=services.engine.name,
+        poll_interval=services.settings.poll_interval_seconds,
+        **fields,
+    )
+    if job is not None:
+        services.pipeline.enqueue(job.id)
+    return job
+
+
+def looks_like_media(file: dict[str, Any]) -> bool | None:
+    """True for audio/video files, False for other files, None when Slack sent a stub we must look up."""
+    name, mimetype = file.get("name"), file.get("mimetype")
+    if not name and not mimetype:
+        return None
+    if mimetype and mimetype.split("/", 1)[0] in {"audio", "video"}:
+        return True
+    return bool(name and is_media_name(name))
+
+
+def thread_route(services: Services, team_id: str, channel_id: str, event: dict[str, Any]) -> tuple[str, str | None]:
+    """Where results go, and the conversation to append to when the share is a reply in a meeting's thread."""
+    thread_ts = event.get("thread_ts")
+    if thread_ts and thread_ts != event.get("ts"):
+        record = services.store.conversation_in_thread(team_id, channel_id, thread_ts)
+        if record is not None:
+            return record.thread_ts or thread_ts, record.conversation_id
+        return thread_ts, None
+    return event["ts"], None
+
+
+def media_links(event: dict[str, Any]) -> Iterator[str]:
+    """Links to recordings in a message: from rich_text link elements, else from the text's <url|label> forms."""
+    seen: set[str] = set()
+    found: list[str] = []
+
+    def walk(node: Any) -> None:
+        if isinstance(node, dict):
+            if node.get("type") == "link" and isinstance(node.get("url"), str):
+                found.append(node["url"])
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+
+    walk(event.get("blocks") or [])
+    if not found:
+        found = _LINK_IN_TEXT.findall(event.get("text") or "")
+    for url in found:
+        if url not in seen and is_media_name(url):
+            seen.add(url)
+            yield url

@@ -1,0 +1,305 @@
+"""The job lifecycle: one step per stage, each persisted before the next, run on the app's own worker pool.
+
+    queued -> fetching -> submitting -> processing -> collecting -> posting -> done | failed
+
+A worker claims a job (a lease in the database), runs its due steps, saves after each one and gives the
+lease back. The poll sweep (``bot.scheduler``) re-enqueues every job whose next step is due, which is also how
+a restarted process resumes the jobs a crashed one left behind. Posting is idempotent: the result replaces the
+status message that was posted when the job started, and the transcript upload is flagged once done.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import random
+import socket
+import threading
+import uuid
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import requests
+from slack_sdk.errors import SlackApiError
+
+from bot import render
+from bot.codec import insights_from_dict, insights_to_dict
+from bot.config import Settings
+from bot.engines.base import Engine
+from bot.errors import BotError, JobFailedError, RateLimitedError, user_text
+from bot.media import classify
+from bot.models import JobStatus, MediaKind, SubmitOptions
+from bot.slack_io import SlackIO
+from bot.store.jobs import JobStore
+from bot.store.tables import Job, Stage, utcnow
+
+log = logging.getLogger(__name__)
+
+LEASE_SECONDS = 15 * 60  # longer than any single step; a crashed worker's jobs resume after it expires
+MAX_ATTEMPTS = 6  # consecutive transient failures before a job is given up
+MAX_POLL_INTERVAL = 60.0
+BUSY_RETRY_SECONDS = 30.0  # how long to wait when the engine's concurrency limit is reached
+
+
+class _Stop(Exception):
+    """Raised by a step to end this run with the job's fields saved (e.g. waiting for the next poll)."""
+
+    def __init__(self, **fields):
+        super().__init__()
+        self.fields = fields
+
+
+class Pipeline:
+    """Runs jobs' steps on a bounded pool of the app's own threads (never Bolt's listener threads)."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        store: JobStore,
+        engine: Engine,
+        slack: SlackIO,
+        *,
+        clock: Callable[[], datetime] = utcnow,
+    ):
+        self.settings = settings
+        self.store = store
+        self.engine = engine
+        self.slack = slack
+        self.clock = clock
+        self.owner = f"{socket.gethostname()}-{os.getpid()}-{uuid.uuid4().hex[:6]}"
+        self._pool = ThreadPoolExecutor(max_workers=settings.worker_threads, thread_name_prefix="job")
+        self._inflight: set[str] = set()
+        self._lock = threading.Lock()
+        self._steps = {
+            Stage.QUEUED: self._announce,
+            Stage.FETCHING: self._fetch,
+            Stage.SUBMITTING: self._submit,
+            Stage.PROCESSING: self._poll,
+            Stage.COLLECTING: self._collect,
+            Stage.POSTING: self._post,
+        }
+
+    # -- scheduling ---------------------------------------------------------------------------------------
+
+    def enqueue(self, job_id: str) -> None:
+        """Run the job's due steps soon; a job already queued or running here is not queued twice."""
+        with self._lock:
+            if job_id in self._inflight:
+                return
+            self._inflight.add(job_id)
+        self._pool.submit(self._run_guarded, job_id)
+
+    def shutdown(self, wait: bool = True) -> None:
+        self._pool.shutdown(wait=wait, cancel_futures=not wait)
+
+    def _run_guarded(self, job_id: str) -> None:
+        try:
+            self.run(job_id)
+        except Exception:
+            log.exception("job run crashed", extra={"job_id": job_id})
+        finally:
+            with self._lock:
+                self._inflight.discard(job_id)
+
+    # -- the step loop ------------------------------------------------------------------------------------
+
+    def run(self, job_id: str) -> None:
+        """Claim the job and run its steps until it waits (polling, backoff) or ends."""
+        job = self.store.claim(job_id, self.owner, LEASE_SECONDS)
+        if job is None:
+            return
+        fields: dict = {}
+        try:
+            while job.stage in self._steps:
+                if job.next_run_at and job.next_run_at > self.clock() + timedelta(seconds=0.5):
+                    break
+                changes = self._steps[job.stage](job) or {}
+                changes.setdefault("attempts", 0)
+                self.store.update(job.id, **changes)
+                for key, value in changes.items():
+                    setattr(job, key, value)
+        except _Stop as stop:
+            fields = stop.fields
+        except Exception as exc:
+            fields = self._on_error(job, exc)
+        finally:
+            self.store.release(job.id, self.owner, **fields)
+
+    def _on_error(self, job: Job, exc: Exception) -> dict:
+        if isinstance(exc, RateLimitedError) and exc.concurrency_limit and job.stage == Stage.SUBMITTING:
+            # Not a failure: the account is at its job limit; wait our turn.
+            self._status(job, "queued", detail=user_text(exc))
+            return {"next_run_at": self.clock() + timedelta(seconds=BUSY_RETRY_SECONDS)}
+        transient = getattr(exc, "retryable", False) or isinstance(exc, requests.RequestException | SlackApiError)
+        if transient and job.attempts + 1 < MAX_ATTEMPTS:
+            delay = min(300.0, 2.0 * 2**job.attempts) * random.uniform(0.5, 1.0)  # noqa: S311 - jitter, not crypto
+            log.warning(
+                "job step failed, retrying in %.0fs: %s",
+                delay,
+                type(exc).__name__,
+                extra={"job_id": job.id, "stage": job.stage},
+            )
+            return {"attempts": job.attempts + 1, "next_run_at": self.clock() + timedelta(seconds=delay)}
+        if not isinstance(exc, BotError):
+            log.exception("job failed unexpectedly", extra={"job_id": job.id, "stage": job.stage})
+        else:
+            log.info("job failed: %s", type(exc).__name__, extra={"job_id": job.id, "stage": job.stage})
+        return self._fail(job, user_text(exc))
+
+    def _fail(self, job: Job, reason: str) -> dict:
+        """Tell the thread what went wrong (best effort) and end the job."""
+        try:
+            payload = render.render_failure(reason, name=job.name)
+            if job.status_ts:
+                self.slack.update(job.channel_id, job.status_ts, payload)
+            else:
+                self.slack.post(job.channel_id, payload, thread_ts=job.thread_ts)
+            if job.source_ts:
+                self.slack.unreact(job.channel_id, job.source_ts, "hourglass_flowing_sand")
+                self.slack.react(job.channel_id, job.source_ts, "x")
+        except Exception:
+            log.exception("could not report a failed job to Slack", extra={"job_id": job.id})
+        self._discard_media(job)
+        return {"stage": Stage.FAILED, "error_text": reason, "finished_at": self.clock()}
+
+    # -- steps --------------------------------------------------------------------------------------------
+
+    def _status(self, job: Job, stage: str, detail: str | None = None) -> None:
+        if job.status_ts:
+            self.slack.update(job.channel_id, job.status_ts, render.render_status(stage, name=job.name, detail=detail))
+
+    def _announce(self, job: Job) -> dict:
+        """Learn what the file is, then post the parent (for commands) and the one status message."""
+        changes: dict = {}
+        if job.origin == "file" and not job.media_kind:
+            info = self.slack.file_info(job.file_id)
+            changes["name"] = job.name = job.name or info.get("title") or info.get("name")
+            kind, content_type = classify(info.get("name") or "", info.get("mimetype"))
+            changes.update(media_kind=kind.value, content_type=content_type)
+        if job.thread_ts is None:
+            who = f"<@{job.user_id}> asked me to " if job.user_id else ""
+            verb = "add a recording to" if job.append_to else "process"
+            label = render.escape_mrkdwn(job.name or job.url or "a recording")
+            parent = {"text": f"🎙️ {who}{verb} *{label}*. Results will follow in this thread."}
+            changes["thread_ts"] = job.thread_ts = self.slack.post(job.channel_id, parent)
+            self.store.update(job.id, thread_ts=job.thread_ts)
+        if job.status_ts is None:
+            status = render.render_status("queued", name=job.name)
+            changes["status_ts"] = job.status_ts = self.slack.post(job.channel_id, status, thread_ts=job.thread_ts)
+            self.store.update(job.id, status_ts=job.status_ts)  # saved at once: the status message must stay unique
+        if job.source_ts:
+            self.slack.react(job.channel_id, job.source_ts, "hourglass_flowing_sand")
+        return {**changes, "stage": Stage.FETCHING}
+
+    def _fetch(self, job: Job) -> dict:
+        """Download a Slack file to disk (streamed), or check a link; nothing is held in memory."""
+        self._status(job, "uploading")
+        if job.origin == "file":
+            info = self.slack.file_info(job.file_id)
+            dest = self.settings.data_dir / "downloads" / f"{job.id}{Path(info.get('name') or '').suffix}"
+            self.slack.download(info, dest, max_bytes=self.settings.max_file_bytes)
+            return {"local_path": str(dest), "stage": Stage.SUBMITTING}
+        if not job.media_kind:
+            try:
+                kind, content_type = classify(job.url or "")
+            except BotError:
+                kind, content_type = MediaKind.AUDIO, None  # no telling extension: the audio route detects formats
+            return {"media_kind": kind.value, "content_type": content_type, "stage": Stage.SUBMITTING}
+        return {"stage": Stage.SUBMITTING}
+
+    def _submit(self, job: Job) -> dict:
+        webhook = None
+        if self.settings.public_url and self.engine.name == "symbl":
+            webhook = f"{self.settings.public_url}/symbl/webhook/{self.settings.webhook_secret}"
+        options = SubmitOptions(name=job.name, webhook_url=webhook)
+        kind = MediaKind(job.media_kind)
+        if job.local_path:
+            with Path(job.local_path).open("rb") as media:
+                if job.append_to:
+                    submission = self.engine.append_file(
+                        job.append_to, media, kind=kind, content_type=job.content_type, options=options
+                    )
+                else:
+                    submission = self.engine.submit_file(
+                        media, kind=kind, content_type=job.content_type, options=options
+                    )
+        elif job.append_to:
+            submission = self.engine.append_url(job.append_to, job.url, kind=kind, options=options)
+        else:
+            submission = self.engine.submit_url(job.url, kind=kind, options=options)
+        self.store.record_conversation(
+            team_id=job.team_id,
+            conversation_id=submission.conversation_id,
+            channel_id=job.channel_id,
+            thread_ts=job.thread_ts,
+            name=job.name,
+            engine=self.engine.name,
+        )
+        self._discard_media(job)
+        self._status(job, "processing")
+        now = self.clock()
+        return {
+            "conversation_id": submission.conversation_id,
+            "engine_job_id": submission.job_id,
+            "local_path": None,
+            "stage": Stage.PROCESSING,
+            "poll_interval": self.settings.poll_interval_seconds,
+            "next_run_at": now + timedelta(seconds=self.settings.poll_interval_seconds),
+            "deadline_at": now + timedelta(seconds=self.settings.job_deadline_seconds),
+        }
+
+    def _poll(self, job: Job) -> dict:
+        now = self.clock()
+        if job.deadline_at and now > job.deadline_at:
+            hours = self.settings.job_deadline_seconds / 3600
+            raise _Stop(**self._fail(job, f"Processing took longer than {hours:g} h, so I stopped waiting for it."))
+        status = self.engine.job_status(job.engine_job_id)
+        if status == JobStatus.COMPLETED:
+            return {"stage": Stage.COLLECTING}
+        if status == JobStatus.FAILED:
+            reason = getattr(self.engine, "job_error", lambda _id: None)(job.engine_job_id)
+            raise JobFailedError(reason or "the engine reported the job as failed")
+        interval = min(MAX_POLL_INTERVAL, job.poll_interval * 1.5)
+        raise _Stop(poll_interval=interval, next_run_at=now + timedelta(seconds=job.poll_interval), attempts=0)
+
+    def poll_now(self, job_id: str) -> None:
+        """Make a processing job due at once (the webhook calls this) and run it."""
+        self.store.update(job_id, next_run_at=self.clock())
+        self.enqueue(job_id)
+
+    def _collect(self, job: Job) -> dict:
+        insights = self.engine.fetch_insights(job.conversation_id)
+        return {"insights_json": json.dumps(insights_to_dict(insights)), "stage": Stage.POSTING}
+
+    def _post(self, job: Job) -> dict:
+        insights = insights_from_dict(json.loads(job.insights_json))
+        if not job.result_posted:
+            owners = {}
+            for item in (*insights.action_items, *insights.follow_ups):
+                email = item.assignee.email if item.assignee else None
+                if email and (user_id := self.slack.user_for_email(email)):
+                    owners[email.lower()] = user_id
+            self.slack.update(job.channel_id, job.status_ts, render.render_insights(insights, owners=owners))
+            self.store.update(job.id, result_posted=True)
+            job.result_posted = True
+        if not job.transcript_uploaded and insights.messages:
+            self.slack.upload_text(
+                job.channel_id,
+                job.thread_ts,
+                filename=f"transcript-{insights.conversation.id}.txt",
+                title=f"Transcript: {insights.conversation.name or job.name or insights.conversation.id}",
+                content=render.transcript_text(insights),
+            )
+            self.store.update(job.id, transcript_uploaded=True)
+        if job.source_ts:
+            self.slack.unreact(job.channel_id, job.source_ts, "hourglass_flowing_sand")
+            self.slack.react(job.channel_id, job.source_ts, "white_check_mark")
+        return {"stage": Stage.DONE, "finished_at": self.clock(), "result_posted": True, "transcript_uploaded": True}
+
+    @staticmethod
+    def _discard_media(job: Job) -> None:
+        if job.local_path:
+            Path(job.local_path).unlink(missing_ok=True)

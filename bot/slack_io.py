@@ -1,0 +1,197 @@
+"""The only place that talks to Slack's Web API and downloads Slack-hosted files.
+
+Two rules matter here beyond plumbing:
+- the bot token goes only to SLACK_FILES_HOST (files.slack.com) and SLACK_API_URL's host; redirects are followed
+  by hand and a hop to any other host is made without the token;
+- Slack answers a download it will not authorise with HTTP 200 and an HTML login page, so the body is checked
+  for being HTML and for having the size Slack announced.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from pathlib import Path
+from typing import Any
+from urllib.parse import urljoin, urlsplit
+
+import requests
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+from slack_sdk.http_retry.builtin_handlers import (
+    ConnectionErrorRetryHandler,
+    RateLimitErrorRetryHandler,
+    ServerErrorRetryHandler,
+)
+
+from bot.errors import DownloadError, EmptyMediaError, MediaTooLargeError
+
+log = logging.getLogger(__name__)
+
+_CHUNK = 1 << 20
+_MAX_REDIRECTS = 5
+_HTML_MARKERS = (b"<!doctype html", b"<html")
+
+
+def retry_handlers() -> list:
+    """Slack 429s are waited out per Retry-After; 5xx and dropped connections are retried a few times."""
+    return [
+        ConnectionErrorRetryHandler(max_retry_count=2),
+        RateLimitErrorRetryHandler(max_retry_count=4),
+        ServerErrorRetryHandler(max_retry_count=2),
+    ]
+
+
+def make_web_client(token: str, api_url: str) -> WebClient:
+    """A WebClient for our API URL with the retry handlers attached and a finite timeout."""
+    return WebClient(token=token, base_url=api_url, timeout=30, retry_handlers=retry_handlers())
+
+
+def _netloc(url: str) -> str:
+    parts = urlsplit(url)
+    port = parts.port or (443 if parts.scheme == "https" else 80)
+    return f"{(parts.hostname or '').lower()}:{port}"
+
+
+class SlackIO:
+    """Posting, editing, reacting, uploading and downloading for one bot token."""
+
+    def __init__(
+        self,
+        client: WebClient,
+        *,
+        files_host: str = "files.slack.com",
+        http: requests.Session | None = None,
+        download_timeout: float = 60.0,
+    ):
+        self.client = client
+        self._token_hosts = {_netloc(client.base_url), _netloc(f"https://{files_host}")}
+        if ":" in files_host:  # an explicit host:port (tests, or a proxy) is taken as given
+            self._token_hosts.add(_netloc(f"http://{files_host}"))
+        self._http = http or requests.Session()
+        self._download_timeout = download_timeout
+        self._user_by_email: dict[str, str | None] = {}
+        self._lock = threading.Lock()
+
+    # -- messages -----------------------------------------------------------------------------------------
+
+    def post(self, channel: str, payload: dict[str, Any], *, thread_ts: str | None = None) -> str:
+        """Post a message (``payload`` has ``text`` and maybe ``blocks``); returns its ts."""
+        response = self.client.chat_postMessage(
+            channel=channel, thread_ts=thread_ts, unfurl_links=False, unfurl_media=False, **payload
+        )
+        return response["ts"]
+
+    def update(self, channel: str, ts: str, payload: dict[str, Any]) -> None:
+        """Replace a message's content in place."""
+        self.client.chat_update(channel=channel, ts=ts, **{"blocks": [], **payload})
+
+    def ephemeral(self, channel: str, user: str, text: str, *, thread_ts: str | None = None) -> None:
+        self.client.chat_postEphemeral(channel=channel, user=user, text=text, thread_ts=thread_ts)
+
+    def react(self, channel: str, ts: str, name: str) -> None:
+        """Add a reaction; an existing one is fine (this is called again when a stage is retried)."""
+        try:
+            self.client.reactions_add(channel=channel, timestamp=ts, name=name)
+        except SlackApiError as exc:
+            if exc.response.get("error") != "already_reacted":
+                raise
+
+    def unreact(self, channel: str, ts: str, name: str) -> None:
+        try:
+            self.client.reactions_remove(channel=channel, timestamp=ts, name=name)
+        except SlackApiError as exc:
+            if exc.response.get("error") not in {"no_reaction", "message_not_found"}:
+                raise
+
+    def permalink(self, channel: str, ts: str) -> str | None:
+        try:
+            return self.client.chat_getPermalink(channel=channel, message_ts=ts)["permalink"]
+        except SlackApiError:
+            return None
+
+    def upload_text(self, channel: str, thread_ts: str, *, filename: str, title: str, content: str) -> None:
+        """Upload a text file into a thread (files_upload_v2: get URL, send bytes, complete)."""
+        self.client.files_upload_v2(
+            channel=channel, thread_ts=thread_ts, filename=filename, title=title, content=content.encode("utf-8")
+        )
+
+    def user_for_email(self, email: str) -> str | None:
+        """The Slack user id for an email, or None; cached, since meetings repeat the same people."""
+        key = email.strip().lower()
+        with self._lock:
+            if key in self._user_by_email:
+                return self._user_by_email[key]
+        try:
+            user_id = self.client.users_lookupByEmail(email=key)["user"]["id"]
+        except SlackApiError:
+            user_id = None
+        with self._lock:
+            self._user_by_email[key] = user_id
+        return user_id
+
+    # -- files --------------------------------------------------------------------------------------------
+
+    def file_info(self, file_id: str) -> dict[str, Any]:
+        """The full file object (shares in Slack Connect channels arrive as stubs without URLs)."""
+        return self.client.files_info(file=file_id)["file"]
+
+    def download(self, file: dict[str, Any], dest: Path, *, max_bytes: int) -> int:
+        """Stream a Slack-hosted file to ``dest``; returns its size. Never holds the file in memory."""
+        size = int(file.get("size") or 0)
+        name = file.get("name") or file.get("id", "file")
+        if size > max_bytes:
+            raise MediaTooLargeError(
+                f"{name} is {size / 2**20:.0f} MB; the limit is {max_bytes / 2**20:.0f} MB (MAX_FILE_MB)."
+            )
+        if file.get("mode") == "external" or file.get("is_external"):
+            raise DownloadError(f"{name} is stored outside Slack, so I can't download it. Upload the file itself.")
+        url = file.get("url_private_download") or file.get("url_private")
+        if not url:
+            raise DownloadError(f"Slack gave me no download link for {name}.")
+        response = self._get_following_redirects(url)
+        with response:
+            content_type = response.headers.get("Content-Type", "").lower()
+            if content_type.startswith("text/html"):
+                raise DownloadError(
+                    "Slack sent a login page instead of the file: the app may lack the files:read scope, "
+                    "or the file is not shared with it."
+                )
+            received = 0
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            with dest.open("wb") as out:
+                for chunk in response.iter_content(_CHUNK):
+                    if received == 0 and chunk[:64].lstrip().lower().startswith(_HTML_MARKERS):
+                        raise DownloadError("Slack sent a web page instead of the file; I can't process it.")
+                    received += len(chunk)
+                    if received > max_bytes:
+                        raise MediaTooLargeError(
+                            f"{name} is larger than the limit of {max_bytes / 2**20:.0f} MB (MAX_FILE_MB)."
+                        )
+                    out.write(chunk)
+        if received == 0:
+            raise EmptyMediaError(f"{name} is empty.")
+        if size and received != size:
+            raise DownloadError(f"The download of {name} stopped early ({received} of {size} bytes); I'll retry.")
+        return received
+
+    def _get_following_redirects(self, url: str) -> requests.Response:
+        for _ in range(_MAX_REDIRECTS + 1):
+            headers = {}
+            if _netloc(url) in self._token_hosts and urlsplit(url).scheme in {"https", "http"}:
+                headers["Authorization"] = f"Bearer {self.client.token}"
+            try:
+                response = self._http.get(
+                    url, headers=headers, stream=True, allow_redirects=False, timeout=(10, self._download_timeout)
+                )
+            except requests.RequestException as exc:
+                raise DownloadError("Slack did not answer the file download in time; I'll retry.") from exc
+            if response.is_redirect:
+                url = urljoin(url, response.headers["Location"])
+                response.close()
+                continue
+            if response.status_code >= 400:
+                response.close()
+                raise DownloadError(f"Slack refused the file download (HTTP {response.status_code}).")
+            return response
+        raise DownloadError("The file download redirected too many times.")

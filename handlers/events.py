@@ -1,0 +1,75 @@
+"""Event listeners: recordings shared as files, links to recordings, and the events we only acknowledge.
+
+Listeners only decide and write a job row (milliseconds); downloads and uploads happen on the pipeline's pool.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from slack_bolt import App
+
+from bot import intake
+from bot.services import Services
+
+log = logging.getLogger(__name__)
+
+
+def register(app: App, services: Services) -> None:
+    """File shares first (Bolt runs only the first matching listener), then the catch-alls."""
+
+    def on_file_share(event: dict, context) -> None:
+        if event.get("bot_id"):
+            return
+        team_id, channel_id = context.team_id, event["channel"]
+        if not services.store.auto_process(team_id, channel_id):
+            return
+        thread_ts, append_to = intake.thread_route(services, team_id, channel_id, event)
+        for file in event.get("files") or []:
+            if intake.looks_like_media(file) is False:
+                continue  # a document or an image: not ours to comment on
+            intake.start_job(
+                services,
+                key_parts=(team_id, channel_id, event["ts"], file["id"]),
+                team_id=team_id,
+                channel_id=channel_id,
+                user_id=event.get("user"),
+                origin="file",
+                source_ts=event["ts"],
+                thread_ts=thread_ts,
+                file_id=file["id"],
+                name=file.get("title") or file.get("name"),
+                append_to=append_to,
+            )
+
+    def on_message(event: dict, context) -> None:
+        # Edits (message_changed, also how Slack adds unfurls), deletions, joins and bots are not new recordings.
+        if event.get("subtype") or event.get("bot_id"):
+            return
+        team_id, channel_id = context.team_id, event["channel"]
+        links = list(intake.media_links(event))
+        if not links or not services.store.auto_process(team_id, channel_id):
+            return
+        thread_ts, append_to = intake.thread_route(services, team_id, channel_id, event)
+        for url in links:
+            intake.start_job(
+                services,
+                key_parts=(team_id, channel_id, event["ts"], url),
+                team_id=team_id,
+                channel_id=channel_id,
+                user_id=event.get("user"),
+                origin="link",
+                source_ts=event["ts"],
+                thread_ts=thread_ts,
+                url=url,
+                name=url.rsplit("/", 1)[-1][:200] or url,
+                append_to=append_to,
+            )
+
+    def acknowledge_only() -> None:
+        """``file_shared`` duplicates the ``message`` file share; it is acknowledged and never makes a job."""
+
+    app.event({"type": "message", "subtype": "file_share"})(on_file_share)
+    app.event("message")(on_message)
+    app.event("file_shared")(acknowledge_only)
+    app.event("app_mention")(acknowledge_only)
