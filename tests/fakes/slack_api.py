@@ -1,0 +1,570 @@
+"""A faithful fake of the Slack Web API and its file host, served over real HTTP on loopback.
+
+Point ``slack_sdk.WebClient(token=..., base_url=fake.api_url)`` at it. Three listeners run:
+
+- ``url`` (``api_url = url + "/api/"``): Web API methods and ``response_url`` endpoints;
+- ``files_host_url``: plays files.slack.com, serving ``url_private(_download)`` and accepting ``upload_url`` POSTs;
+- ``other_host_url``: an unrelated host that downloads can be redirected to, to show whether a token leaks.
+
+The fake is as strict as Slack: bearer token required, Block Kit validated, error codes as documented, HTML
+login page for an unauthenticated download. Fault injection (``rate_limit``, ``fail``,
+``redirect_downloads_to_other_host``) covers the failure modes an app must survive.
+
+Typical use::
+
+    with FakeSlack() as slack:
+        client = WebClient(token=slack.bot_token, base_url=slack.api_url)
+        client.chat_postMessage(channel="C111", text="hi")
+        assert slack.messages["C111"][0].text == "hi"
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import threading
+import time
+import uuid
+from collections import defaultdict, deque
+from pathlib import Path
+from typing import Any, Self
+from urllib.parse import parse_qsl, quote, unquote, urlsplit
+
+from tests.fakes.slack_blocks import decode_blocks, validate_blocks
+from tests.fakes.slack_http import FakeHandler, LoopbackServer, bearer_token, decode_args, parse_multipart
+from tests.fakes.slack_methods import ApiError, WebMethods
+from tests.fakes.slack_records import (
+    ApiCall,
+    Download,
+    HostedFile,
+    Message,
+    PendingUpload,
+    ResponsePost,
+    Upload,
+    UploadPost,
+)
+
+__all__ = ["ApiCall", "Download", "FakeSlack", "Message", "ResponsePost", "Upload", "UploadPost"]
+
+LOGIN_PAGE = (
+    b"<!DOCTYPE html><html lang='en'><head><title>Slack</title></head>"
+    b"<body><h1>Sign in to your workspace</h1><form action='/signin'></form></body></html>"
+)
+RESPONSE_URL_MAX_POSTS = 5
+PRETTY_TYPES = {"mp4": "MPEG 4 Video", "mp3": "MP3", "m4a": "MPEG 4 Audio", "wav": "WAV", "text": "Plain Text"}
+
+
+class FakeSlack(WebMethods):
+    """The fake Slack workspace: three loopback listeners plus everything they recorded."""
+
+    def __init__(
+        self,
+        *,
+        bot_token: str = "xoxb-test-token",  # noqa: S107 - a fake token for a fake workspace
+        team_id: str = "T0001",
+        bot_user_id: str = "UBOT",
+        bot_id: str = "BBOT",
+    ) -> None:
+        self.bot_token = bot_token
+        self.team_id = team_id
+        self.bot_user_id = bot_user_id
+        self.bot_id = bot_id
+        self._lock = threading.RLock()
+        self._seq = itertools.count(1)
+        self._file_numbers = itertools.count(1)
+        self._last_ts_micros = 0
+        self._faults: dict[str, deque[tuple[str, dict[str, Any]]]] = defaultdict(deque)
+        self._redirect_downloads = False
+        self._response_urls: dict[str, int] = {}
+        self._servers: dict[str, LoopbackServer] = {}
+        # state and recordings, read freely by tests
+        self.calls: list[ApiCall] = []
+        self.messages: dict[str, list[Message]] = {}
+        self.ephemerals: list[Message] = []
+        self.reactions: dict[tuple[str, str], set[str]] = {}
+        self.files: dict[str, HostedFile] = {}
+        self.pending_uploads: dict[str, PendingUpload] = {}
+        self.uploads: list[Upload] = []
+        self.upload_posts: list[UploadPost] = []
+        self.downloads: list[Download] = []
+        self.responses: list[ResponsePost] = []
+        self.users: dict[str, dict[str, Any]] = {}
+        self.channels: dict[str, dict[str, Any]] = {}
+        self.warnings: list[str] = []
+
+    # -- lifecycle ------------------------------------------------------------------------------------------
+
+    def start(self) -> Self:
+        """Bind the three listeners on 127.0.0.1 (free ports) and serve them in daemon threads."""
+        self._servers = {
+            "api": LoopbackServer(_ApiHandler, self, "api"),
+            "files": LoopbackServer(_FilesHandler, self, "files"),
+            "other": LoopbackServer(_OtherHostHandler, self, "other"),
+        }
+        for server in self._servers.values():
+            server.start()
+        return self
+
+    def stop(self) -> None:
+        """Shut every listener down."""
+        for server in self._servers.values():
+            server.stop()
+        self._servers = {}
+
+    def __enter__(self) -> Self:
+        return self.start()
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.stop()
+
+    @property
+    def url(self) -> str:
+        """Base URL of the Web API listener."""
+        return self._servers["api"].base_url
+
+    @property
+    def api_url(self) -> str:
+        """What ``WebClient(base_url=...)`` / ``SLACK_API_URL`` should be."""
+        return self.url + "/api/"
+
+    @property
+    def files_host_url(self) -> str:
+        """Base URL of the listener acting as files.slack.com."""
+        return self._servers["files"].base_url
+
+    @property
+    def other_host_url(self) -> str:
+        """Base URL of an unrelated host (redirect target for token-leak tests)."""
+        return self._servers["other"].base_url
+
+    # -- inspection -----------------------------------------------------------------------------------------
+
+    def calls_to(self, method: str) -> list[ApiCall]:
+        """Every recorded call of one Web API method, in arrival order."""
+        with self._lock:
+            return [call for call in self.calls if call.method == method]
+
+    def wait_for(self, method: str, count: int = 1, timeout: float = 10.0, *, ok: bool | None = None) -> list[ApiCall]:
+        """Poll until ``count`` calls of ``method`` (optionally only ok / failed ones) arrived; return them."""
+        deadline = time.monotonic() + timeout
+        while True:
+            matching = [c for c in self.calls_to(method) if ok is None or c.ok == ok]
+            if len(matching) >= count:
+                return matching
+            if time.monotonic() >= deadline:
+                with self._lock:
+                    seen = [f"{c.method}({'ok' if c.ok else c.error})" for c in self.calls]
+                raise AssertionError(
+                    f"expected {count} call(s) to {method}{'' if ok is None else f' with ok={ok}'} "
+                    f"within {timeout}s, got {len(matching)}; calls so far: {seen or 'none'}"
+                )
+            time.sleep(0.02)
+
+    def thread(self, channel: str, thread_ts: str) -> list[Message]:
+        """The replies under one parent message, in post order (the parent itself excluded)."""
+        with self._lock:
+            return [m for m in self.messages.get(channel, []) if m.thread_ts == thread_ts and m.ts != thread_ts]
+
+    def message(self, channel: str, ts: str) -> Message:
+        """One message by channel and ts (KeyError when there is none)."""
+        with self._lock:
+            found = self._find_message(channel, ts)
+        if found is None:
+            raise KeyError(f"no message {ts} in {channel}")
+        return found
+
+    @property
+    def missing_text_fallbacks(self) -> int:
+        """How many posts/updates sent blocks without a top-level ``text`` (Slack wants a fallback)."""
+        return sum("without a top-level text fallback" in w for w in self.warnings)
+
+    # -- setup ----------------------------------------------------------------------------------------------
+
+    def add_file(
+        self,
+        *,
+        name: str,
+        mimetype: str,
+        content: bytes | None = None,
+        content_path: Path | None = None,
+        filetype: str | None = None,
+        file_id: str | None = None,
+        user: str = "U111",
+        title: str | None = None,
+    ) -> dict[str, Any]:
+        """Host a file (bytes in memory, or streamed from ``content_path``); return its Slack file object."""
+        if (content is None) == (content_path is None):
+            raise ValueError("give exactly one of content and content_path")
+        with self._lock:
+            file_id = file_id or self._next_file_id()
+            size = len(content) if content is not None else Path(content_path).stat().st_size
+            info = self._file_object(
+                file_id=file_id,
+                name=name,
+                title=title or name,
+                size=size,
+                mimetype=mimetype,
+                filetype=filetype,
+                user=user,
+            )
+            path = Path(content_path) if content_path is not None else None
+            self.files[file_id] = HostedFile(file_id, info, content=content, content_path=path)
+            return dict(info)
+
+    def file_stub(self, file_id: str) -> dict[str, Any]:
+        """The stub Slack sends for Slack Connect / restricted files: only ``files.info`` reveals the rest."""
+        return {
+            "id": file_id,
+            "mode": "file_access",
+            "file_access": "check_file_info",
+            "created": 0,
+            "timestamp": 0,
+            "user": "",
+        }
+
+    def add_user(
+        self,
+        user_id: str,
+        *,
+        email: str | None = None,
+        name: str | None = None,
+        tz: str = "America/New_York",
+        real_name: str | None = None,
+    ) -> None:
+        """A workspace member, for users.info and users.lookupByEmail."""
+        with self._lock:
+            handle = name or user_id.lower()
+            self.users[user_id] = {
+                "id": user_id,
+                "email": email,
+                "name": handle,
+                "real_name": real_name or handle,
+                "tz": tz,
+            }
+
+    def add_channel(self, channel_id: str, *, members: tuple[str, ...] = (), bot_is_member: bool = True) -> None:
+        """Register a channel. Once any is registered, unknown channels give ``channel_not_found`` and
+        channels the bot is not in give ``not_in_channel`` (before that, every channel ID is accepted)."""
+        with self._lock:
+            self.channels[channel_id] = {"members": set(members), "bot_is_member": bot_is_member}
+
+    def post_user_message(
+        self,
+        channel: str,
+        *,
+        user: str = "U111",
+        text: str = "",
+        files: list[dict[str, Any]] | None = None,
+        thread_ts: str | None = None,
+    ) -> dict[str, Any]:
+        """Record a message as a human posted it; return the matching ``message`` event (§3.4 / §3.5 shape).
+
+        Use it so that the app's replies, reactions and permalinks point at a message Slack knows about.
+        """
+        with self._lock:
+            message = Message(
+                channel=channel, ts=self._next_ts(), text=text, blocks=None, user=user, thread_ts=thread_ts
+            )
+            message.files = list(files or [])
+            self.messages.setdefault(channel, []).append(message)
+        event: dict[str, Any] = {
+            "type": "message",
+            "user": user,
+            "text": text,
+            "ts": message.ts,
+            "event_ts": message.ts,
+            "channel": channel,
+            "channel_type": "channel",
+            "client_msg_id": str(uuid.uuid4()),
+        }
+        if files:
+            event.update(subtype="file_share", files=list(files), upload=False, display_as_bot=False)
+        if thread_ts:
+            event["thread_ts"] = thread_ts
+        return event
+
+    def response_url(self, team_id: str | None = None) -> str:
+        """A fresh ``response_url`` (as in a slash command payload) whose POSTs land in ``responses``."""
+        with self._lock:
+            path = f"/commands/{team_id or self.team_id}/{len(self._response_urls) + 1}"
+            self._response_urls[path] = 0
+        return self.url + path
+
+    # -- faults ---------------------------------------------------------------------------------------------
+
+    def rate_limit(self, method: str, *, times: int = 1, retry_after: int = 1) -> None:
+        """The next ``times`` calls of ``method`` get HTTP 429, ``Retry-After`` and ``error: ratelimited``."""
+        with self._lock:
+            self._faults[method].extend([("ratelimit", {"retry_after": retry_after})] * times)
+
+    def fail(self, method: str, *, error: str = "internal_error", status: int = 200, times: int = 1) -> None:
+        """The next ``times`` calls of ``method`` fail: ``ok: false`` with ``error`` under HTTP ``status``."""
+        with self._lock:
+            self._faults[method].extend([("fail", {"error": error, "status": status})] * times)
+
+    def redirect_downloads_to_other_host(self, enabled: bool = True) -> None:
+        """Make file GETs on the files host answer 302 to the same path on ``other_host_url``."""
+        self._redirect_downloads = enabled
+
+    # -- request handling (called from listener threads) ----------------------------------------------------
+
+    def handle_api(self, handler: FakeHandler, method: str) -> None:
+        """Answer one Web API request the way Slack would."""
+        split = urlsplit(handler.path)
+        body = handler.read_body()
+        args, problem = decode_args(split.query, body, handler.headers.get("Content-Type"))
+        header_token = bearer_token(handler.headers.get("Authorization"))
+        # Slack takes the token from the header or a POST body parameter, never from the query string.
+        query_token = dict(parse_qsl(split.query)).get("token")
+        body_token = args.get("token") if args.get("token") != query_token else None
+        token = header_token or body_token
+        args.pop("token", None)
+        status, response, headers = self._answer(method, args, token, problem)
+        with self._lock:
+            self.calls.append(
+                ApiCall(
+                    seq=self._next_seq(),
+                    method=method,
+                    args=args,
+                    token=token,
+                    ok=bool(response.get("ok")),
+                    error=response.get("error"),
+                    status=status,
+                    ts=time.time(),
+                )
+            )
+        handler.send_json(status, response, headers)
+
+    def _answer(
+        self, method: str, args: dict[str, Any], token: str | None, problem: str | None
+    ) -> tuple[int, dict[str, Any], dict[str, str]]:
+        table = self.method_table()
+        if method not in table:
+            return 200, {"ok": False, "error": "unknown_method"}, {}
+        if token is None:
+            return 200, {"ok": False, "error": "not_authed"}, {}
+        if token != self.bot_token:
+            return 200, {"ok": False, "error": "invalid_auth"}, {}
+        if problem:
+            return 200, {"ok": False, "error": problem}, {}
+        with self._lock:
+            fault = self._faults[method].popleft() if self._faults[method] else None
+            if fault is not None:
+                kind, params = fault
+                if kind == "ratelimit":
+                    retry_after = str(params["retry_after"])
+                    return 429, {"ok": False, "error": "ratelimited"}, {"Retry-After": retry_after}
+                return params["status"], {"ok": False, "error": params["error"]}, {}
+            try:
+                return 200, table[method](args), {"x-oauth-scopes": "chat:write,commands,files:read,files:write"}
+            except ApiError as exc:
+                response: dict[str, Any] = {"ok": False, "error": exc.error}
+                if exc.messages:
+                    response["response_metadata"] = {"messages": exc.messages}
+                return 200, response, {}
+
+    def handle_download(self, handler: FakeHandler, host: str) -> None:
+        """Serve a ``url_private(_download)`` GET: bytes with the bot token, Slack's login page without."""
+        path = handler.path_only
+        authorization = handler.headers.get("Authorization")
+        hosted = self._file_for_path(path)
+        if host == "files" and self._redirect_downloads:
+            self._record_download(path, authorization, host, 302, served=False)
+            handler.send_bytes(302, b"", "text/plain", {"Location": self.other_host_url + handler.path})
+            return
+        if hosted is None:
+            self._record_download(path, authorization, host, 404, served=False)
+            handler.send_bytes(404, b"<html><body>Not found</body></html>", "text/html; charset=utf-8")
+            return
+        # The unrelated host plays a pre-signed CDN: it serves without a token (and records the one it got).
+        if host == "files" and bearer_token(authorization) != self.bot_token:
+            self._record_download(path, authorization, host, 200, served=False)
+            handler.send_bytes(200, LOGIN_PAGE, "text/html; charset=utf-8")
+            return
+        self._record_download(path, authorization, host, 200, served=True)
+        headers = {"Content-Type": hosted.info["mimetype"], "Content-Length": str(hosted.size)}
+        if "/download/" in path:
+            headers["Content-Disposition"] = f'attachment; filename="{hosted.info["name"]}"'
+        handler.send_stream(200, hosted.content, hosted.content_path, headers)
+
+    def handle_upload_post(self, handler: FakeHandler, ticket: str) -> None:
+        """Accept file bytes POSTed to an ``upload_url`` (raw body or multipart ``file`` part)."""
+        body = handler.read_body()
+        content_type = handler.headers.get("Content-Type")
+        if (content_type or "").lower().startswith("multipart/form-data"):
+            parts = [v for v in parse_multipart(body, content_type or "").values() if isinstance(v, bytes)]
+            body = parts[0] if parts else b""
+        with self._lock:
+            pending = self.pending_uploads.get(ticket)
+            if pending is None or pending.completed:
+                handler.send_bytes(404, b"upload url not found", "text/plain")
+                return
+            pending.content = body
+            self.upload_posts.append(
+                UploadPost(self._next_seq(), pending.file_id, content_type, len(body), time.time())
+            )
+        handler.send_bytes(200, f"OK - {len(body)}".encode(), "text/plain; charset=utf-8")
+
+    def handle_response_url(self, handler: FakeHandler) -> None:
+        """Accept a POST to a ``response_url``: JSON, at most five times, blocks validated like messages."""
+        path = handler.path_only
+        body = handler.read_body()
+        content_type = handler.headers.get("Content-Type")
+        try:
+            parsed: Any = json.loads(body or b"null")
+        except (json.JSONDecodeError, UnicodeDecodeError):
+            parsed = body.decode("utf-8", "replace")
+        with self._lock:
+            used = self._response_urls.get(path)
+            status, answer = 200, b"ok"
+            if used is None:
+                status, answer = 404, b"expired_url"
+            elif used >= RESPONSE_URL_MAX_POSTS:
+                status, answer = 404, b"used_url"
+            elif not isinstance(parsed, dict):
+                status, answer = 400, b"invalid_payload"
+            else:
+                blocks, problems = decode_blocks(parsed.get("blocks"))
+                problems = problems or (validate_blocks(blocks) if blocks is not None else [])
+                if problems:
+                    status, answer = 400, b"invalid_blocks"
+                elif not parsed.get("text") and not blocks and not parsed.get("delete_original"):
+                    status, answer = 400, b"no_text"
+            if status == 200:
+                self._response_urls[path] = used + 1
+            self.responses.append(ResponsePost(self._next_seq(), path, parsed, content_type, status == 200))
+        handler.send_bytes(status, answer, "text/html")
+
+    # -- internals ------------------------------------------------------------------------------------------
+
+    def _next_seq(self) -> int:
+        return next(self._seq)
+
+    def _next_ts(self) -> str:
+        """A unique, increasing message ts in Slack's ``seconds.micros`` form."""
+        with self._lock:
+            micros = max(self._last_ts_micros + 100, int(time.time() * 1_000_000))
+            self._last_ts_micros = micros
+        return f"{micros // 1_000_000}.{micros % 1_000_000:06d}"
+
+    def _next_file_id(self) -> str:
+        return f"F{next(self._file_numbers):010d}"
+
+    def _file_object(
+        self,
+        *,
+        file_id: str,
+        name: str,
+        title: str,
+        size: int,
+        mimetype: str,
+        filetype: str | None,
+        user: str,
+    ) -> dict[str, Any]:
+        extension = name.rsplit(".", 1)[-1].lower() if "." in name else ""
+        filetype = filetype or ("text" if extension == "txt" else extension or "binary")
+        created = int(time.time())
+        quoted = quote(name)
+        base = f"{self.files_host_url}/files-pri/{self.team_id}-{file_id}"
+        info: dict[str, Any] = {
+            "id": file_id,
+            "created": created,
+            "timestamp": created,
+            "name": name,
+            "title": title,
+            "mimetype": mimetype,
+            "filetype": filetype,
+            "pretty_type": PRETTY_TYPES.get(filetype, filetype.upper()),
+            "user": user,
+            "user_team": self.team_id,
+            "editable": False,
+            "size": size,
+            "mode": "hosted",
+            "is_external": False,
+            "external_type": "",
+            "is_public": True,
+            "public_url_shared": False,
+            "display_as_bot": False,
+            "username": "",
+            "url_private": f"{base}/{quoted}",
+            "url_private_download": f"{base}/download/{quoted}",
+            "permalink": f"{self.url}/files/{user}/{file_id}/{quoted}",
+            "permalink_public": f"{self.url}/{self.team_id}-{file_id}-{file_id.lower()}",
+            "channels": [],
+            "groups": [],
+            "ims": [],
+            "comments_count": 0,
+            "shares": {},
+        }
+        if mimetype.startswith(("video/", "audio/")):
+            info["media_display_type"] = mimetype.split("/", maxsplit=1)[0]
+        return info
+
+    def _file_for_path(self, path: str) -> HostedFile | None:
+        """The hosted file a ``/files-pri/<TEAM>-<FILE>/[download/]<name>`` path names, if the name matches."""
+        parts = path.split("/")
+        if len(parts) < 4 or parts[1] != "files-pri":
+            return None
+        team, _, file_id = parts[2].partition("-")
+        rest = parts[3:]
+        if rest and rest[0] == "download":
+            rest = rest[1:]
+        if team != self.team_id or len(rest) != 1:
+            return None
+        with self._lock:
+            hosted = self.files.get(file_id)
+        if hosted is None or unquote(rest[0]) != hosted.info["name"]:
+            return None
+        return hosted
+
+    def _record_download(self, path: str, authorization: str | None, host: str, status: int, *, served: bool) -> None:
+        with self._lock:
+            self.downloads.append(Download(self._next_seq(), path, authorization, host, status, served))
+
+
+class _ApiHandler(FakeHandler):
+    """slack.com: ``/api/<method>`` and ``/commands/...`` response URLs."""
+
+    def do_POST(self) -> None:
+        """Web API calls (slack_sdk always POSTs) and response_url posts."""
+        path = self.path_only
+        if path.startswith("/api/"):
+            self.server.fake.handle_api(self, path.removeprefix("/api/"))
+        elif path.startswith("/commands/"):
+            self.server.fake.handle_response_url(self)
+        else:
+            self.send_bytes(404, b"not found", "text/plain")
+
+    def do_GET(self) -> None:
+        """Web API calls with query args (Slack accepts GET for most methods)."""
+        path = self.path_only
+        if path.startswith("/api/"):
+            self.server.fake.handle_api(self, path.removeprefix("/api/"))
+        else:
+            self.send_bytes(404, b"not found", "text/plain")
+
+
+class _FilesHandler(FakeHandler):
+    """files.slack.com: private downloads and upload URLs."""
+
+    def do_GET(self) -> None:
+        """File downloads."""
+        self.server.fake.handle_download(self, "files")
+
+    do_HEAD = do_GET
+
+    def do_POST(self) -> None:
+        """Upload URL posts (step 2 of files_upload_v2)."""
+        path = self.path_only
+        if path.startswith("/upload/v1/"):
+            self.server.fake.handle_upload_post(self, path.removeprefix("/upload/v1/"))
+        else:
+            self.send_bytes(404, b"not found", "text/plain")
+
+
+class _OtherHostHandler(FakeHandler):
+    """An unrelated host: serves the file a redirect pointed at and records the Authorization it received."""
+
+    def do_GET(self) -> None:
+        """Redirected downloads."""
+        self.server.fake.handle_download(self, "other")
