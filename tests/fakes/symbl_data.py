@@ -128,7 +128,7 @@ INSIGHTS: tuple[InsightTemplate, ...] = (
         due_in_days=4,
         entities=(
             {"type": "person", "text": "Marco", "offset": 0, "value": {"assignee": True, "name": "Marco Rossi"}},
-            {"type": "date", "text": "Friday", "offset": 50, "value": "2026-03-06"},
+            {"type": "date", "text": "Friday", "offset": 49, "value": "2026-03-06"},
         ),
         phrases=("send the updated budget to finance",),
     ),
@@ -152,7 +152,7 @@ INSIGHTS: tuple[InsightTemplate, ...] = (
             {
                 "type": "datetimerange",
                 "text": "next week",
-                "offset": 35,
+                "offset": 31,
                 "start": "2026-03-09 00:00:00",
                 "end": "2026-03-13 23:59:59",
             },
