@@ -103,6 +103,9 @@ def serve(settings: Settings) -> None:
     """Run the app under gunicorn: one worker process (one scheduler), many request threads."""
     from gunicorn.app.base import BaseApplication
 
+    from bot import logs
+
+    logs.configure()
     settings.require("SLACK_BOT_TOKEN", *(() if settings.slack_app_token else ("SLACK_SIGNING_SECRET",)))
     state: dict[str, Services] = {}
 

@@ -17,7 +17,8 @@ import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from tests.fakes.slack_api import FakeSlack, event_body, sign, slash_command_body
+from tests.fakes.slack_api import FakeSlack
+from tests.fakes.slack_requests import event_body, sign, slash_command_body
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 SIGNING_SECRET = "e2e-signing-secret-0123456789"

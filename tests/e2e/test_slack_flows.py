@@ -1,0 +1,227 @@
+"""End-to-end: signed Slack requests into the real app, results out through the fake Slack.
+
+Each test asserts what a user would see in the channel: exactly one status message that turns into the
+results, one transcript file, the right reactions, and clear words when something goes wrong.
+"""
+
+from __future__ import annotations
+
+from tests.e2e.conftest import wait_until
+from tests.e2e.harness import CHANNEL, TEAM_ID
+
+ACTION_ITEM = "Marco will send the updated budget to finance by Friday"
+
+
+def bot_replies(slack, thread_ts):
+    return [m for m in slack.thread(CHANNEL, thread_ts) if m.user != "U111"]
+
+
+def wait_for_results(stack, thread_ts, timeout=20.0):
+    """The thread's single bot message once it holds the insights (and the transcript upload)."""
+
+    def done():
+        replies = bot_replies(stack.slack, thread_ts)
+        uploads = [u for u in stack.slack.uploads if u.thread_ts == thread_ts]
+        if replies and ACTION_ITEM in (replies[-1].text + str(replies[-1].blocks)) and uploads:
+            return replies
+        return None
+
+    return wait_until(done, timeout, f"results in thread {thread_ts}")
+
+
+def share_file(stack, name, mimetype, content=b"\x00" * 4096, thread_ts=None):
+    file = stack.slack.add_file(name=name, mimetype=mimetype, content=content)
+    event = stack.slack.post_user_message(CHANNEL, files=[file], thread_ts=thread_ts)
+    return file, event
+
+
+def test_shared_video_gets_one_status_message_turned_into_results_and_a_transcript(stack):
+    _file, event = share_file(stack, "weekly-sync.mp4", "video/mp4")
+    status, _, seconds = stack.app.event(event)
+    assert status == 200
+    assert seconds < 3
+
+    replies = wait_for_results(stack, event["ts"])
+    assert len(replies) == 1, "one status message, edited in place into the results"
+    assert replies[0].edits >= 2  # queued -> uploading -> processing -> results
+    wait_until(lambda: "white_check_mark" in stack.slack.reactions.get((CHANNEL, event["ts"]), set()), 5, "✅")
+    assert "hourglass_flowing_sand" not in stack.slack.reactions[(CHANNEL, event["ts"])]
+    uploads = [u for u in stack.slack.uploads if u.thread_ts == event["ts"]]
+    assert len(uploads) == 1
+    assert b"Marco" in uploads[0].content
+    # The video went to Symbl's video route, streamed whole, with the file's name.
+    submits = stack.symbl.requests_to("POST", "/v1/process/video")
+    assert len(submits) == 1
+    assert submits[0].headers["Content-Type"] == "video/mp4"
+    assert submits[0].body_size == 4096
+    # The bot token went to the files host, and nowhere else.
+    assert all(d.authorization == f"Bearer {stack.slack.bot_token}" for d in stack.slack.downloads)
+
+
+def test_shared_audio_goes_to_the_audio_route(stack):
+    _, event = share_file(stack, "standup.mp3", "audio/mpeg")
+    stack.app.event(event)
+    wait_for_results(stack, event["ts"])
+    assert len(stack.symbl.requests_to("POST", "/v1/process/audio")) == 1
+    assert not stack.symbl.requests_to("POST", "/v1/process/video")
+
+
+def test_media_link_in_a_message_goes_to_the_url_api(stack):
+    url = "https://media.example.com/calls/retro.mp3"
+    event = stack.slack.post_user_message(CHANNEL, text=f"recording: <{url}>")
+    stack.app.event(event)
+    wait_for_results(stack, event["ts"])
+    submits = stack.symbl.requests_to("POST", "/v1/process/audio/url")
+    assert [s.json["url"] for s in submits] == [url]
+
+
+def test_documents_and_images_are_left_alone(stack):
+    _, event = share_file(stack, "notes.pdf", "application/pdf")
+    stack.app.event(event)
+    event2 = stack.slack.post_user_message(CHANNEL, text="see <https://example.com/page.html>")
+    stack.app.event(event2)
+    stack.app.command(stack.slack, "help")  # a request after them, so the two events were surely handled
+    assert not stack.slack.calls_to("chat.postMessage")
+    assert not stack.symbl.requests_to("POST", "/v1/process")
+
+
+def test_unsupported_video_format_gets_a_clear_note_in_the_thread(stack):
+    _, event = share_file(stack, "call.mov", "video/quicktime")
+    stack.app.event(event)
+    note = wait_until(lambda: bot_replies(stack.slack, event["ts"]), 10, "a note")[0]
+    assert "MP4" in note.text
+    wait_until(lambda: "x" in stack.slack.reactions.get((CHANNEL, event["ts"]), set()), 5, "❌")
+    assert not stack.symbl.requests_to("POST", "/v1/process")
+
+
+def test_process_command_posts_a_parent_message_and_results_in_its_thread(stack):
+    status, body, seconds = stack.app.command(stack.slack, "process https://media.example.com/all-hands.mp4 All hands")
+    assert status == 200
+    assert seconds < 3
+    assert "On it" in body
+    parent = wait_until(
+        lambda: [m for m in stack.slack.messages.get(CHANNEL, []) if not m.is_reply], 10, "the parent message"
+    )[0]
+    assert "All hands" in parent.text
+    wait_for_results(stack, parent.ts)
+    submit = stack.symbl.requests_to("POST", "/v1/process/video/url")[0]
+    assert submit.json["url"] == "https://media.example.com/all-hands.mp4"
+    assert submit.json["name"] == "All hands"
+
+
+def test_append_command_sends_media_into_the_conversation_and_updates_its_thread(stack):
+    stack.app.command(stack.slack, "process https://media.example.com/part1.mp3 Planning")
+    parent = wait_until(lambda: [m for m in stack.slack.messages.get(CHANNEL, []) if not m.is_reply], 10)[0]
+    wait_for_results(stack, parent.ts)
+    conversation_id = stack.symbl.requests_to("GET", "/v1/conversations/")[0].path.split("/")[3]
+
+    _status, body, _ = stack.app.command(stack.slack, f"append {conversation_id} https://media.example.com/part2.mp3")
+    assert "Adding it" in body
+    appends = wait_until(lambda: stack.symbl.requests_to("PUT", "/v1/process/audio/url/"), 10, "the append")
+    assert appends[0].path.endswith(conversation_id)
+    wait_until(lambda: len(bot_replies(stack.slack, parent.ts)) == 2, 20, "a second results message in the thread")
+    wait_until(lambda: len([u for u in stack.slack.uploads if u.thread_ts == parent.ts]) == 2, 10)
+
+
+def test_append_to_an_unknown_or_foreign_conversation_is_not_found(stack):
+    _, body, _ = stack.app.command(stack.slack, "append 5815170693595136 https://media.example.com/x.mp3")
+    assert "couldn't find" in body
+    # A conversation another workspace created is just as unknown here.
+    stack.app.command(stack.slack, "process https://media.example.com/theirs.mp3", team="T0002")
+    wait_until(lambda: stack.symbl.requests_to("GET", "/v1/conversations/"), 20)
+    theirs = stack.symbl.requests_to("GET", "/v1/conversations/")[0].path.split("/")[3]
+    _, body, _ = stack.app.command(stack.slack, f"append {theirs} https://media.example.com/y.mp3")
+    assert "couldn't find" in body
+    assert not stack.symbl.requests_to("PUT", "/v1/process")
+
+
+def test_recording_shared_in_a_meeting_thread_is_appended(stack):
+    _, first = share_file(stack, "part1.mp4", "video/mp4")
+    stack.app.event(first)
+    wait_for_results(stack, first["ts"])
+    _, reply = share_file(stack, "part2.mp4", "video/mp4", thread_ts=first["ts"])
+    stack.app.event(reply)
+    appends = wait_until(lambda: stack.symbl.requests_to("PUT", "/v1/process/video/"), 10, "an append")
+    conversation_id = stack.symbl.requests_to("POST", "/v1/process/video")[0]
+    assert len(appends) == 1
+    assert len(stack.symbl.conversations) == 1, f"no second conversation ({conversation_id.path})"
+    wait_until(lambda: len(bot_replies(stack.slack, first["ts"])) == 2, 20)
+
+
+def test_help_and_bad_input_show_usage(stack):
+    _, body, _ = stack.app.command(stack.slack, "help")
+    assert "/symbl process" in body
+    _, body, _ = stack.app.command(stack.slack, "dance <!channel>")
+    assert "don't know the command" in body
+    assert "<!channel>" not in body  # user text is escaped, never a ping
+    _, body, _ = stack.app.command(stack.slack, "process ftp://example.com/a.mp3")
+    assert "can't use that link" in body
+    assert not stack.slack.calls_to("chat.postMessage")
+
+
+def test_replayed_event_and_file_shared_make_exactly_one_job(stack):
+    file, event = share_file(stack, "sync.mp4", "video/mp4")
+    stack.app.event(event, event_id="EvREPLAY1")
+    stack.app.event(event, event_id="EvREPLAY1")  # Slack's retry of the same delivery
+    stack.app.event(event, event_id="EvREPLAY2")  # the same message, delivered again under a new id
+    file_shared = {"type": "file_shared", "channel_id": CHANNEL, "file_id": file["id"], "user_id": "U111"}
+    stack.app.event({**file_shared, "file": {"id": file["id"]}, "event_ts": event["ts"]})
+    wait_for_results(stack, event["ts"])
+    stack.app.command(stack.slack, "status")
+    assert len(stack.symbl.requests_to("POST", "/v1/process/video")) == 1
+    assert len(bot_replies(stack.slack, event["ts"])) == 1
+    assert len(stack.slack.uploads) == 1
+
+
+def test_failed_job_becomes_a_clear_message(make_stack):
+    stack = make_stack(auto_advance=None)
+    _, event = share_file(stack, "broken.mp4", "video/mp4")
+    stack.app.event(event)
+    job_id = wait_until(lambda: list(stack.symbl.jobs), 10, "a Symbl job")[0]
+    stack.symbl.fail(job_id)
+    reply = wait_until(
+        lambda: [m for m in bot_replies(stack.slack, event["ts"]) if "failed" in m.text.lower()], 10, "a failure"
+    )[0]
+    assert "Try again" in reply.text
+    wait_until(lambda: "x" in stack.slack.reactions.get((CHANNEL, event["ts"]), set()), 5, "❌")
+    assert not stack.slack.uploads
+
+
+def test_restart_while_processing_posts_results_exactly_once(make_stack):
+    stack = make_stack(auto_advance=None)
+    _, event = share_file(stack, "long-meeting.mp4", "video/mp4")
+    stack.app.event(event)
+    job_id = wait_until(lambda: list(stack.symbl.jobs), 10, "a Symbl job")[0]
+    wait_until(lambda: stack.symbl.requests_to("GET", f"/v1/job/{job_id}"), 10, "the first poll")
+    stack.app.kill()  # SIGKILL mid-processing: no clean shutdown
+    stack.symbl.complete(job_id)
+    stack.app.restart()
+    wait_for_results(stack, event["ts"])
+    stack.app.command(stack.slack, "status")
+    assert len(bot_replies(stack.slack, event["ts"])) == 1
+    assert len(stack.slack.uploads) == 1
+    assert len(stack.symbl.requests_to("POST", "/v1/process/video")) == 1
+
+
+def test_download_redirected_to_another_host_never_carries_the_token(stack):
+    stack.slack.redirect_downloads_to_other_host()
+    _, event = share_file(stack, "redirected.mp4", "video/mp4")
+    stack.app.event(event)
+    wait_until(lambda: [d for d in stack.slack.downloads if d.host == "other"], 10, "the redirected download")
+    assert all(d.authorization is None for d in stack.slack.downloads if d.host == "other")
+    reply = wait_until(lambda: bot_replies(stack.slack, event["ts"]), 10)[0]
+    wait_until(lambda: "login page" in stack.slack.message(CHANNEL, reply.ts).text, 10, "a clear failure")
+
+
+def test_bad_signature_and_stale_timestamp_are_rejected(stack):
+    event = stack.slack.post_user_message(CHANNEL, text="<https://example.com/a.mp3>")
+    from tests.fakes.slack_requests import event_body
+
+    body = event_body(event, team_id=TEAM_ID)
+    status, _, _ = stack.app.post_signed(body, "application/json", secret="not-the-secret")
+    assert status == 401
+    import time
+
+    status, _, _ = stack.app.post_signed(body, "application/json", timestamp=int(time.time()) - 301)
+    assert status == 401
+    assert not stack.symbl.requests_to("POST", "/v1/process")

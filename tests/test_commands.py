@@ -1,0 +1,47 @@
+"""The /symbl grammar: every form a user types, and a helpful answer for every mistake."""
+
+import pytest
+
+from bot.commands import Append, Auto, Digest, Help, Process, Status, parse
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("", Help()),
+        ("help", Help()),
+        ("HELP", Help()),
+        ("process https://example.com/call.mp4", Process("https://example.com/call.mp4")),
+        ("process <https://example.com/call.mp4>", Process("https://example.com/call.mp4")),
+        ("process <https://example.com/a.mp3|a.mp3> Weekly sync", Process("https://example.com/a.mp3", "Weekly sync")),
+        ("append 5815170693595136 https://x.io/b.wav", Append("5815170693595136", "https://x.io/b.wav")),
+        ("status", Status()),
+        ("auto off", Auto(enabled=False)),
+        ("auto ON", Auto(enabled=True)),
+        ("digest daily 09:00 Europe/Paris", Digest(("daily", "09:00", "Europe/Paris"))),
+    ],
+)
+def test_understood_forms(text, expected):
+    assert parse(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "hint"),
+    [
+        ("process", "needs the link"),
+        ("append 123", "needs a conversation id and a link"),
+        ("append ../../etc https://x.io/a.mp3", "doesn't look right"),
+        ("auto maybe", "auto on"),
+        ("frobnicate now", "don't know the command `frobnicate`"),
+        ("x" * 500, "…"),
+    ],
+)
+def test_mistakes_get_help_naming_the_problem(text, hint):
+    result = parse(text)
+    assert isinstance(result, Help)
+    assert hint in result.problem
+
+
+def test_long_names_are_cut():
+    result = parse("process https://e.com/a.mp4 " + "n" * 1000)
+    assert len(result.name) == 200

@@ -1,0 +1,38 @@
+"""Which Slack inputs become jobs: media links in messages and audio/video files, nothing else."""
+
+from bot.intake import looks_like_media, media_links
+
+
+def test_links_come_from_rich_text_and_only_media_links_count():
+    event = {
+        "text": "see <https://zoom.us/rec/abc|zoom rec> and <https://example.com/a.mp3>",
+        "blocks": [
+            {
+                "type": "rich_text",
+                "elements": [
+                    {
+                        "type": "rich_text_section",
+                        "elements": [
+                            {"type": "link", "url": "https://zoom.us/rec/abc", "text": "zoom rec"},
+                            {"type": "link", "url": "https://example.com/a.mp3"},
+                            {"type": "link", "url": "https://example.com/a.mp3"},
+                        ],
+                    }
+                ],
+            }
+        ],
+    }
+    assert list(media_links(event)) == ["https://example.com/a.mp3"]
+
+
+def test_links_fall_back_to_the_text_form():
+    event = {"text": "new recording <https://cdn.example.com/x/standup.MP4?sig=1|standup>"}
+    assert list(media_links(event)) == ["https://cdn.example.com/x/standup.MP4?sig=1"]
+
+
+def test_file_kinds():
+    assert looks_like_media({"name": "call.mp4", "mimetype": "video/mp4"}) is True
+    assert looks_like_media({"name": "memo.m4a", "mimetype": "audio/x-m4a"}) is True
+    assert looks_like_media({"name": "clip.mov", "mimetype": "video/quicktime"}) is True  # gets an "unsupported" note
+    assert looks_like_media({"name": "notes.pdf", "mimetype": "application/pdf"}) is False
+    assert looks_like_media({"id": "F1", "mode": "file_access", "file_access": "check_file_info"}) is None
