@@ -1,0 +1,24 @@
+"""Block Kit payloads built by pure functions from the project's dataclasses; no I/O, no Slack client.
+
+Every payload is ``{"text": <plain fallback>, "blocks": [...]}`` and stays within Slack's limits (50 blocks,
+3,000 characters per section, 150 per header); lists that do not fit end in a "+N more" line.
+"""
+
+from bot.render.help import render_help
+from bot.render.insights import render_insights
+from bot.render.jobs import JobSummary, render_job_list
+from bot.render.mrkdwn import escape_mrkdwn
+from bot.render.status import STAGES, render_failure, render_status
+from bot.render.transcript import transcript_text
+
+__all__ = [
+    "STAGES",
+    "JobSummary",
+    "escape_mrkdwn",
+    "render_failure",
+    "render_help",
+    "render_insights",
+    "render_job_list",
+    "render_status",
+    "transcript_text",
+]

@@ -1,0 +1,29 @@
+"""The ``/symbl help`` answer."""
+
+from __future__ import annotations
+
+from bot.render.blocks import context, header, section
+
+COMMANDS = (
+    ("/symbl process <url> [name]", "Transcribe a recording from a link and post its notes here."),
+    ("/symbl append <conversation-id> <url>", "Add another recording to a conversation already processed."),
+    ("/symbl status", "List the recordings being processed."),
+    ("/symbl auto on|off", "Process every recording shared in this channel automatically, or stop."),
+    ("/symbl digest now", "Post a digest of this channel's recent meetings now."),
+    ("/symbl digest daily HH:MM [TZ]", "Post a digest every day at that time (e.g. `daily 09:00 Europe/Paris`)."),
+    ("/symbl digest weekly DAY HH:MM [TZ]", "Post a digest every week (e.g. `weekly mon 09:00`)."),
+    ("/symbl digest off", "Stop the scheduled digest."),
+    ("/symbl help", "Show this help."),
+)
+
+
+def render_help() -> dict:
+    """Usage of every ``/symbl`` subcommand, as a message payload."""
+    lines = "\n".join(f"`{usage}` — {what}" for usage, what in COMMANDS)
+    blocks = [
+        header("Meeting notes bot"),
+        section(lines),
+        context("You can also just share a video or audio file in a channel where auto-processing is on."),
+    ]
+    text = "Usage: " + "; ".join(usage for usage, _ in COMMANDS)
+    return {"text": text, "blocks": blocks}

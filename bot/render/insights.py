@@ -1,0 +1,141 @@
+"""The result message for one processed meeting: header, summary, action items, follow-ups, questions, topics.
+
+Layout decisions: action items always get a heading, with "No action items found." when there are none, because
+that is the question every reader has; other empty categories are left out. A meeting where nothing at all was
+found still gets a one-line explanation rather than a bare header.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+from bot.models import ActionItem, Insights, Question, Topic
+from bot.render.blocks import (
+    MAX_BLOCKS,
+    MAX_FALLBACK_CHARS,
+    MAX_HEADER_CHARS,
+    Block,
+    context,
+    divider,
+    header,
+    pack_lines,
+    section,
+)
+from bot.render.mrkdwn import clip, escape_mrkdwn, format_duration, slack_date
+from bot.render.people import person_mrkdwn
+
+DEFAULT_TITLE = "Meeting notes"
+MAX_ITEM_CHARS = 300  # one long sentence; longer texts are cut so a list still shows several items
+MAX_TOPICS = 10
+MAX_SUMMARY_CHARS = 2800
+
+# How many sections each list may use; the sum plus the fixed blocks stays far below 50.
+_SECTIONS = {"firm": 3, "tentative": 2, "follow_ups": 2, "questions": 2, "topics": 1}
+
+
+def _plural(count: int, word: str, plural: str | None = None) -> str:
+    return f"{count} {word if count == 1 else (plural or word + 's')}"
+
+
+def meeting_title(insights: Insights) -> str:
+    """The meeting's name as people will read it (plain text, not escaped)."""
+    name = (insights.conversation.name or "").strip()
+    return name or DEFAULT_TITLE
+
+
+def _header_text(insights: Insights) -> str:
+    duration = format_duration(insights.duration_seconds)
+    suffix = f" · {duration}" if duration else ""
+    return clip(meeting_title(insights), MAX_HEADER_CHARS - len(suffix)) + suffix
+
+
+def _item_line(item: ActionItem, owners: Mapping[str, str] | None, tz: str | None) -> str:
+    text = escape_mrkdwn(clip(item.text.strip(), MAX_ITEM_CHARS))
+    extras = [who] if (who := person_mrkdwn(item.assignee, owners)) else []
+    if item.due is not None:
+        extras.append(f"due {slack_date(item.due, tz=tz)}")
+    return f"• {text} — {', '.join(extras)}" if extras else f"• {text}"
+
+
+def _question_line(question: Question, owners: Mapping[str, str] | None) -> str:
+    text = escape_mrkdwn(clip(question.text.strip(), MAX_ITEM_CHARS))
+    who = person_mrkdwn(question.asked_by, owners)
+    return f"• {text} — {who}" if who else f"• {text}"
+
+
+def _topic_line(topic: Topic) -> str:
+    text = escape_mrkdwn(clip(topic.text.strip(), 100))
+    if topic.parents:
+        parents = ", ".join(escape_mrkdwn(clip(p, 60)) for p in topic.parents[:3])
+        return f"• {text} _({parents})_"
+    return f"• {text}"
+
+
+def top_topics(topics: Sequence[Topic], limit: int = MAX_TOPICS) -> list[Topic]:
+    """The ``limit`` highest-scoring topics, best first (ties keep the engine's order)."""
+    return sorted(topics, key=lambda t: t.score, reverse=True)[:limit]
+
+
+def _summary_blocks(insights: Insights) -> list[Block]:
+    if not insights.summary:
+        return []
+    text = "\n\n".join(item.text.strip() for item in insights.summary if item.text.strip())
+    if not text:
+        return []
+    return [section("*Summary*\n" + escape_mrkdwn(clip(text, MAX_SUMMARY_CHARS)))]
+
+
+def _list_blocks(title: str, lines: Sequence[str], key: str) -> list[Block]:
+    return pack_lines(f"*{title}*", lines, max_sections=_SECTIONS[key]) if lines else []
+
+
+def fallback_text(insights: Insights) -> str:
+    """The notification text, e.g. "Meeting notes for Weekly sync: 3 action items, 2 follow-ups, 4 questions"."""
+    counts = [
+        _plural(len(insights.action_items), "action item"),
+        _plural(len(insights.follow_ups), "follow-up"),
+        _plural(len(insights.questions), "question"),
+    ]
+    name = escape_mrkdwn(clip(meeting_title(insights), 200))
+    return clip(f"Meeting notes for {name}: {', '.join(counts)}", MAX_FALLBACK_CHARS)
+
+
+def render_insights(
+    insights: Insights,
+    *,
+    owners: Mapping[str, str] | None = None,
+    tz: str | None = None,
+) -> dict:
+    """The Block Kit result message for a meeting: ``{"text": fallback, "blocks": [...]}``.
+
+    ``owners`` maps an assignee's lower-cased email, or their name, to a Slack user id, so owners are
+    mentioned; ``tz`` is the IANA zone used for date fallbacks (readers see Slack's own local rendering).
+    """
+    firm = [a for a in insights.action_items if a.definitive]
+    tentative = [a for a in insights.action_items if not a.definitive]
+    details = [f"{_plural(len(insights.action_items), 'action item')}"]
+    if insights.members:
+        details.append(_plural(len(insights.members), "participant"))
+    details.append(f"conversation `{escape_mrkdwn(insights.conversation.id)}`")
+
+    blocks: list[Block] = [header(_header_text(insights)), context(" · ".join(details))]
+    blocks += _summary_blocks(insights)
+
+    action_blocks = _list_blocks("Firm action items", [_item_line(a, owners, tz) for a in firm], "firm") + _list_blocks(
+        "Tentative action items", [_item_line(a, owners, tz) for a in tentative], "tentative"
+    )
+    blocks += [divider(), *(action_blocks or [section("*Action items*\nNo action items found.")])]
+
+    for title, lines, key in (
+        ("Follow-ups", [_item_line(f, owners, tz) for f in insights.follow_ups], "follow_ups"),
+        ("Questions", [_question_line(q, owners) for q in insights.questions], "questions"),
+        ("Topics", [_topic_line(t) for t in top_topics(insights.topics)], "topics"),
+    ):
+        if lines:
+            blocks += [divider(), *_list_blocks(title, lines, key)]
+
+    if len(insights.topics) > MAX_TOPICS:
+        blocks.append(context(f"Showing the top {MAX_TOPICS} of {len(insights.topics)} topics."))
+    if not insights.messages and not insights.action_items and not insights.topics:
+        blocks.append(context("I found no speech in this recording, so there is nothing else to report."))
+    return {"text": fallback_text(insights), "blocks": blocks[:MAX_BLOCKS]}

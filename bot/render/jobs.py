@@ -1,0 +1,51 @@
+"""The ``/symbl status`` answer: the recordings being processed, one line each."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from bot.render.blocks import MAX_FALLBACK_CHARS, Block, pack_lines, section
+from bot.render.mrkdwn import clip, escape_mrkdwn, slack_date
+from bot.render.status import stage_label
+
+# A permalink becomes a link only if it cannot break out of Slack's <url|label> syntax.
+_SAFE_LINK = re.compile(r"^https://[^\s<>|]+$")
+
+
+@dataclass(frozen=True)
+class JobSummary:
+    """One job as the status list shows it; ``stage`` is a key of ``bot.render.status.STAGES``."""
+
+    name: str
+    stage: str
+    started_at: datetime
+    conversation_id: str | None = None
+    permalink: str | None = None
+
+
+def _job_line(job: JobSummary, tz: str | None) -> str:
+    parts = [
+        f"• *{escape_mrkdwn(clip(job.name.strip() or 'Recording', 120))}*",
+        stage_label(job.stage),
+        f"started {slack_date(job.started_at, tz=tz, date_format='{date_short_pretty} {time}')}",
+    ]
+    if job.conversation_id:
+        parts.append(f"`{escape_mrkdwn(clip(job.conversation_id, 80))}`")
+    if job.permalink and _SAFE_LINK.match(job.permalink):
+        parts.append(f"<{job.permalink.replace('&', '&amp;')}|view>")
+    return " · ".join(parts)
+
+
+def render_job_list(jobs: Sequence[JobSummary], *, tz: str | None = None) -> dict:
+    """The list of jobs, newest first; "+N more" when they do not fit in one message."""
+    if not jobs:
+        text = "No recordings are being processed right now."
+        return {"text": text, "blocks": [section(text)]}
+    ordered = sorted(jobs, key=lambda j: j.started_at, reverse=True)
+    title = f"*Recordings in progress ({len(jobs)})*"
+    blocks: list[Block] = pack_lines(title, [_job_line(j, tz) for j in ordered], max_sections=10)
+    noun = "recording is" if len(jobs) == 1 else "recordings are"
+    return {"text": clip(f"{len(jobs)} {noun} being processed.", MAX_FALLBACK_CHARS), "blocks": blocks}

@@ -1,0 +1,78 @@
+"""Shared checks and hand-built Insights for the render tests (shapes from symbl-samples/action_items.json)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from slack_sdk.models.blocks import Block
+
+from bot.models import ActionItem, Conversation, FollowUp, Insights, Message, Person, Question, Topic
+
+START = datetime(2020, 7, 10, 16, 0, tzinfo=UTC)
+
+
+def validated(payload: dict) -> list[dict]:
+    """The payload's blocks after slack_sdk parsed and re-serialised each one (which runs its validators)."""
+    assert isinstance(payload["text"], str)
+    assert payload["text"].strip()
+    assert len(payload["text"]) <= 3000
+    blocks = payload["blocks"]
+    assert 1 <= len(blocks) <= 50
+    out = []
+    for raw in blocks:
+        parsed = Block.parse(raw)
+        assert parsed is not None, raw
+        out.append(parsed.to_dict())
+    return out
+
+
+def all_text(payload: dict) -> str:
+    """Every visible string in the blocks, joined, for content assertions."""
+    parts = []
+    for block in payload["blocks"]:
+        if "text" in block:
+            parts.append(block["text"]["text"])
+        parts.extend(e["text"] for e in block.get("elements", ()) if "text" in e)
+    return "\n".join(parts)
+
+
+def sample_insights(**overrides) -> Insights:
+    """A small realistic meeting: one firm and one tentative action item, a follow-up, questions and topics."""
+    lucy = Person(id="c99e", name="Lucy", email="lucy@example.com")
+    salesman = Person(name="Salesman", email="sales@email.com")
+    fields = {
+        "conversation": Conversation(
+            id="5815170693595136", name="Weekly sync", start=START, end=START + timedelta(minutes=42)
+        ),
+        "messages": (
+            Message(id="m1", text="Vikram you need to work on a plan.", speaker=lucy, offset_seconds=83.4),
+            Message(id="m2", text="We need to meet tomorrow.", speaker=salesman, offset_seconds=3725),
+        ),
+        "action_items": (
+            ActionItem(
+                id="4567077831573504",
+                text="Vikram you need to work on figuring out a plan in which we can make this hackathon work.",
+                assignee=Person(name="Vikram"),
+                definitive=True,
+                speaker=lucy,
+            ),
+            ActionItem(
+                id="5802630861291520",
+                text="We need to meet tomorrow for renewing your Insurance policy.",
+                assignee=salesman,
+                due=datetime(2020, 7, 11, 7, 0, tzinfo=UTC),
+                definitive=False,
+            ),
+        ),
+        "follow_ups": (
+            FollowUp(id="f1", text="Send the contract", assignee=lucy, due=datetime(2020, 7, 14, 9, 0, tzinfo=UTC)),
+        ),
+        "questions": (Question(id="q1", text="Who owns the budget?", asked_by=lucy),),
+        "topics": (
+            Topic(id="t1", text="interns", score=0.71, parents=("company-wise hiring",)),
+            Topic(id="t2", text="company-wise hiring", score=0.79),
+        ),
+        "members": (lucy, salesman),
+    }
+    fields.update(overrides)
+    return Insights(**fields)

@@ -1,0 +1,163 @@
+"""The meeting result message."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+
+from bot.models import ActionItem, Conversation, Insights, Person, Question, SummaryItem, Topic
+from bot.render import render_insights
+from tests.render.helpers import START, all_text, sample_insights, validated
+
+
+def _section_after(payload: dict, heading: str) -> str:
+    return next(b["text"]["text"] for b in payload["blocks"] if b.get("text", {}).get("text", "").startswith(heading))
+
+
+def test_header_has_name_and_duration_and_blocks_validate():
+    payload = render_insights(sample_insights())
+    blocks = validated(payload)
+    assert blocks[0] == {
+        "type": "header",
+        "text": {"type": "plain_text", "text": "Weekly sync · 42 min", "emoji": True},
+    }
+
+
+def test_long_duration_uses_hours():
+    conversation = Conversation(id="c", name="Offsite", start=START, end=START + timedelta(minutes=65))
+    payload = render_insights(sample_insights(conversation=conversation))
+    assert payload["blocks"][0]["text"]["text"] == "Offsite · 1 h 05 min"
+
+
+def test_firm_and_tentative_items_are_separated_with_owner_and_due_date():
+    payload = render_insights(sample_insights())
+    validated(payload)
+    firm = _section_after(payload, "*Firm action items*")
+    tentative = _section_after(payload, "*Tentative action items*")
+    assert "hackathon" in firm
+    assert "Insurance" not in firm
+    assert "Insurance" in tentative
+    assert "hackathon" not in tentative
+    assert firm.endswith("— Vikram")
+    assert "— Salesman, due <!date^1594450800^{date_short_pretty}|Jul 11, 2020>" in tentative
+
+
+def test_owners_become_mentions_by_lowercased_email_or_by_name():
+    owners = {"sales@email.com": "U0SALES", "Vikram": "U0VIKRAM"}
+    insights = sample_insights()
+    shouting = replace(insights.action_items[1], assignee=Person(name="Salesman", email="SALES@Email.com"))
+    payload = render_insights(replace(insights, action_items=(insights.action_items[0], shouting)), owners=owners)
+    text = all_text(payload)
+    assert "— <@U0VIKRAM>" in text
+    assert "— <@U0SALES>, due" in text
+
+
+def test_a_bogus_owner_id_is_not_turned_into_a_token():
+    payload = render_insights(sample_insights(), owners={"Vikram": "!channel"})
+    text = all_text(payload)
+    assert "<!channel>" not in text
+    assert "— Vikram" in text
+
+
+def test_follow_ups_questions_topics_and_fallback():
+    payload = render_insights(sample_insights(), tz="Europe/Paris")
+    text = all_text(payload)
+    assert "*Follow-ups*\n• Send the contract — Lucy, due <!date^" in text
+    assert "*Questions*\n• Who owns the budget? — Lucy" in text
+    # topics are ordered by score, with their parents
+    assert "*Topics*\n• company-wise hiring\n• interns _(company-wise hiring)_" in text
+    assert payload["text"] == "Meeting notes for Weekly sync: 2 action items, 1 follow-up, 1 question"
+
+
+def test_summary_is_shown_when_present():
+    summary = (SummaryItem(id="s1", text="The team agreed on a plan."), SummaryItem(id="s2", text="Budget is open."))
+    payload = render_insights(sample_insights(summary=summary))
+    validated(payload)
+    assert "*Summary*\nThe team agreed on a plan.\n\nBudget is open." in all_text(payload)
+    assert "*Summary*" not in all_text(render_insights(sample_insights()))
+
+
+def test_empty_meeting_still_gives_a_sensible_message():
+    payload = render_insights(Insights(conversation=Conversation(id="c1")))
+    validated(payload)
+    text = all_text(payload)
+    assert payload["blocks"][0]["text"]["text"] == "Meeting notes"
+    assert "No action items found." in text
+    assert "no speech" in text
+    assert "Follow-ups" not in text
+    assert payload["text"] == "Meeting notes for Meeting notes: 0 action items, 0 follow-ups, 0 questions"
+
+
+def test_injection_in_names_and_texts_is_escaped_everywhere():
+    evil = "<!channel> <@U999> <http://evil.example|click>"
+    insights = Insights(
+        conversation=Conversation(id="c<1>", name=evil),
+        action_items=(ActionItem(id="a", text=evil, assignee=Person(name=evil), definitive=True),),
+        questions=(Question(id="q", text=evil, asked_by=Person(name=evil)),),
+        topics=(Topic(id="t", text=evil, parents=(evil,)),),
+        summary=(SummaryItem(id="s", text=evil),),
+    )
+    payload = render_insights(insights)
+    validated(payload)
+    mrkdwn = "\n".join(b["text"]["text"] for b in payload["blocks"][1:] if "text" in b) + payload["text"]
+    mrkdwn += "".join(e["text"] for b in payload["blocks"] for e in b.get("elements", ()))
+    assert "<!channel>" not in mrkdwn
+    assert "<@U999>" not in mrkdwn
+    assert "<http" not in mrkdwn
+    assert "&lt;!channel&gt;" in payload["text"]
+    # the header is plain_text, which Slack never parses for mentions, so it keeps the name readable
+    assert payload["blocks"][0]["text"]["type"] == "plain_text"
+
+
+def test_500_action_items_stay_within_limits_and_say_how_many_are_hidden():
+    items = tuple(
+        ActionItem(id=str(i), text=f"Item {i} " + "x" * 80, definitive=i % 2 == 0, assignee=Person(name=f"P{i}"))
+        for i in range(500)
+    )
+    questions = tuple(Question(id=str(i), text=f"Question {i} " + "y" * 80 + "?") for i in range(300))
+    topics = tuple(Topic(id=str(i), text=f"topic {i}", score=i / 100) for i in range(40))
+    payload = render_insights(sample_insights(action_items=items, questions=questions, topics=topics))
+    blocks = validated(payload)
+    assert len(blocks) <= 50
+    text = all_text(payload)
+    more = [int(n) for n in re.findall(r"_\+(\d+) more_", text)]
+    assert len(more) == 3  # firm, tentative, questions
+    shown_items = text.count("• Item ")
+    shown_questions = text.count("• Question ")
+    assert shown_items + more[0] + more[1] == 500
+    assert shown_questions + more[2] == 300
+    assert shown_items >= 40  # several sections are used before cutting
+    assert "Showing the top 10 of 40 topics." in text
+    assert "• topic 39\n" in text
+    assert "topic 29" not in text
+    assert payload["text"].startswith("Meeting notes for Weekly sync: 500 action items")
+
+
+def test_3000_char_texts_and_long_names_are_cut():
+    long = "word " * 600  # 3,000 characters
+    conversation = Conversation(id="c", name="N" * 400, start=START, end=START + timedelta(minutes=5))
+    items = tuple(
+        ActionItem(id=str(i), text=long, definitive=True, assignee=Person(name="A" * 300), due=START) for i in range(20)
+    )
+    summary = (SummaryItem(id="s", text="&" * 3000),)
+    payload = render_insights(
+        Insights(conversation=conversation, action_items=items, follow_ups=items, summary=summary)
+    )
+    blocks = validated(payload)
+    header = blocks[0]["text"]["text"]
+    assert len(header) == 150
+    assert header.endswith("… · 5 min")
+    for block in blocks:
+        if block["type"] == "section":
+            assert len(block["text"]["text"]) <= 3000
+    assert "+" in all_text(payload)
+    assert "more_" in all_text(payload)
+    assert len(payload["text"]) <= 3000
+
+
+def test_due_date_without_timezone_is_taken_as_utc():
+    naive = ActionItem(id="a", text="Do it", due=datetime(2020, 7, 11, 7, 0), definitive=True)
+    text = all_text(render_insights(sample_insights(action_items=(naive,))))
+    expected = int(datetime(2020, 7, 11, 7, 0, tzinfo=UTC).timestamp())
+    assert f"<!date^{expected}^" in text
