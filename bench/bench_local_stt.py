@@ -1,0 +1,234 @@
+"""Offline speech-to-text on the synthesized eval meetings: word error rate, speed, memory, speaker turns.
+
+The transcription runs in a child process (``python -m bench.bench_local_stt --worker``) so its peak RSS
+(``ru_maxrss``) is the transcriber's alone. Figures:
+
+- WER over all of ``tests/data/meetings/*.mp3`` against their scripts, normalised (lower case, no
+  punctuation, numbers spelled out as words on both sides), target <= 15 %;
+- real-time factor (transcription + diarization time / audio duration) with the bundled tiny.en on this
+  box's cores, target <= 0.2;
+- peak RSS of the transcribing process, target < 1 GiB;
+- diarization: turn-level speaker accuracy (each gold turn takes the label of the recognised turn that
+  overlaps it most; each label is mapped to the gold speaker it most often covers), and how many meetings
+  got the right number of speakers.
+
+``python -m bench.bench_local_stt --worker --beam 1`` prints the raw per-meeting JSON (for experiments).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import resource
+import subprocess
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+
+from bench import Row
+
+ROOT = Path(__file__).resolve().parent.parent
+MEETINGS = ROOT / "tests" / "data" / "meetings"
+
+_ONES = [
+    "zero",
+    "one",
+    "two",
+    "three",
+    "four",
+    "five",
+    "six",
+    "seven",
+    "eight",
+    "nine",
+    "ten",
+    "eleven",
+    "twelve",
+    "thirteen",
+    "fourteen",
+    "fifteen",
+    "sixteen",
+    "seventeen",
+    "eighteen",
+    "nineteen",
+]
+_TENS = ["_", "_", "twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety"]
+_ORDINAL = {"one": "first", "two": "second", "three": "third", "five": "fifth", "eight": "eighth", "nine": "ninth"}
+_ORDINAL |= {"twelve": "twelfth"}
+
+
+def number_words(n: int) -> str:
+    """An integer below a billion in words ("one hundred twenty three")."""
+    if n < 20:
+        return _ONES[n]
+    if n < 100:
+        return _TENS[n // 10] + ("" if n % 10 == 0 else " " + _ONES[n % 10])
+    for size, name in ((1_000_000, "million"), (1000, "thousand"), (100, "hundred")):
+        if n >= size:
+            rest = n % size
+            return f"{number_words(n // size)} {name}" + (f" {number_words(rest)}" if rest else "")
+    raise ValueError(n)
+
+
+def _ordinal_words(n: int) -> str:
+    words = number_words(n).split()
+    last = words[-1]
+    if last in _ORDINAL:
+        words[-1] = _ORDINAL[last]
+    elif last.endswith("y"):
+        words[-1] = last[:-1] + "ieth"
+    else:
+        words[-1] = last + "th"
+    return " ".join(words)
+
+
+def normalise(text: str) -> str:
+    """Lower case, numbers and symbols as words, no punctuation: both sides of the WER go through this."""
+    text = text.lower().replace("%", " percent ").replace("&", " and ")
+    text = re.sub(r"\$(\d+)", r"\1 dollars", text)
+    text = re.sub(r"(\d+):00\b", r"\1", text)
+    text = re.sub(r"(\d+):(\d\d)", r"\1 \2", text)
+    text = re.sub(r"(\d),(\d{3})", r"\1\2", text)
+    text = re.sub(r"\b(\d+)(st|nd|rd|th)\b", lambda m: _ordinal_words(int(m[1])), text)
+    text = re.sub(r"\d+", lambda m: f" {number_words(int(m[0]))} ", text)
+    text = re.sub(r"[-–—/]", " ", text)
+    text = re.sub(r"[^a-z' ]", " ", text)
+    text = text.replace("'", "")
+    return " ".join(text.split())
+
+
+def work(beam: int, files: list[Path]) -> dict:
+    """Child-process side: transcribe and diarize each meeting, report texts, turns, times and peak RSS."""
+    from bot.engines.local.diarize import diarize
+    from bot.engines.local.transcribe import SAMPLE_RATE, Transcriber, load_audio
+
+    transcriber = Transcriber(beam_size=beam)
+    transcriber.warm_up()
+    meetings = []
+    for path in files:
+        started = time.perf_counter()
+        audio = load_audio(path)
+        turns = diarize(audio, transcriber.transcribe(audio))
+        meetings.append(
+            {
+                "name": path.stem,
+                "seconds": time.perf_counter() - started,
+                "duration": len(audio) / SAMPLE_RATE,
+                "turns": [{"start": t.start, "end": t.end, "speaker": t.speaker, "text": t.text} for t in turns],
+            }
+        )
+    peak_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return {"peak_rss_mib": peak_kib / 1024, "meetings": meetings}
+
+
+def speaker_accuracy(hyp_turns: list[dict], gold_turns: list[dict]) -> tuple[int, int]:
+    """(correctly attributed gold turns, gold turns), labels mapped to gold speakers by majority."""
+
+    def overlap(a: dict, b: dict) -> float:
+        return max(0.0, min(a["end"], b["end"]) - max(a["start"], b["start"]))
+
+    labels = []
+    for gold in gold_turns:
+        best = max(hyp_turns, key=lambda h: overlap(h, gold), default=None)
+        labels.append(best["speaker"] if best and overlap(best, gold) > 0 else None)
+    votes: dict[str, Counter] = {}
+    for label, gold in zip(labels, gold_turns, strict=True):
+        if label:
+            votes.setdefault(label, Counter())[gold["speaker"]] += 1
+    mapping = {label: counter.most_common(1)[0][0] for label, counter in votes.items()}
+    correct = sum(1 for label, gold in zip(labels, gold_turns, strict=True) if mapping.get(label) == gold["speaker"])
+    return correct, len(gold_turns)
+
+
+def measure(beam: int | None = None) -> dict:
+    """Run the worker in a child process and score its output against the scripts and timings."""
+    import jiwer
+
+    from bot.engines.local.transcribe import DEFAULT_BEAM_SIZE
+
+    files = sorted(MEETINGS.glob("*.mp3"))
+    command = [sys.executable, "-m", "bench.bench_local_stt", "--worker", "--beam", str(beam or DEFAULT_BEAM_SIZE)]
+    done = subprocess.run(  # noqa: S603 - our own interpreter and module, file paths from the repo
+        [*command, *map(str, files)], cwd=ROOT, capture_output=True, text=True, check=True
+    )
+    result = json.loads(done.stdout)
+    refs, hyps = [], []
+    correct = total = right_count = 0
+    per_meeting = {}
+    for meeting in result["meetings"]:
+        script = json.loads((MEETINGS / f"{meeting['name']}.json").read_text())
+        timing = json.loads((MEETINGS / f"{meeting['name']}.timing.json").read_text())
+        ref = normalise(" ".join(t["text"] for t in script["turns"]))
+        hyp = normalise(" ".join(t["text"] for t in meeting["turns"]))
+        refs.append(ref)
+        hyps.append(hyp)
+        ok, n = speaker_accuracy(meeting["turns"], timing["turns"])
+        correct += ok
+        total += n
+        found = len({t["speaker"] for t in meeting["turns"]})
+        expected = len({t["speaker"] for t in timing["turns"]})
+        right_count += found == expected
+        per_meeting[meeting["name"]] = {
+            "wer": jiwer.wer(ref, hyp),
+            "speakers": f"{found}/{expected}",
+            "turn_accuracy": ok / n,
+            "turns": f"{len(meeting['turns'])}/{len(timing['turns'])}",
+        }
+    seconds = sum(m["seconds"] for m in result["meetings"])
+    duration = sum(m["duration"] for m in result["meetings"])
+    return {
+        "wer": jiwer.wer(refs, hyps),
+        "rtf": seconds / duration,
+        "audio_seconds": duration,
+        "peak_rss_mib": result["peak_rss_mib"],
+        "turn_accuracy": correct / total,
+        "speaker_count_right": right_count,
+        "meetings": len(result["meetings"]),
+        "per_meeting": per_meeting,
+    }
+
+
+def run() -> list[Row]:
+    """The benchmark rows for ``python -m bench``."""
+    m = measure()
+    return [
+        Row("local STT word error rate (eval meetings, tiny.en)", "<= 15%", f"{m['wer']:.1%}", m["wer"] <= 0.15),
+        Row(
+            "local STT real-time factor (tiny.en, int8, this box)",
+            "<= 0.2",
+            f"{m['rtf']:.3f} ({m['audio_seconds']:.0f}s of audio)",
+            m["rtf"] <= 0.2,
+        ),
+        Row(
+            "local STT peak RSS (transcribing process)",
+            "< 1024 MiB",
+            f"{m['peak_rss_mib']:.0f} MiB",
+            m["peak_rss_mib"] < 1024,
+        ),
+        Row("local diarization turn accuracy", ">= 90%", f"{m['turn_accuracy']:.1%}", m["turn_accuracy"] >= 0.9),
+        Row(
+            "local diarization: meetings with the right speaker count",
+            "all",
+            f"{m['speaker_count_right']}/{m['meetings']}",
+            m["speaker_count_right"] == m["meetings"],
+        ),
+    ]
+
+
+def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(description="offline STT benchmark")
+    parser.add_argument("--worker", action="store_true", help="transcribe the files and print JSON (child side)")
+    parser.add_argument("--beam", type=int, default=None)
+    parser.add_argument("files", nargs="*", type=Path)
+    args = parser.parse_args(argv)
+    if args.worker:
+        print(json.dumps(work(args.beam or 5, args.files)))
+        return 0
+    print(json.dumps(measure(args.beam), indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,539 @@
+"""The offline engine: the ``Engine`` protocol implemented on this machine, state kept in the database.
+
+Submitting copies the recording (or notes its URL), writes a job row and returns at once. A bounded thread
+pool does the work: it drains each conversation's jobs in order (first in, first out), claiming each with a
+lease so that a second process on the same database never runs it too, renewing the lease while it works,
+and finishing it in one transaction that appends the transcript and stores the recomputed insights. After a
+crash, ``start()`` re-queues every unfinished job whose lease has run out; a completed job is never run again.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+import uuid
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import asdict, dataclass, field, replace
+from datetime import timedelta
+from pathlib import Path
+from typing import Any, BinaryIO
+
+import sqlalchemy as sa
+
+from bot.codec import insights_from_dict, insights_to_dict
+from bot.config import Settings
+from bot.engines.base import MediaSource
+from bot.engines.local.tables import LocalConversation, LocalJob, utcnow
+from bot.engines.local.transcribe import SAMPLE_RATE, Transcriber, default_cpu_threads
+from bot.errors import BotError, EmptyMediaError, MediaTooLargeError, NotFoundError, user_text
+from bot.models import (
+    ActionItem,
+    Conversation,
+    Insights,
+    JobStatus,
+    MediaKind,
+    Message,
+    Person,
+    Question,
+    Submission,
+    SubmitOptions,
+)
+from bot.store.db import Database
+
+logger = logging.getLogger(__name__)
+
+LEASE_SECONDS = 120.0
+COPY_CHUNK_BYTES = 1024 * 1024
+_UNFINISHED = (JobStatus.SCHEDULED.value, JobStatus.IN_PROGRESS.value)
+
+
+@dataclass(frozen=True)
+class NoInsights:
+    """What an extractor returns when it finds nothing (also the fallback before one is installed)."""
+
+    topics: tuple = ()
+    action_items: tuple = ()
+    follow_ups: tuple = ()
+    questions: tuple = ()
+    summary: tuple = ()
+    speaker_names: dict[str, str] = field(default_factory=dict)
+
+
+# extract_insights(messages, *, meeting_start) -> an InsightSet (topics, action_items, follow_ups,
+# questions, summary, speaker_names), as bot/engines/local/insights.py provides.
+Extractor = Callable[..., Any]
+
+
+def default_extractor() -> Extractor:
+    """The offline insight extractor, or an empty one (with a warning) when that module is not installed."""
+    try:
+        from bot.engines.local.insights import extract_insights
+    except ImportError:
+        logger.warning("bot.engines.local.insights is not available: offline insights will be empty")
+        return lambda _messages, **_kwargs: NoInsights()
+    return extract_insights
+
+
+def local_worker_count(settings: Settings) -> int:
+    """Concurrent transcriptions: one per two cores (each uses both), never more than WORKER_THREADS."""
+    import os
+
+    return max(1, min(settings.worker_threads, (os.cpu_count() or 1) // 2))
+
+
+class LocalEngine:
+    """Transcription (faster-whisper), diarization and insight extraction on this machine."""
+
+    name = "local"
+
+    def __init__(
+        self,
+        database: Database,
+        settings: Settings,
+        transcriber: Transcriber | None = None,
+        extractor: Extractor | None = None,
+        *,
+        workers: int | None = None,
+        lease_seconds: float = LEASE_SECONDS,
+    ):
+        self.database = database
+        self.settings = settings
+        self.workers = workers or local_worker_count(settings)
+        self.transcriber = transcriber or Transcriber(
+            settings.whisper_model, cpu_threads=default_cpu_threads(self.workers)
+        )
+        self.extractor = extractor or default_extractor()
+        self.lease_seconds = lease_seconds
+        self.media_dir = Path(settings.data_dir) / "local-media"
+        self.owner = uuid.uuid4().hex  # this process's name on the leases it holds
+        self._pool = ThreadPoolExecutor(max_workers=self.workers, thread_name_prefix="local-engine")
+        self._lock = threading.Lock()
+        self._draining: set[str] = set()
+        self._more: set[str] = set()
+        self._closed = False
+
+    @classmethod
+    def from_settings(cls, settings: Settings, database: Database | None = None) -> LocalEngine:
+        """An engine on ``settings``' database (created if need be), with unfinished jobs resumed."""
+        engine = cls(database or Database(settings.resolved_database_url), settings)
+        engine.start()
+        return engine
+
+    # -- lifecycle -------------------------------------------------------------------------------------
+
+    def start(self) -> None:
+        """Create the tables if missing and re-queue unfinished jobs whose lease has expired (or was never taken)."""
+        self.database.create_all()
+        self.media_dir.mkdir(parents=True, exist_ok=True)
+        now = utcnow()
+        with self.database.session() as s:
+            conversations = s.scalars(
+                sa.select(LocalJob.conversation_id)
+                .where(LocalJob.status.in_(_UNFINISHED))
+                .where(sa.or_(LocalJob.lease_until.is_(None), LocalJob.lease_until < now))
+                .distinct()
+            ).all()
+        for conversation_id in conversations:
+            self._schedule(conversation_id)
+
+    def close(self) -> None:
+        """Stop taking work and wait for running jobs to finish."""
+        self.shutdown(wait=True)
+
+    def shutdown(self, wait: bool = True) -> None:
+        """Stop the worker pool; queued drains are cancelled (their jobs stay in the database for the next start)."""
+        self._closed = True
+        self._pool.shutdown(wait=wait, cancel_futures=True)
+
+    # -- the Engine protocol ---------------------------------------------------------------------------
+
+    def submit_file(
+        self,
+        source: MediaSource,
+        *,
+        kind: MediaKind,
+        content_type: str | None = None,
+        options: SubmitOptions | None = None,
+    ) -> Submission:
+        """Copy the recording into the engine's media folder and queue it as a new conversation."""
+        return self._submit(None, kind, options, source=source)
+
+    def submit_url(self, url: str, *, kind: MediaKind, options: SubmitOptions | None = None) -> Submission:
+        """Queue a recording the worker downloads (public addresses only unless LOCAL_ALLOW_PRIVATE_URLS)."""
+        return self._submit(None, kind, options, url=url)
+
+    def append_file(
+        self,
+        conversation_id: str,
+        source: MediaSource,
+        *,
+        kind: MediaKind,
+        content_type: str | None = None,
+        options: SubmitOptions | None = None,
+    ) -> Submission:
+        """Queue a recording to be transcribed after the conversation's existing ones."""
+        return self._submit(conversation_id, kind, options, source=source)
+
+    def append_url(
+        self, conversation_id: str, url: str, *, kind: MediaKind, options: SubmitOptions | None = None
+    ) -> Submission:
+        """Queue a downloadable recording after the conversation's existing ones."""
+        return self._submit(conversation_id, kind, options, url=url)
+
+    def job_status(self, job_id: str) -> JobStatus:
+        """The job's state; an unfinished job nobody holds (its worker died) is re-queued here too."""
+        with self.database.session() as s:
+            job = s.get(LocalJob, job_id)
+            if job is None:
+                raise NotFoundError(f"No offline job {job_id}.", status=404)
+            status, conversation_id = JobStatus(job.status), job.conversation_id
+            orphaned = status.value in _UNFINISHED and (job.lease_until is None or job.lease_until < utcnow())
+        if orphaned:
+            self._schedule(conversation_id)
+        return status
+
+    def job_error(self, job_id: str) -> str | None:
+        """Why the job failed, in words a user can read (None unless it failed)."""
+        with self.database.session() as s:
+            job = s.get(LocalJob, job_id)
+            if job is None:
+                raise NotFoundError(f"No offline job {job_id}.", status=404)
+            return job.error
+
+    def fetch_insights(self, conversation_id: str) -> Insights:
+        """The conversation's transcript and insights so far (empty until its first job completes)."""
+        with self.database.session() as s:
+            conversation = s.get(LocalConversation, conversation_id)
+            if conversation is None:
+                raise NotFoundError(f"No offline conversation {conversation_id}.", status=404)
+            if conversation.insights_json:
+                return insights_from_dict(json.loads(conversation.insights_json))
+            return Insights(
+                conversation=Conversation(id=conversation.id, name=conversation.name, start=conversation.meeting_start)
+            )
+
+    # -- submitting ------------------------------------------------------------------------------------
+
+    def _submit(
+        self,
+        conversation_id: str | None,
+        kind: MediaKind,
+        options: SubmitOptions | None,
+        *,
+        source: MediaSource | None = None,
+        url: str | None = None,
+    ) -> Submission:
+        if self._closed:
+            raise RuntimeError("the offline engine is shut down")
+        options = options or SubmitOptions()
+        job_id = uuid.uuid4().hex
+        media_path = self._copy_in(source, job_id) if source is not None else None
+        try:
+            with self.database.session() as s:
+                if conversation_id is None:
+                    conversation = LocalConversation(id=uuid.uuid4().hex, name=options.name)
+                    s.add(conversation)
+                    s.flush()
+                elif s.get(LocalConversation, conversation_id) is None:
+                    raise NotFoundError(f"No offline conversation {conversation_id}.", status=404)
+                cid = conversation_id or conversation.id
+                last = s.scalar(sa.select(sa.func.max(LocalJob.seq)).where(LocalJob.conversation_id == cid))
+                s.add(
+                    LocalJob(
+                        id=job_id,
+                        conversation_id=cid,
+                        seq=(last or 0) + 1,
+                        kind=kind.value,
+                        media_path=str(media_path) if media_path else None,
+                        url=url,
+                        options_json=json.dumps(_options_dict(options)),
+                        status=JobStatus.SCHEDULED.value,
+                    )
+                )
+        except BaseException:
+            if media_path:
+                media_path.unlink(missing_ok=True)
+            raise
+        self._schedule(cid)
+        return Submission(conversation_id=cid, job_id=job_id)
+
+    def _copy_in(self, source: MediaSource, job_id: str) -> Path:
+        """Stream the recording into our media folder in chunks, enforcing MAX_FILE_MB and non-emptiness."""
+        self.media_dir.mkdir(parents=True, exist_ok=True)
+        dest = self.media_dir / f"{job_id}.media"
+        limit = self.settings.max_file_bytes
+        copied = 0
+        try:
+            with dest.open("wb") as out:
+                stream: BinaryIO
+                with _opened(source) as stream:
+                    while chunk := stream.read(COPY_CHUNK_BYTES):
+                        copied += len(chunk)
+                        if copied > limit:
+                            raise MediaTooLargeError(
+                                f"This recording is larger than the {self.settings.max_file_mb} MB limit."
+                            )
+                        out.write(chunk)
+            if copied == 0:
+                raise EmptyMediaError("This recording is empty (0 bytes).")
+        except BaseException:
+            dest.unlink(missing_ok=True)
+            raise
+        return dest
+
+    # -- the worker side -------------------------------------------------------------------------------
+
+    def _schedule(self, conversation_id: str) -> None:
+        """Make sure one drain of this conversation is queued or running in this process."""
+        with self._lock:
+            if self._closed:
+                return
+            if conversation_id in self._draining:
+                self._more.add(conversation_id)  # the running drain looks again before it stops
+                return
+            self._draining.add(conversation_id)
+        try:
+            self._pool.submit(self._drain, conversation_id)
+        except RuntimeError:  # the pool shut down meanwhile; the jobs wait in the database for the next start
+            with self._lock:
+                self._draining.discard(conversation_id)
+
+    def _drain(self, conversation_id: str) -> None:
+        """Run the conversation's unfinished jobs in order until none is left that this process may claim."""
+        try:
+            while not self._closed:
+                job_id = self._claim_next(conversation_id)
+                if job_id is None:
+                    with self._lock:
+                        if conversation_id in self._more:
+                            self._more.discard(conversation_id)
+                            continue
+                        self._draining.discard(conversation_id)
+                        return
+                self._run(job_id)
+        except Exception:
+            logger.exception("offline engine: draining conversation %s failed", conversation_id)
+        with self._lock:
+            self._draining.discard(conversation_id)
+            self._more.discard(conversation_id)
+
+    def _claim_next(self, conversation_id: str) -> str | None:
+        """Lease the conversation's earliest unfinished job; None if there is none or another process holds it."""
+        now = utcnow()
+        with self.database.session() as s:
+            job = s.scalars(
+                sa.select(LocalJob)
+                .where(LocalJob.conversation_id == conversation_id, LocalJob.status.in_(_UNFINISHED))
+                .order_by(LocalJob.seq)
+                .limit(1)
+            ).first()
+            if job is None:
+                return None
+            claimed = s.execute(
+                sa.update(LocalJob)
+                .where(LocalJob.id == job.id, LocalJob.status.in_(_UNFINISHED))
+                .where(sa.or_(LocalJob.lease_until.is_(None), LocalJob.lease_until < now))
+                .values(
+                    status=JobStatus.IN_PROGRESS.value,
+                    lease_owner=self.owner,
+                    lease_until=now + timedelta(seconds=self.lease_seconds),
+                    started_at=now,
+                    attempts=LocalJob.attempts + 1,
+                )
+                .execution_options(synchronize_session=False)
+            ).rowcount
+            return job.id if claimed == 1 else None
+
+    def _run(self, job_id: str) -> None:
+        """Transcribe one claimed job and commit its result (or its failure), renewing the lease meanwhile."""
+        stop = threading.Event()
+        renewer = threading.Thread(target=self._renew_lease, args=(job_id, stop), daemon=True)
+        renewer.start()
+        try:
+            self._process(job_id)
+        except BotError as exc:
+            self._fail(job_id, user_text(exc))
+        except Exception:
+            logger.exception("offline engine: job %s failed", job_id)
+            self._fail(job_id, "Processing failed on this machine. Try again, or try another file.")
+        finally:
+            stop.set()
+            renewer.join()
+            self._discard_media(job_id)
+
+    def _renew_lease(self, job_id: str, stop: threading.Event) -> None:
+        while not stop.wait(self.lease_seconds / 3):
+            try:
+                with self.database.session() as s:
+                    s.execute(
+                        sa.update(LocalJob)
+                        .where(LocalJob.id == job_id, LocalJob.lease_owner == self.owner)
+                        .where(LocalJob.status == JobStatus.IN_PROGRESS.value)
+                        .values(lease_until=utcnow() + timedelta(seconds=self.lease_seconds))
+                        .execution_options(synchronize_session=False)
+                    )
+            except Exception:  # a missed renewal only risks a second run that cannot commit twice
+                logger.warning("offline engine: could not renew the lease of job %s", job_id, exc_info=True)
+
+    def _process(self, job_id: str) -> None:
+        with self.database.session() as s:
+            job = s.get(LocalJob, job_id)
+            conversation_id, media_path, url = job.conversation_id, job.media_path, job.url
+            options = json.loads(job.options_json or "{}")
+        if media_path is None and url:
+            media_path = str(self._download(job_id, url))
+        from bot.engines.local.diarize import diarize, match_speakers, speaker_profiles
+        from bot.engines.local.transcribe import load_audio
+
+        audio = load_audio(media_path)
+        vocabulary = tuple(options.get("custom_vocabulary") or ())
+        turns = diarize(audio, self.transcriber.transcribe(audio, vocabulary=vocabulary))
+        profiles = speaker_profiles(audio, turns)
+        seconds = len(audio) / SAMPLE_RATE
+        del audio
+
+        with self.database.session() as s:
+            conversation = s.get(LocalConversation, conversation_id)
+            stored = json.loads(conversation.transcript_json or '{"turns": [], "profiles": {}}')
+            known_profiles = stored["profiles"]
+            mapping = match_speakers(
+                [t.speaker for t in turns], profiles, known_profiles, {t["speaker"] for t in stored["turns"]}
+            )
+            offset = conversation.media_seconds
+            for turn in turns:
+                shifted = turn.shifted(offset)
+                stored["turns"].append(
+                    {"start": shifted.start, "end": shifted.end, "text": turn.text, "speaker": mapping[turn.speaker]}
+                )
+            for label, profile in profiles.items():
+                known_profiles.setdefault(mapping[label], profile)
+            insights = self._insights(conversation, stored["turns"], offset + seconds, options)
+            finished = s.execute(
+                sa.update(LocalJob)
+                .where(LocalJob.id == job_id, LocalJob.lease_owner == self.owner)
+                .where(LocalJob.status == JobStatus.IN_PROGRESS.value)
+                .values(status=JobStatus.COMPLETED.value, finished_at=utcnow(), lease_until=None)
+                .execution_options(synchronize_session=False)
+            ).rowcount
+            if finished != 1:
+                # Another process took the job over after our lease lapsed; its result is the one that counts
+                s.rollback()
+                logger.warning("offline engine: lost the lease of job %s; result discarded", job_id)
+                return
+            conversation.transcript_json = json.dumps(stored)
+            conversation.media_seconds = offset + seconds
+            conversation.insights_json = json.dumps(insights_to_dict(insights))
+
+    def _download(self, job_id: str, url: str) -> Path:
+        from bot.net.safe_fetch import fetch_to_file
+
+        self.media_dir.mkdir(parents=True, exist_ok=True)
+        dest = self.media_dir / f"{job_id}.media"
+        fetch_to_file(
+            url,
+            dest,
+            max_bytes=self.settings.max_file_bytes,
+            allow_private=self.settings.local_allow_private_urls,
+        )
+        with self.database.session() as s:
+            s.execute(sa.update(LocalJob).where(LocalJob.id == job_id).values(media_path=str(dest)))
+        return dest
+
+    def _insights(
+        self, conversation: LocalConversation, turns: list[dict], seconds: float, options: dict[str, Any]
+    ) -> Insights:
+        """Messages from the whole transcript, and insights recomputed over all of it."""
+        start = conversation.meeting_start
+        messages = [
+            Message(
+                id=f"{conversation.id}-{index}",
+                text=turn["text"],
+                speaker=Person(name=turn["speaker"]),
+                start=start + timedelta(seconds=turn["start"]),
+                end=start + timedelta(seconds=turn["end"]),
+                offset_seconds=round(turn["start"], 3),
+                duration_seconds=round(turn["end"] - turn["start"], 3),
+            )
+            for index, turn in enumerate(turns, start=1)
+        ]
+        found = self.extractor(messages, meeting_start=start)
+        names = dict(getattr(found, "speaker_names", None) or {})
+        messages = [_renamed_message(m, names) for m in messages]
+        members: dict[str, Person] = {}
+        for m in messages:
+            members.setdefault(m.speaker.name, m.speaker)
+        return Insights(
+            conversation=Conversation(
+                id=conversation.id, name=conversation.name, start=start, end=start + timedelta(seconds=seconds)
+            ),
+            messages=tuple(messages),
+            topics=tuple(found.topics),
+            action_items=tuple(_renamed_item(a, names) for a in found.action_items),
+            follow_ups=tuple(_renamed_item(f, names) for f in found.follow_ups),
+            questions=tuple(_renamed_question(q, names) for q in found.questions),
+            members=tuple(members.values()),
+            summary=tuple(found.summary) if options.get("enable_summary") else None,
+        )
+
+    def _fail(self, job_id: str, message: str) -> None:
+        with self.database.session() as s:
+            s.execute(
+                sa.update(LocalJob)
+                .where(LocalJob.id == job_id, LocalJob.lease_owner == self.owner)
+                .where(LocalJob.status == JobStatus.IN_PROGRESS.value)
+                .values(status=JobStatus.FAILED.value, error=message, finished_at=utcnow(), lease_until=None)
+                .execution_options(synchronize_session=False)
+            )
+
+    def _discard_media(self, job_id: str) -> None:
+        """Delete our copy once the job is over (it stays while another attempt may still need it)."""
+        with self.database.session() as s:
+            job = s.get(LocalJob, job_id)
+            if job is None or job.status in _UNFINISHED or not job.media_path:
+                return
+            path = Path(job.media_path)
+        path.unlink(missing_ok=True)
+
+
+class _opened:
+    """A context manager over a path (opened and closed here) or a caller's stream (left open)."""
+
+    def __init__(self, source: MediaSource):
+        self.source = source
+        self.file: BinaryIO | None = None
+
+    def __enter__(self) -> BinaryIO:
+        if isinstance(self.source, str | Path):
+            self.file = Path(self.source).open("rb")
+            return self.file
+        return self.source
+
+    def __exit__(self, *exc) -> None:
+        if self.file:
+            self.file.close()
+
+
+def _options_dict(options: SubmitOptions) -> dict[str, Any]:
+    data = asdict(options)
+    data["extra"] = {k: v for k, v in options.extra.items() if isinstance(v, str | int | float | bool)}
+    return data
+
+
+def _rename(person: Person | None, names: dict[str, str]) -> Person | None:
+    if person is None or person.name not in names:
+        return person
+    return Person(id=person.id, name=names[person.name], email=person.email)
+
+
+def _renamed_message(message: Message, names: dict[str, str]) -> Message:
+    return replace(message, speaker=_rename(message.speaker, names))
+
+
+def _renamed_item(item: ActionItem, names: dict[str, str]) -> ActionItem:
+    return replace(item, assignee=_rename(item.assignee, names), speaker=_rename(item.speaker, names))
+
+
+def _renamed_question(question: Question, names: dict[str, str]) -> Question:
+    return replace(question, asked_by=_rename(question.asked_by, names))

