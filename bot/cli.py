@@ -273,13 +273,13 @@ class ProgressReader:
 @contextmanager
 def upload_progress(handle: BinaryIO, total: int, err: TextIO) -> Iterator[ProgressReader]:
     """Wrap ``handle`` so reading it prints "Uploading x / y MiB (p%)" on ``err``, at most a few times a second."""
-    last = [0.0]
+    last_time, last_done = [0.0], [-1]
 
     def report(done: int, size: int) -> None:
         now = time.monotonic()
-        if done < size and now - last[0] < PROGRESS_EVERY_SECONDS:
+        if done == last_done[0] or (done < size and now - last_time[0] < PROGRESS_EVERY_SECONDS):
             return
-        last[0] = now
+        last_time[0], last_done[0] = now, done
         percent = 100 * done // size if size else 100
         err.write(f"\rUploading {done / 2**20:.1f} / {size / 2**20:.1f} MiB ({percent}%)")
         err.flush()
