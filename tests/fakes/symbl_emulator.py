@@ -176,7 +176,8 @@ class SymblEmulator:
         server.emulator = self  # type: ignore[attr-defined]
         self._server = server
         self.url = f"http://127.0.0.1:{server.server_address[1]}"
-        self._spawn(server.serve_forever, "symbl-emulator-http")
+        # A short poll interval keeps stop() (and so every test teardown) fast.
+        self._spawn(lambda: server.serve_forever(poll_interval=0.02), "symbl-emulator-http")
         self._spawn(self._deliver_webhooks, "symbl-emulator-webhooks")
         if self.auto_advance_seconds is not None:
             self._spawn(self._auto_advance, "symbl-emulator-clock")
@@ -642,6 +643,9 @@ class _Handler(BaseHTTPRequestHandler):
 
     protocol_version = "HTTP/1.1"
     timeout = 30  # a client that stalls mid-body must not pin a server thread forever
+    # Headers and body leave in one segment; two small writes would meet the client's delayed ACK (~40 ms each).
+    wbufsize = 64 * 1024
+    disable_nagle_algorithm = True
 
     def log_message(self, format: str, *args: Any) -> None:
         """Silence per-request logging (request lines can carry ids; tests stay quiet)."""
