@@ -228,7 +228,7 @@ class SymblHttp:
                 error = error_for(response, method, path)
             if not error.retryable or attempt >= self.max_attempts or (body is not None and not body.rewindable):
                 raise error
-            delay = _retry_after(response_of(error)) or self.backoff.delay(attempt, self._rng)
+            delay = retry_delay(error, attempt, self.backoff, self._rng)
             logger.warning(
                 "symbl call failed; retrying",
                 extra={"method": method, "path": path, "status": error.status, "attempt": attempt, "delay": delay},
@@ -327,6 +327,12 @@ def error_for(response: requests.Response, method: str, path: str) -> EngineErro
 def response_of(error: EngineError) -> requests.Response | None:
     """The HTTP response an error was built from, if any."""
     return getattr(error, "response", None)
+
+
+def retry_delay(error: EngineError, attempt: int, backoff: Backoff, rng: random.Random) -> float:
+    """Seconds to wait before the next attempt: the server's Retry-After when it gave one, else the backoff."""
+    server_says = _retry_after(response_of(error))
+    return server_says if server_says is not None else backoff.delay(attempt, rng)
 
 
 def _retry_after(response: requests.Response | None) -> float | None:

@@ -11,9 +11,10 @@ import time
 from pathlib import Path
 
 import pytest
+import requests
 
 from bot.engines.symbl import SymblEngine
-from bot.engines.symbl_http import Backoff
+from bot.engines.symbl_http import Backoff, error_for, retry_delay
 from bot.errors import (
     AuthError,
     BadRequestError,
@@ -447,3 +448,19 @@ def test_an_undocumented_status_is_an_unexpected_response_naming_it(emulator, en
 def test_an_unknown_job_is_not_found(engine):
     with pytest.raises(NotFoundError):
         engine.job_status("00000000-0000-4000-8000-000000000000")
+
+
+def test_a_retry_after_header_sets_the_wait_but_never_beyond_a_minute():
+    def answer(status: int, retry_after: str | None) -> requests.Response:
+        response = requests.Response()
+        response.status_code = status
+        response._content = b'{"message": "slow down"}'
+        if retry_after is not None:
+            response.headers["Retry-After"] = retry_after
+        return response
+
+    backoff, rng = Backoff(base=0.5, cap=8.0), MaxJitter()
+    assert retry_delay(error_for(answer(429, "3"), "GET", "/v1/job/x"), 1, backoff, rng) == 3.0
+    assert retry_delay(error_for(answer(503, "3600"), "GET", "/v1/job/x"), 1, backoff, rng) == 60.0
+    assert retry_delay(error_for(answer(503, "soon"), "GET", "/v1/job/x"), 2, backoff, rng) == 1.0
+    assert retry_delay(error_for(answer(500, None), "GET", "/v1/job/x"), 3, backoff, rng) == 2.0
