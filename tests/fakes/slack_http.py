@@ -24,12 +24,17 @@ class LoopbackServer(ThreadingHTTPServer):
 
     daemon_threads = True
     allow_reuse_address = True
+    # The default backlog of 5 drops bursts of parallel connects, which then wait out a 1 s SYN retransmit.
+    request_queue_size = 128
 
     def __init__(self, handler: type[BaseHTTPRequestHandler], fake: Any, role: str) -> None:
         super().__init__(("127.0.0.1", 0), handler)
         self.fake = fake
         self.role = role
-        self._thread = threading.Thread(target=self.serve_forever, name=f"fake-slack-{role}", daemon=True)
+        # A short poll interval keeps stop() (and so every test teardown) fast.
+        self._thread = threading.Thread(
+            target=self.serve_forever, kwargs={"poll_interval": 0.02}, name=f"fake-slack-{role}", daemon=True
+        )
 
     @property
     def base_url(self) -> str:
