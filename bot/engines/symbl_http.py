@@ -24,6 +24,7 @@ from requests.adapters import HTTPAdapter
 from bot.errors import (
     AuthError,
     BadRequestError,
+    ConfigError,
     EngineError,
     EngineTimeoutError,
     NotFoundError,
@@ -248,9 +249,11 @@ class SymblHttp:
                 return self.session.request(
                     method, url, params=params, data=data, headers=all_headers, timeout=self.timeout
                 )
-        except (requests.Timeout, requests.ConnectionError) as exc:
+        except (requests.Timeout, requests.ConnectionError, requests.exceptions.ChunkedEncodingError) as exc:
             # The exception text can hold the full URL with its query (a webhook secret); keep only the kind.
             raise EngineTimeoutError(f"{method} {_path_of(url)}: {type(exc).__name__}") from None
+        except (requests.exceptions.InvalidURL, requests.exceptions.MissingSchema, requests.exceptions.InvalidSchema):
+            raise ConfigError(f"SYMBL_API_URL must be an http(s) URL, not {self.base_url!r}.") from None
 
 
 def _pooled_session() -> requests.Session:

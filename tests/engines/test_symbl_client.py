@@ -18,6 +18,7 @@ from bot.engines.symbl_http import Backoff, error_for, retry_delay
 from bot.errors import (
     AuthError,
     BadRequestError,
+    ConfigError,
     EngineTimeoutError,
     NotFoundError,
     RateLimitedError,
@@ -464,3 +465,10 @@ def test_a_retry_after_header_sets_the_wait_but_never_beyond_a_minute():
     assert retry_delay(error_for(answer(503, "3600"), "GET", "/v1/job/x"), 1, backoff, rng) == 60.0
     assert retry_delay(error_for(answer(503, "soon"), "GET", "/v1/job/x"), 2, backoff, rng) == 1.0
     assert retry_delay(error_for(answer(500, None), "GET", "/v1/job/x"), 3, backoff, rng) == 2.0
+
+
+def test_a_malformed_api_url_is_a_configuration_problem(sleeps):
+    engine = SymblEngine("api.symbl.ai", "id", "secret", sleep=sleeps)
+    with pytest.raises(ConfigError, match="SYMBL_API_URL"):
+        engine.job_status("job")
+    assert sleeps == []
