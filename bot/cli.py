@@ -155,6 +155,8 @@ def main(
         server = getattr(exc, "server_message", None)
         if server:
             print(f"The service said: {server}", file=err)
+        elif isinstance(exc, EngineError):
+            print(f"Details: {exc}", file=err)
         return EXIT_FAILED
     except KeyboardInterrupt:
         print("Interrupted.", file=err)

@@ -168,6 +168,15 @@ def test_a_failed_job_exits_1_with_a_plain_explanation(manual_emulator, recordin
     assert "Traceback" not in err
 
 
+def test_waiting_gives_up_at_the_deadline(manual_emulator, recording):
+    code, out, err = run_cli(["process", str(recording), "--timeout", "0.3"], env_for(manual_emulator))
+
+    assert code == 1
+    assert out == ""
+    assert "was not done after 0s" in err
+    assert len(manual_emulator.requests_to("GET", "/v1/job/")) >= 2  # it did poll, then stopped
+
+
 def test_an_engine_refusal_shows_the_servers_message(emulator, recording):
     code, _, err = run_cli(["process", str(recording), "--param", "mode=satellite"], env_for(emulator))
 
