@@ -4,7 +4,8 @@ Point ``slack_sdk.WebClient(token=..., base_url=fake.api_url)`` at it. Three lis
 
 - ``url`` (``api_url = url + "/api/"``): Web API methods and ``response_url`` endpoints;
 - ``files_host_url``: plays files.slack.com, serving ``url_private(_download)`` and accepting ``upload_url`` POSTs;
-- ``other_host_url``: an unrelated host that downloads can be redirected to, to show whether a token leaks.
+- ``other_host_url``: an unrelated host that downloads can be redirected to, to show whether a token leaks
+  (it records the Authorization it got and, like Slack, answers the login page to a request without the token).
 
 The fake is as strict as Slack: bearer token required, Block Kit validated, error codes as documented, HTML
 login page for an unauthenticated download. Fault injection (``rate_limit``, ``fail``,
@@ -376,8 +377,9 @@ class FakeSlack(WebMethods):
             self._record_download(path, authorization, host, 404, served=False)
             handler.send_bytes(404, b"<html><body>Not found</body></html>", "text/html; charset=utf-8")
             return
-        # The unrelated host plays a pre-signed CDN: it serves without a token (and records the one it got).
-        if host == "files" and bearer_token(authorization) != self.bot_token:
+        # The unrelated host guards the bytes exactly like Slack does, so a test sees both sides: a client that
+        # drops the token on the cross-host redirect gets the login page; one that leaks it gets the file.
+        if bearer_token(authorization) != self.bot_token:
             self._record_download(path, authorization, host, 200, served=False)
             handler.send_bytes(200, LOGIN_PAGE, "text/html; charset=utf-8")
             return
@@ -563,7 +565,7 @@ class _FilesHandler(FakeHandler):
 
 
 class _OtherHostHandler(FakeHandler):
-    """An unrelated host: serves the file a redirect pointed at and records the Authorization it received."""
+    """An unrelated host: records the Authorization a redirected download brought, and honours it like Slack."""
 
     def do_GET(self) -> None:
         """Redirected downloads."""
