@@ -228,6 +228,10 @@ class LocalEngine:
         if self._closed:
             raise RuntimeError("the offline engine is shut down")
         options = options or SubmitOptions()
+        if url is not None:  # refuse a bad link now, while the user is still looking; DNS is checked on download
+            from bot.net.safe_fetch import validate_url
+
+            url = validate_url(url, allow_private=self.settings.local_allow_private_urls)
         job_id = uuid.uuid4().hex
         media_path = self._copy_in(source, job_id) if source is not None else None
         try:

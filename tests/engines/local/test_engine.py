@@ -6,10 +6,13 @@ can check that insights are recomputed over the whole conversation.
 
 from __future__ import annotations
 
+import functools
 import shutil
+import threading
 import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -19,7 +22,7 @@ from bot.engines.base import Engine
 from bot.engines.local import LocalEngine
 from bot.engines.local.tables import LocalConversation, LocalJob
 from bot.engines.local.transcribe import Transcriber
-from bot.errors import EmptyMediaError, NotFoundError
+from bot.errors import DownloadError, EmptyMediaError, NotFoundError
 from bot.models import ActionItem, JobStatus, MediaKind, Person, SubmitOptions, SummaryItem, Topic
 from bot.store.db import Database
 
@@ -231,3 +234,42 @@ def test_unknown_ids_and_empty_files_are_refused(make_engine, tmp_path):
     empty.write_bytes(b"")
     with pytest.raises(EmptyMediaError):
         engine.submit_file(empty, kind=MediaKind.AUDIO)
+
+
+class QuietHandler(SimpleHTTPRequestHandler):
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture
+def media_server():
+    """The examples folder over HTTP on a loopback port."""
+    server = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(QuietHandler, directory=str(EXAMPLES)))
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    server.server_close()
+
+
+def test_a_url_is_downloaded_by_the_worker_and_a_dead_link_fails_readably(database, tmp_path, media_server):
+    settings = Settings(data_dir=tmp_path, database_url=database.url, local_allow_private_urls=True)
+    engine = LocalEngine(database, settings, Transcriber(cpu_threads=2), RecordingExtractor())
+    engine.start()
+    try:
+        first = engine.submit_url(f"{media_server}/standup.mp3", kind=MediaKind.AUDIO)
+        missing = engine.append_url(first.conversation_id, f"{media_server}/gone.mp3", kind=MediaKind.AUDIO)
+        assert wait_for(engine, first.job_id) is JobStatus.COMPLETED
+        assert "budget report" in " ".join(m.text for m in engine.fetch_insights(first.conversation_id).messages)
+        assert wait_for(engine, missing.job_id) is JobStatus.FAILED
+        assert "404" in engine.job_error(missing.job_id) or "not found" in engine.job_error(missing.job_id).lower()
+    finally:
+        engine.close()
+
+
+def test_links_to_private_addresses_are_refused_by_default(make_engine):
+    engine = make_engine()
+    with pytest.raises(DownloadError):
+        engine.submit_url("http://127.0.0.1:9/standup.mp3", kind=MediaKind.AUDIO)
+    with pytest.raises(DownloadError):
+        engine.submit_url("ftp://example.com/standup.mp3", kind=MediaKind.AUDIO)
