@@ -190,11 +190,13 @@ class SymblEmulator:
 
     def stop(self) -> None:
         """Stop serving and end the background threads."""
+        if self._server is None:
+            return
         self._stopping.set()
         self._webhooks.put(None)
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
+        self._server.shutdown()
+        self._server.server_close()
+        self._server = None
         for thread in self._threads:
             thread.join(timeout=5)
 
@@ -445,9 +447,9 @@ class SymblEmulator:
         if (method == "POST") == (conversation_id is not None):
             raise _HttpError(404, f"Cannot {method} {record.path}")
         content_type = record.headers.get("Content-Type")
-        if media == "video" and _media_type(content_type) != "video/mp4":
+        if media == "video" and (content_type or "").strip().lower() != "video/mp4":
             raise BadRequest("Content-Type must be video/mp4 for video files.")
-        if media == "audio" and content_type and _media_type(content_type) not in AUDIO_TYPES:
+        if media == "audio" and content_type and content_type.strip().lower() not in AUDIO_TYPES:
             raise BadRequest(f"Unsupported audio Content-Type '{content_type}'.")
         if record.body_size == 0:
             raise BadRequest("Request body is empty: send the media file as the request body.")
@@ -636,6 +638,57 @@ def _parse_json(raw: bytes) -> Any:
         return json.loads(raw)
     except ValueError:
         return None
+
+
+class WebhookReceiver:
+    """A loopback HTTP endpoint that records every POST it gets, for asserting on webhook deliveries."""
+
+    def __init__(self) -> None:
+        self.received: list[tuple[str, Any]] = []  # (Content-Type, parsed JSON body)
+        self._arrived = threading.Condition()
+        self._server: ThreadingHTTPServer | None = None
+        self.url = ""
+
+    def start(self) -> WebhookReceiver:
+        """Bind 127.0.0.1 on a free port; `url` is the hook URL to pass as webhookUrl."""
+        receiver = self
+
+        class _Record(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                with receiver._arrived:
+                    receiver.received.append((self.headers.get("Content-Type") or "", _parse_json(body)))
+                    receiver._arrived.notify_all()
+                self.send_response(204)
+                self.end_headers()
+
+            def log_message(self, format: str, *args: Any) -> None:
+                """Keep test output quiet."""
+
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), _Record)
+        self._server.daemon_threads = True
+        self.url = f"http://127.0.0.1:{self._server.server_address[1]}/hooks/symbl"
+        server = self._server
+        threading.Thread(target=lambda: server.serve_forever(poll_interval=0.02), daemon=True).start()
+        return self
+
+    def wait_for(self, count: int, timeout: float = 5.0) -> bool:
+        """Block until `count` POSTs have arrived (True) or `timeout` passes (False)."""
+        with self._arrived:
+            return self._arrived.wait_for(lambda: len(self.received) >= count, timeout)
+
+    def stop(self) -> None:
+        """Stop listening."""
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+            self._server = None
+
+    def __enter__(self) -> WebhookReceiver:
+        return self.start()
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.stop()
 
 
 class _Handler(BaseHTTPRequestHandler):

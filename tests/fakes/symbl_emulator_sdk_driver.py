@@ -1,8 +1,9 @@
 """Drive the official Symbl SDK (symbl 2.0.6 / symbl_rest 1.0.14) against an emulator, in its own process.
 
-Run as `python -m tests.fakes.symbl_emulator_sdk_driver <emulator-url> <workdir> <result.json>`. The SDK keeps its
-token, host and logging in import-time globals (symbl-api.md §6.1–6.2), so it gets a fresh interpreter rather than
-sharing pytest's. Every SDK call's result is written to <result.json> as plain JSON for the test to assert on.
+Run as `python -m tests.fakes.symbl_emulator_sdk_driver <emulator-url> <workdir> <result.json> <webhook-url>`.
+The SDK keeps its token, host and logging in import-time globals (symbl-api.md §6.1–6.2), so it gets a fresh
+interpreter rather than sharing pytest's. Every SDK call's result is written to <result.json> as plain JSON for the
+test to assert on.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 import json
 import logging
 import sys
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -55,7 +57,7 @@ def summary(conversation: Any) -> dict[str, Any]:
     }
 
 
-def main(url: str, workdir: Path, result_path: Path) -> None:
+def main(url: str, workdir: Path, result_path: Path, webhook_url: str) -> None:
     """Point the SDK at `url`, run every submit/append/get the SDK has, and write the results."""
     # The SDK calls basicConfig(level=NOTSET); configuring the root logger first turns that into a no-op.
     logging.basicConfig(level=logging.WARNING)
@@ -116,9 +118,31 @@ def main(url: str, workdir: Path, result_path: Path) -> None:
     results.update({name: summary(conversation) for name, conversation in appends.items()})
     results["after_appends"] = {"messages": plain(video.get_messages())}
 
+    text = symbl.Text.process(
+        {
+            "name": "Chat",
+            "messages": [
+                {
+                    "payload": {"content": "Marco will send the budget by Friday.", "contentType": "text/plain"},
+                    "from": {"name": "Priya Raman", "userId": "priya@example.com"},
+                }
+            ],
+        },
+        credentials=CREDENTIALS,
+    )
+    results["text"] = {**summary(text), "action_items": plain(text.get_action_items())}
+
+    finished = threading.Event()
+    background = symbl.Video.process_file(
+        str(mp4), credentials=CREDENTIALS, wait=False, parameters={"webhookUrl": webhook_url}
+    )
+    background.on_complete(lambda conversation: finished.set())
+    results["background"] = {"returned_status": background.get_job_status(), "callback": finished.wait(30)}
+    results["background"].update(summary(background))
+
     results["unknown_conversation"] = {"messages": plain(Conversation("1000000000000000").get_messages())}
     result_path.write_text(json.dumps(results))
 
 
 if __name__ == "__main__":
-    main(sys.argv[1], Path(sys.argv[2]), Path(sys.argv[3]))
+    main(sys.argv[1], Path(sys.argv[2]), Path(sys.argv[3]), sys.argv[4])

@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 
 from tests.fakes.symbl_data import MESSAGES
-from tests.fakes.symbl_emulator import SymblEmulator
+from tests.fakes.symbl_emulator import SymblEmulator, WebhookReceiver
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 SDK_ERROR = {"message": "The conversationId is either invalid or does not exist."}
@@ -32,7 +32,7 @@ def sdk_run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[SymblEmu
     (workdir / "meeting.mp4").write_bytes(MP4_BYTES)
     (workdir / "meeting.wav").write_bytes(WAV_BYTES)
     result_path = workdir / "result.json"
-    with SymblEmulator(auto_advance_seconds=0.05) as emulator:
+    with SymblEmulator(auto_advance_seconds=0.05) as emulator, WebhookReceiver() as receiver:
         completed = subprocess.run(  # noqa: S603 - our own interpreter running our own module
             [
                 sys.executable,
@@ -41,6 +41,7 @@ def sdk_run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[SymblEmu
                 emulator.url,
                 str(workdir),
                 str(result_path),
+                receiver.url,
             ],
             cwd=REPO_ROOT,
             capture_output=True,
@@ -49,7 +50,10 @@ def sdk_run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[SymblEmu
             check=False,
         )
         assert completed.returncode == 0, completed.stderr[-3000:]
-        yield emulator, json.loads(result_path.read_text())
+        assert receiver.wait_for(2)
+        results = json.loads(result_path.read_text())
+        results["webhooks_received"] = receiver.received
+        yield emulator, results
 
 
 def test_every_submit_and_append_completes_with_symbl_ids(sdk_run: tuple[SymblEmulator, dict[str, Any]]) -> None:
@@ -161,9 +165,9 @@ def test_sdk_wire_quirks_are_accepted(sdk_run: tuple[SymblEmulator, dict[str, An
     file_posts = [r for r in audio_posts if r.path == "/v1/process/audio"]
     assert file_posts
     assert all("Content-Type" in r.headers and r.headers["Content-Type"] == "" for r in file_posts)
-    [video_post] = [r for r in emulator.requests_to("POST", "/v1/process/video") if r.path == "/v1/process/video"]
-    assert video_post.headers["Content-Type"] == "video/mp4"
-    assert video_post.body_size == len(MP4_BYTES)
+    video_posts = [r for r in emulator.requests_to("POST", "/v1/process/video") if r.path == "/v1/process/video"]
+    assert len(video_posts) == 2  # the blocking and the background submit
+    assert all(r.headers["Content-Type"] == "video/mp4" and r.body_size == len(MP4_BYTES) for r in video_posts)
     garbled = emulator.conversations[results["audio_vocabulary"]["conversation_id"]].options["customVocabulary"]
     assert garbled == list(json.dumps(["Platform", "Roadmap"]))
     [url_post] = emulator.requests_to("POST", "/v1/process/video/url")
@@ -173,3 +177,18 @@ def test_sdk_wire_quirks_are_accepted(sdk_run: tuple[SymblEmulator, dict[str, An
         "detectEntities": True,
     }
     assert url_post.query == {"enableSpeakerDiarization": ["true"], "diarizationSpeakerCount": ["2"]}
+
+
+def test_text_submit_and_background_wait_work(sdk_run: tuple[SymblEmulator, dict[str, Any]]) -> None:
+    """Text.process completes; wait=False returns at once, fires on_complete, and the webhook sees each transition."""
+    _, results = sdk_run
+    assert results["text"]["status"] == "completed"
+    assert results["text"]["action_items"]["action_items"][0]["definitive"] is True
+    background = results["background"]
+    assert background["returned_status"] == "in_progress"  # the SDK's local status before its first poll
+    assert background["callback"] is True
+    assert background["status"] == "completed"
+    assert results["webhooks_received"] == [
+        ("application/json", {"jobId": background["job_id"], "status": "in_progress"}),
+        ("application/json", {"jobId": background["job_id"], "status": "completed"}),
+    ]

@@ -3,18 +3,16 @@
 from __future__ import annotations
 
 import json
-import threading
 import time
 import tracemalloc
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
 import requests
 
 from tests.fakes.symbl_data import MESSAGES, ConversationData
-from tests.fakes.symbl_emulator import SymblEmulator
+from tests.fakes.symbl_emulator import SymblEmulator, WebhookReceiver
 
 CREDENTIALS = {"type": "application", "appId": "test-app-id", "appSecret": "test-app-secret"}
 NOT_FOUND = {"message": "The conversationId is either invalid or does not exist."}
@@ -77,28 +75,11 @@ def api(emulator: SymblEmulator) -> Api:
     return Api(emulator)
 
 
-class _Receiver(BaseHTTPRequestHandler):
-    def do_POST(self) -> None:
-        """Record one webhook delivery."""
-        body = self.rfile.read(int(self.headers["Content-Length"]))
-        self.server.received.append((self.headers["Content-Type"], json.loads(body)))  # type: ignore[attr-defined]
-        self.send_response(204)
-        self.end_headers()
-
-    def log_message(self, format: str, *args: Any) -> None:
-        """Keep test output quiet."""
-
-
 @pytest.fixture
-def webhook_receiver() -> Iterator[tuple[str, list[tuple[str, dict[str, Any]]]]]:
-    """A loopback HTTP server that records every webhook POST: yields (url, received)."""
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _Receiver)
-    server.received = []  # type: ignore[attr-defined]
-    thread = threading.Thread(target=server.serve_forever, args=(0.02,), daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}/hook", server.received  # type: ignore[attr-defined]
-    server.shutdown()
-    server.server_close()
+def webhook_receiver() -> Iterator[WebhookReceiver]:
+    """A loopback HTTP server that records every webhook POST."""
+    with WebhookReceiver() as receiver:
+        yield receiver
 
 
 # -- authentication -----------------------------------------------------------------------------------------------
@@ -310,9 +291,9 @@ def test_time_driven_jobs_step_through_every_status_in_order() -> None:
         assert seen == {"id": append["jobId"], "status": "completed"}
 
 
-def test_webhooks_are_posted_on_every_transition(api: Api, webhook_receiver: tuple[str, list[Any]]) -> None:
+def test_webhooks_are_posted_on_every_transition(api: Api, webhook_receiver: WebhookReceiver) -> None:
     """in_progress then completed (or failed) are POSTed as JSON {jobId, status} to the job's webhookUrl."""
-    url, received = webhook_receiver
+    url = webhook_receiver.url
     done = api.submit_video(params={"webhookUrl": url})
     broken = api.call("POST", "/v1/process/audio/url", json={"url": "https://x.example/a.mp3", "webhookUrl": url})
     broken_job = broken.json()["jobId"]
@@ -326,7 +307,8 @@ def test_webhooks_are_posted_on_every_transition(api: Api, webhook_receiver: tup
         {"jobId": broken_job, "status": "failed"},
     ]
     assert [payload for _, payload in api.emulator.webhook_deliveries] == expected
-    assert received == [("application/json", payload) for payload in expected]
+    assert webhook_receiver.wait_for(3)
+    assert webhook_receiver.received == [("application/json", payload) for payload in expected]
 
 
 def test_force_status_serves_an_undocumented_string(api: Api) -> None:
