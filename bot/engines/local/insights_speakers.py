@@ -1,0 +1,118 @@
+"""Who is "Speaker 2"? Real names inferred from what people say to and about each other.
+
+Evidence, weighed and then assigned one-to-one (a name to one speaker, a speaker to one name):
+
+* a self-introduction — "This is Alice", "I'm Bob", "Priya here", "my name is Tom" — is strong evidence;
+* a name addressed at the end of a turn ("…Bob, can you go first?") points at whoever speaks next;
+* a turn that opens by thanking or greeting someone ("Thanks Carol.", "Hi Dave,") points at whoever spoke just
+  before;
+* saying a name to someone is evidence that the speaker is not that person.
+
+Speakers whose label is already a real name (not "Speaker N") are left alone.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from collections.abc import Sequence
+
+from bot.engines.local.insights_text import is_name_token, sentences, strip_lead, trailing_vocative
+from bot.models import Message
+
+SELF_INTRO_WEIGHT = 3.0
+ADDRESSED_WEIGHT = 1.0
+ACKNOWLEDGED_WEIGHT = 1.0
+
+_LABEL = re.compile(r"^Speaker \d+$")
+_SELF_INTRO = re.compile(
+    r"(?:\b(?:this is|i'm|i am|my name is|it's)\s+([A-Z][a-z]+)\b)"
+    r"|(?:^|[.,!?]\s+|\bhi(?: all| everyone)?,?\s+)([A-Z][a-z]+) here\b",
+    re.IGNORECASE,
+)
+_OPENING_ACK = re.compile(r"^(?:[\w']+[,.!]?\s+){0,3}?(?i:thanks|thank you|hi|hey|hello)[,]?\s+([A-Z][a-z]+)\b")
+
+
+def is_placeholder(name: str | None) -> bool:
+    """True for diarization labels like "Speaker 2", which stand for an unknown person."""
+    return name is None or bool(_LABEL.match(name))
+
+
+def _label(message: Message) -> str | None:
+    return message.speaker.name if message.speaker else None
+
+
+def _self_introductions(text: str) -> list[str]:
+    names = []
+    for match in _SELF_INTRO.finditer(text):
+        name = match.group(1) or match.group(2)
+        # The regex is case-insensitive for "this is"; the name itself must still be written as a name.
+        if name and is_name_token(name):
+            names.append(name)
+    return names
+
+
+def _addressed_names(text: str) -> list[str]:
+    """Names said to someone in this text, in order."""
+    names = []
+    for sentence in sentences(text):
+        _, addressed = strip_lead(sentence)
+        for name in (addressed, trailing_vocative(sentence)):
+            if name:
+                names.append(name)
+    return names
+
+
+def _last_addressed(text: str) -> str | None:
+    """The name addressed in the turn's final request or question, which the next speaker answers."""
+    for sentence in reversed(sentences(text)):
+        _, addressed = strip_lead(sentence)
+        name = addressed or trailing_vocative(sentence)
+        if name:
+            return name
+    return None
+
+
+def infer_speaker_names(messages: Sequence[Message]) -> dict[str, str]:
+    """Map each "Speaker N" label to the real name the conversation reveals, when it reveals one."""
+    votes: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))
+    not_them: dict[str, set[str]] = defaultdict(set)
+    for index, message in enumerate(messages):
+        label = _label(message)
+        if label is None:
+            continue
+        for name in _self_introductions(message.text):
+            votes[label][name] += SELF_INTRO_WEIGHT
+        for name in _addressed_names(message.text):
+            not_them[label].add(name)
+        addressed = _last_addressed(message.text)
+        following = messages[index + 1] if index + 1 < len(messages) else None
+        if addressed and following is not None and _label(following) not in (None, label):
+            votes[_label(following)][addressed] += ADDRESSED_WEIGHT
+        opening = _OPENING_ACK.match(message.text.strip())
+        previous = messages[index - 1] if index > 0 else None
+        if (
+            opening
+            and is_name_token(opening.group(1))
+            and previous is not None
+            and _label(previous) not in (None, label)
+        ):
+            votes[_label(previous)][opening.group(1)] += ACKNOWLEDGED_WEIGHT
+
+    candidates = sorted(
+        (
+            (score, label, name)
+            for label, by_name in votes.items()
+            if is_placeholder(label)
+            for name, score in by_name.items()
+            if name not in not_them[label]
+        ),
+        key=lambda item: (-item[0], item[1], item[2]),
+    )
+    names: dict[str, str] = {}
+    taken: set[str] = set()
+    for _, label, name in candidates:
+        if label not in names and name not in taken:
+            names[label] = name
+            taken.add(name)
+    return names
