@@ -315,9 +315,15 @@ class FakeSlack(WebMethods):
         body = handler.read_body()
         args, problem = decode_args(split.query, body, handler.headers.get("Content-Type"))
         header_token = bearer_token(handler.headers.get("Authorization"))
-        # Slack takes the token from the header or a POST body parameter, never from the query string.
+        # Slack takes the token from the header or a form (POST) parameter; never from the query string, and a
+        # JSON body must use the header.
+        form_body = (
+            (handler.headers.get("Content-Type") or "")
+            .lower()
+            .startswith(("application/x-www-form-urlencoded", "multipart/form-data"))
+        )
         query_token = dict(parse_qsl(split.query)).get("token")
-        body_token = args.get("token") if args.get("token") != query_token else None
+        body_token = args.get("token") if form_body and args.get("token") != query_token else None
         token = header_token or body_token
         args.pop("token", None)
         status, response, headers = self._answer(method, args, token, problem)

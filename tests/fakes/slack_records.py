@@ -46,6 +46,11 @@ class Message:
         """True for a threaded reply (not for a thread's parent)."""
         return self.thread_ts is not None and self.thread_ts != self.ts
 
+    @property
+    def is_file_share(self) -> bool:
+        """True for the message Slack posts when files are shared (files.completeUploadExternal with a channel)."""
+        return bool(self.files)
+
     def as_slack(self) -> dict[str, Any]:
         """The message object in Slack's wire shape (as in chat.postMessage's ``message``)."""
         body: dict[str, Any] = {"type": "message", "text": self.text, "user": self.user, "ts": self.ts}

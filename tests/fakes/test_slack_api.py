@@ -274,7 +274,11 @@ def test_every_method_needs_the_bot_token(slack):
         slack.api_url + "chat.postMessage", data={"token": slack.bot_token, "channel": "C111", "text": "x"}, timeout=5
     ).json()
     assert in_body["ok"] is True
-    assert [c.token for c in slack.calls] == [None, "xoxb-wrong", "xoxb-wrong", None, slack.bot_token]
+    in_json = requests.post(
+        slack.api_url + "chat.postMessage", json={"token": slack.bot_token, "channel": "C111", "text": "x"}, timeout=5
+    ).json()
+    assert in_json == {"ok": False, "error": "not_authed"}
+    assert [c.token for c in slack.calls] == [None, "xoxb-wrong", "xoxb-wrong", None, slack.bot_token, None]
     assert all("token" not in c.args for c in slack.calls)
 
 
@@ -360,7 +364,9 @@ def test_files_upload_v2_into_a_thread(slack, client):
     assert upload.initial_comment == "Full transcript"
     assert done["file"]["id"] == upload.file_id
     assert done["file"]["shares"]["public"]["C111"][0]["thread_ts"] == parent["ts"]
-    (share,) = slack.thread("C111", parent["ts"])
+    (share,) = slack.thread("C111", parent["ts"])  # like Slack, the share is a message in the thread
+    assert share.is_file_share
+    assert share.text == "Full transcript"
     assert share.files[0]["id"] == upload.file_id
     assert client.files_info(file=upload.file_id)["file"]["title"] == "Transcript"
 
