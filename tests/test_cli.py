@@ -74,6 +74,8 @@ def test_processing_a_file_prints_action_items_follow_ups_questions_and_topics(e
     assert "Uploading 0.3 / 0.3 MiB (100%)" in err
     assert "Job completed" in err
     assert emulator.uploaded_bytes == {next(iter(emulator.uploaded_bytes)): 300_000}
+    upload = emulator.requests_to("POST", "/v1/process/video")[0]
+    assert upload.headers["Content-Length"] == "300000"  # the progress wrapper still streams a sized body
 
 
 def test_json_output_is_the_normalised_insights(emulator, recording):
