@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import socket
 import sys
 import threading
@@ -62,6 +63,18 @@ class _Handler(BaseHTTPRequestHandler):
                 for _ in range(64):
                     self.wfile.write(b"v" * 4096)
                 self.close_connection = True
+            case "/chunked":
+                self.send_response(200)
+                self.send_header("Content-Type", "audio/ogg")
+                self.send_header("Transfer-Encoding", "chunked")
+                self.end_headers()
+                for start in range(0, len(AUDIO), 3000):
+                    piece = AUDIO[start : start + 3000]
+                    self.wfile.write(f"{len(piece):x}\r\n".encode() + piece + b"\r\n")
+                self.wfile.write(b"0\r\n\r\n")
+            case "/gzip-bomb":
+                # 5 MB of zeros in a few kB: the limit must apply to what is written, not what is sent.
+                self._send(200, gzip.compress(bytes(5_000_000)), Content_Encoding="gzip")
             case "/login":
                 self._send(200, b"<html><body>Sign in</body></html>", content_type="text/html; charset=utf-8")
             case "/login-sniffed":

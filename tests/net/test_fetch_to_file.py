@@ -30,6 +30,18 @@ def test_good_download_is_streamed_to_disk(server, tmp_path):
     assert list(tmp_path.iterdir()) == [result.path]
 
 
+def test_chunked_body_is_saved_whole(server, tmp_path):
+    result = _fetch(f"{server.base}/chunked", tmp_path, chunk_size=4096)
+    assert result.path.read_bytes() == AUDIO
+    assert result.content_type == "audio/ogg"
+
+
+def test_compressed_body_counts_against_the_limit_once_decoded(server, tmp_path):
+    with pytest.raises(MediaTooLargeError):
+        _fetch(f"{server.base}/gzip-bomb", tmp_path, max_bytes=1_000_000)
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_redirects_are_followed_and_reported(server, tmp_path):
     result = _fetch(f"{server.base}/redirect-absolute", tmp_path)
     assert result.final_url == f"{server.base}/audio.mp3"
