@@ -249,6 +249,11 @@ class FakeSlack(WebMethods):
         with self._lock:
             self.channels[channel_id] = {"members": set(members), "bot_is_member": bot_is_member}
 
+    def add_channel_member(self, channel_id: str, user_id: str) -> None:
+        """Add a member to a registered channel (registering it, bot included, when it is new)."""
+        with self._lock:
+            self.channels.setdefault(channel_id, {"members": set(), "bot_is_member": True})["members"].add(user_id)
+
     def post_user_message(
         self,
         channel: str,

@@ -175,7 +175,9 @@ def test_registered_channels_enforce_membership(slack, client):
     assert api_error(lambda: client.chat_postMessage(channel="C222", text="x"))["error"] == "not_in_channel"
     assert api_error(lambda: client.chat_postMessage(channel="C999", text="x"))["error"] == "channel_not_found"
     assert client.conversations_members(channel="C111")["members"] == ["U111", "UBOT"]
-    error = api_error(lambda: client.chat_postEphemeral(channel="C111", user="U333", text="x"))["error"]
+    slack.add_channel_member("C111", "U333")
+    client.chat_postEphemeral(channel="C111", user="U333", text="now a member")
+    error = api_error(lambda: client.chat_postEphemeral(channel="C111", user="U444", text="x"))["error"]
     assert error == "user_not_in_channel"
 
 
