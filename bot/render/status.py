@@ -17,11 +17,13 @@ class Stage:
     step: int | None  # None for the end states, which show no bar
 
 
-# Ordered as a job moves; "fetching" and "submitted" are the architecture's names for the steps around upload.
+# Ordered as a job moves. Besides the status-message stages this covers every stage the job store records
+# ("fetching", "submitting"), so ``/symbl status`` can label a stored job's stage directly.
 STAGES: dict[str, Stage] = {
     "queued": Stage("⏳", "Queued…", 1),
     "fetching": Stage("⬇️", "Fetching the recording…", 2),
     "uploading": Stage("⬆️", "Uploading the recording…", 2),
+    "submitting": Stage("⬆️", "Sending the recording for transcription…", 2),
     "submitted": Stage("📨", "Sent for transcription…", 3),
     "processing": Stage("🎧", "Transcribing…", 3),
     "collecting": Stage("🧠", "Collecting the insights…", 4),

@@ -27,6 +27,13 @@ def test_stages_read_as_the_user_expects_with_a_progress_bar():
     assert "*⬆️ Uploading the recording…*" in all_text(render_status("uploading", name="x"))
 
 
+def test_every_stage_the_job_store_records_has_its_own_label():
+    from bot.store.tables import Stage
+
+    for stage in (*Stage.ACTIVE, *Stage.TERMINAL):
+        assert stage in STAGES
+
+
 def test_end_states_have_no_progress_bar():
     for stage in ("done", "failed", "deadline"):
         blocks = render_status(stage, name="x")["blocks"]
