@@ -75,6 +75,13 @@ class _Handler(BaseHTTPRequestHandler):
             case "/gzip-bomb":
                 # 5 MB of zeros in a few kB: the limit must apply to what is written, not what is sent.
                 self._send(200, gzip.compress(bytes(5_000_000)), Content_Encoding="gzip")
+            case "/truncated":
+                self.send_response(200)
+                self.send_header("Content-Type", "audio/mpeg")
+                self.send_header("Content-Length", "100000")
+                self.end_headers()
+                self.wfile.write(AUDIO[:5000])
+                self.close_connection = True
             case "/login":
                 self._send(200, b"<html><body>Sign in</body></html>", content_type="text/html; charset=utf-8")
             case "/login-sniffed":

@@ -98,6 +98,12 @@ def test_http_errors_read_plainly(server, tmp_path, path, message):
         _fetch(f"{server.base}{path}", tmp_path)
 
 
+def test_download_cut_off_before_the_end_leaves_no_file(server, tmp_path):
+    with pytest.raises(DownloadError, match="cut off before the end"):
+        _fetch(f"{server.base}/truncated", tmp_path, chunk_size=1024)
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_slow_server_times_out(server, tmp_path):
     with pytest.raises(DownloadError, match="did not answer in time"):
         _fetch(f"{server.base}/slow", tmp_path, timeout=0.3)

@@ -18,6 +18,8 @@ BAD_URLS = [
     ("https://user:secret@example.com/a.mp4", "user name or password"),
     ("https://example.com/" + "a" * 10_000, "too long"),
     ("https:///a.mp4", "no server name"),
+    ("http://example.com\\@127.0.0.1/", "backslashes"),
+    ("http://example.com/a b.mp4", "spaces"),
     ("http://example.com:99999/", "invalid port"),
     ("http://127.0.0.1/a.mp4", "loopback"),
     ("http://127.1/a.mp4", "loopback"),
