@@ -40,6 +40,8 @@ DEFAULT_TIMEOUT = (10.0, 60.0)  # (connect, read) seconds; the read timeout also
 UPLOAD_CHUNK_BYTES = 1024 * 1024
 POOL_SIZE = 32  # several jobs may fetch their insights at once, 8 requests each
 RETRY_AFTER_CAP_SECONDS = 60.0
+# Symbl never redirects; following one would replay a POST as a GET or send a token to another host.
+NO_REDIRECTS = {"allow_redirects": False}
 
 
 class UploadBody:
@@ -217,7 +219,7 @@ class SymblHttp:
             except EngineTimeoutError as exc:
                 error: EngineError = exc
             else:
-                if response.ok or response.status_code in ok_statuses:
+                if 200 <= response.status_code < 300 or response.status_code in ok_statuses:
                     return response
                 if response.status_code == 401 and token is not None and not renewed:
                     renewed = True
@@ -243,11 +245,11 @@ class SymblHttp:
         try:
             if body is None:
                 return self.session.request(
-                    method, url, params=params, json=json, headers=all_headers, timeout=self.timeout
+                    method, url, params=params, json=json, headers=all_headers, timeout=self.timeout, **NO_REDIRECTS
                 )
             with body.open() as data:
                 return self.session.request(
-                    method, url, params=params, data=data, headers=all_headers, timeout=self.timeout
+                    method, url, params=params, data=data, headers=all_headers, timeout=self.timeout, **NO_REDIRECTS
                 )
         except (requests.Timeout, requests.ConnectionError, requests.exceptions.ChunkedEncodingError) as exc:
             # The exception text can hold the full URL with its query (a webhook secret); keep only the kind.

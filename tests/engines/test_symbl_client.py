@@ -472,3 +472,14 @@ def test_a_malformed_api_url_is_a_configuration_problem(sleeps):
     with pytest.raises(ConfigError, match="SYMBL_API_URL"):
         engine.job_status("job")
     assert sleeps == []
+
+
+def test_a_redirect_is_not_followed_or_mistaken_for_success(emulator, engine, sleeps):
+    emulator.inject_fault("GET", r"^/v1/job/", status=302, body={"message": "Moved"})
+
+    with pytest.raises(UnexpectedResponseError) as caught:
+        engine.job_status("job")
+
+    assert caught.value.status == 302
+    assert len(emulator.requests_to("GET", "/v1/job/")) == 1
+    assert sleeps == []
