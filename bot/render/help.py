@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from bot.render.blocks import context, header, section
+from bot.render.mrkdwn import escape_mrkdwn
 
 COMMANDS = (
     ("/symbl process <url> [name]", "Transcribe a recording from a link and post its notes here."),
@@ -19,11 +20,12 @@ COMMANDS = (
 
 def render_help() -> dict:
     """Usage of every ``/symbl`` subcommand, as a message payload."""
-    lines = "\n".join(f"`{usage}` — {what}" for usage, what in COMMANDS)
+    # "<url>" must be escaped even inside backticks: Slack reads <…> as a link before it applies formatting.
+    lines = "\n".join(f"`{escape_mrkdwn(usage)}` — {what}" for usage, what in COMMANDS)
     blocks = [
         header("Meeting notes bot"),
         section(lines),
         context("You can also just share a video or audio file in a channel where auto-processing is on."),
     ]
-    text = "Usage: " + "; ".join(usage for usage, _ in COMMANDS)
+    text = "Usage: " + "; ".join(escape_mrkdwn(usage) for usage, _ in COMMANDS)
     return {"text": text, "blocks": blocks}

@@ -64,7 +64,7 @@ def render_status(stage: str, *, name: str | None, detail: str | None = None) ->
     blocks: list[Block] = [section("\n".join(lines))]
     if bar := progress_bar(stage):
         blocks.append(context(bar))
-    text = f"{label} {subject}" + (f": {escape_mrkdwn(clip(detail, 1000))}" if detail else "")
+    text = f"{subject}: {label}" + (f" {escape_mrkdwn(clip(detail, 1000))}" if detail else "")
     return {"text": clip(text, MAX_FALLBACK_CHARS), "blocks": blocks}
 
 

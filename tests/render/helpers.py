@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, timedelta
 
 from slack_sdk.models.blocks import Block
@@ -76,3 +77,20 @@ def sample_insights(**overrides) -> Insights:
     }
     fields.update(overrides)
     return Insights(**fields)
+
+
+_ALLOWED_TOKENS = re.compile(r"^<(@[UW][A-Z0-9]+|!date\^\d+\^[^|>]+\|[^<>|]+|https://[^\s<>|]+\|view)>$")
+
+
+def only_safe_tokens(payload: dict) -> bool:
+    """Whether every ``<…>`` in the mrkdwn and the fallback is one this app emits on purpose.
+
+    Those are user mentions, date tokens and the status list's "view" links; anything else (``<!channel>``,
+    ``<http://…|…>``, a stray ``<url>``) means some text reached Slack unescaped.
+    """
+    texts = [payload["text"]]
+    for block in payload["blocks"]:
+        if block.get("text", {}).get("type") == "mrkdwn":
+            texts.append(block["text"]["text"])
+        texts.extend(e["text"] for e in block.get("elements", ()) if e.get("type") == "mrkdwn")
+    return all(_ALLOWED_TOKENS.match(token) for text in texts for token in re.findall(r"<[^>]*>?", text))

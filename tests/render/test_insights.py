@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 from bot.models import ActionItem, Conversation, Insights, Person, Question, SummaryItem, Topic
 from bot.render import render_insights
-from tests.render.helpers import START, all_text, sample_insights, validated
+from tests.render.helpers import START, all_text, only_safe_tokens, sample_insights, validated
 
 
 def _section_after(payload: dict, heading: str) -> str:
@@ -61,6 +61,8 @@ def test_a_bogus_owner_id_is_not_turned_into_a_token():
 
 
 def test_follow_ups_questions_topics_and_fallback():
+    payload = render_insights(sample_insights(), tz="Europe/Paris", owners={"lucy@example.com": "U01LUCY"})
+    assert only_safe_tokens(payload)
     payload = render_insights(sample_insights(), tz="Europe/Paris")
     text = all_text(payload)
     assert "*Follow-ups*\n• Send the contract — Lucy, due <!date^" in text
@@ -106,6 +108,7 @@ def test_injection_in_names_and_texts_is_escaped_everywhere():
     assert "<@U999>" not in mrkdwn
     assert "<http" not in mrkdwn
     assert "&lt;!channel&gt;" in payload["text"]
+    assert only_safe_tokens(payload)
     # the header is plain_text, which Slack never parses for mentions, so it keeps the name readable
     assert payload["blocks"][0]["text"]["type"] == "plain_text"
 

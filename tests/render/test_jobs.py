@@ -6,7 +6,7 @@ import re
 from datetime import UTC, datetime, timedelta
 
 from bot.render import JobSummary, render_job_list
-from tests.render.helpers import all_text, validated
+from tests.render.helpers import all_text, only_safe_tokens, validated
 
 T0 = datetime(2026, 11, 25, 14, 0, tzinfo=UTC)
 
@@ -28,6 +28,7 @@ def test_jobs_newest_first_with_stage_start_id_and_link():
     assert text.index("New call") < text.index("Old call")
     assert "• *Old call* · 🎧 Transcribing… · started <!date^1795615200^{date_short_pretty} {time}|" in text
     assert "`111` · <https://example.slack.com/archives/C1/p1?a=1&amp;b=2|view>" in text
+    assert only_safe_tokens(payload)
     assert payload["text"] == "2 recordings are being processed."
 
 
@@ -36,7 +37,9 @@ def test_unsafe_permalinks_and_names_do_not_become_tokens():
         JobSummary("<!channel>", "queued", T0, None, "javascript:alert(1)"),
         JobSummary("x", "queued", T0, None, "https://ok.example/a|<!channel>"),
     ]
-    text = all_text(render_job_list(jobs))
+    payload = render_job_list(jobs)
+    assert only_safe_tokens(payload)
+    text = all_text(payload)
     assert "<!channel>" not in text
     assert "javascript" not in text
     assert "|view>" not in text

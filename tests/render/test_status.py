@@ -6,15 +6,14 @@ import pytest
 
 from bot.errors import DownloadError, user_text
 from bot.render import STAGES, render_failure, render_help, render_status
-from tests.render.helpers import all_text, validated
+from tests.render.helpers import all_text, only_safe_tokens, validated
 
 
 @pytest.mark.parametrize("stage", list(STAGES))
 def test_every_stage_renders_valid_blocks(stage):
     payload = render_status(stage, name="Weekly sync")
     validated(payload)
-    assert STAGES[stage].label in payload["text"]
-    assert "Weekly sync" in payload["text"]
+    assert payload["text"].startswith(f"Weekly sync: {STAGES[stage].emoji} {STAGES[stage].label}")
 
 
 def test_stages_read_as_the_user_expects_with_a_progress_bar():
@@ -52,6 +51,7 @@ def test_detail_and_name_are_escaped():
     assert "<!channel>" not in text
     assert "<@U1>" not in text
     assert "ETA &lt;@U1&gt; 3 min &amp; more" in text
+    assert only_safe_tokens(payload)
 
 
 def test_failure_shows_the_reason_escaped():
@@ -83,5 +83,7 @@ def test_help_lists_every_subcommand():
         "/symbl digest weekly DAY HH:MM [TZ]",
         "/symbl digest off",
     ):
-        assert f"`{usage}`" in text
-        assert usage in payload["text"]
+        escaped = usage.replace("<", "&lt;").replace(">", "&gt;")
+        assert f"`{escaped}`" in text
+        assert escaped in payload["text"]
+    assert only_safe_tokens(payload)
