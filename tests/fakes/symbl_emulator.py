@@ -154,6 +154,7 @@ class SymblEmulator:
         self.uploaded_bytes: dict[str, int] = {}
         self.webhook_deliveries: list[tuple[str, dict[str, Any]]] = []
         self.tokens_issued = 0
+        self.internal_errors: list[str] = []  # unexpected exceptions while handling a request (should stay empty)
         self._tokens: dict[str, float] = {}  # token -> monotonic expiry
         self._current_token: str | None = None
         self._faults: list[Fault] = []
@@ -327,7 +328,11 @@ class SymblEmulator:
         delay: float = 0.0,
         body: dict[str, Any] | None = None,
     ) -> None:
-        """The next `times` matching requests get `status` after `delay` s (status=0: slow but normal response)."""
+        """The next `times` requests with `method` whose path (no query) matches `path_regex` (re.search) get `status`.
+
+        The reply comes after `delay` seconds, with `body` or `{"message": "Injected fault."}`; status=0 with a delay
+        gives a slow but otherwise normal response.
+        """
         with self._lock:
             self._faults.append(Fault(method.upper(), re.compile(path_regex), status, times, delay, body))
 
@@ -377,15 +382,19 @@ class SymblEmulator:
             if fault.status:
                 return fault.status, fault.body if fault.body is not None else {"message": "Injected fault."}
         try:
-            return self._route(method, path, query, record, raw)
+            return self._route(method, path, query, record)
         except BadRequest as error:
             return 400, {"message": str(error)}
         except _HttpError as error:
             return error.status, error.body
+        except Exception as error:  # an emulator bug must surface as a 500 and in `internal_errors`, not a hang
+            with self._lock:
+                self.internal_errors.append(f"{method} {path}: {error!r}")
+            return 500, {"message": "Internal server error."}
 
-    def _route(self, method: str, path: str, query: dict[str, list[str]], record: RecordedRequest, raw: bytes) -> Any:
+    def _route(self, method: str, path: str, query: dict[str, list[str]], record: RecordedRequest) -> Any:
         if path == "/oauth2/token:generate" and method == "POST":
-            return self._generate_token(record, raw)
+            return self._generate_token(record)
         self._authenticate(record)
         if method in {"POST", "PUT"}:
             for pattern, handler in (
@@ -410,7 +419,7 @@ class SymblEmulator:
 
     # -- auth -----------------------------------------------------------------------------------------------------
 
-    def _generate_token(self, record: RecordedRequest, raw: bytes) -> tuple[int, Any]:
+    def _generate_token(self, record: RecordedRequest) -> tuple[int, Any]:
         if _media_type(record.headers.get("Content-Type")) != "application/json":
             raise BadRequest("Content-Type must be application/json.")
         body = record.json

@@ -54,6 +54,7 @@ def sdk_run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[SymblEmu
         results = json.loads(result_path.read_text())
         results["webhooks_received"] = receiver.received
         yield emulator, results
+        assert emulator.internal_errors == []
 
 
 def test_every_submit_and_append_completes_with_symbl_ids(sdk_run: tuple[SymblEmulator, dict[str, Any]]) -> None:

@@ -64,9 +64,10 @@ def token_for(emulator: SymblEmulator, body: dict[str, str] = CREDENTIALS) -> st
 
 @pytest.fixture
 def emulator() -> Iterator[SymblEmulator]:
-    """A manually driven emulator."""
+    """A manually driven emulator (which must not have hit an internal error)."""
     with SymblEmulator() as running:
         yield running
+    assert running.internal_errors == []
 
 
 @pytest.fixture
