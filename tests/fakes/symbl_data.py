@@ -76,6 +76,7 @@ class RenderContext:
     detect_phrases: bool = False
     detect_entities: bool = False
     trackers_enabled: bool = False
+    channel_speakers: Mapping[int, Mapping[str, str]] = field(default_factory=dict)  # 0-based channel -> {name, email}
     member_updates: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
 
 
@@ -237,6 +238,7 @@ class ConversationData:
             member_id = stable_uuid(ctx.conversation_id, "member", index)
             speaker = self.speakers[index]
             person = {"id": member_id, "name": speaker.name, "email": speaker.email}
+            person.update(ctx.channel_speakers.get(index, {}))
         person.update(ctx.member_updates.get(member_id, {}))
         return person
 

@@ -560,6 +560,7 @@ class SymblEmulator:
                 detect_entities=conversation.flag("detectEntities"),
                 trackers_enabled=conversation.flag("enableAllTrackers")
                 or any(opts.get("trackers") for opts in [conversation.options, *conversation.append_options]),
+                channel_speakers=_channel_speakers(conversation.options),
                 member_updates={k: dict(v) for k, v in conversation.member_updates.items()},
             )
 
@@ -626,6 +627,19 @@ class SymblEmulator:
             "message": f"Member with id: {member_id} for conversationId: {conversation_id} updated successfully! "
             "The update should be reflected in all messages and insights along with this conversation"
         }
+
+
+def _channel_speakers(options: dict[str, Any]) -> dict[int, dict[str, str]]:
+    """Speaker names per channel, used only with enableSeparateRecognitionPerChannel=true (§2.2)."""
+    if options.get("enableSeparateRecognitionPerChannel") is not True:
+        return {}
+    speakers = {}
+    for entry in options.get("channelMetadata", []):
+        speaker = entry.get("speaker") if isinstance(entry.get("speaker"), dict) else {}
+        named = {key: speaker[key] for key in ("name", "email") if isinstance(speaker.get(key), str)}
+        if named and entry["channel"] >= 1:
+            speakers[entry["channel"] - 1] = named
+    return speakers
 
 
 def _too_many_jobs(limit: int) -> dict[str, Any]:

@@ -435,6 +435,33 @@ def test_diarization_and_member_updates(api: Api) -> None:
     assert message["from"] == update
 
 
+def test_channel_metadata_names_the_speakers(api: Api) -> None:
+    """With per-channel recognition, channelMetadata (a JSON string in the query) names each channel's speaker."""
+    metadata = [{"channel": 2, "speaker": {"name": "Marco R.", "email": "mr@example.com"}}]
+    submitted = api.submit_video(
+        params={"enableSeparateRecognitionPerChannel": "true", "channelMetadata": json.dumps(metadata)}
+    )
+    api.emulator.complete(submitted["jobId"])
+    members = api.call("GET", f"/v1/conversations/{submitted['conversationId']}/members").json()["members"]
+    assert [(m["name"], m["email"]) for m in members][:2] == [
+        ("Priya Raman", "priya@example.com"),
+        ("Marco R.", "mr@example.com"),
+    ]
+
+
+def test_same_seed_gives_the_same_ids_and_data() -> None:
+    """Two emulators answer the same submit sequence with identical ids and payloads."""
+    answers = []
+    for _ in range(2):
+        with SymblEmulator() as fresh:
+            api = Api(fresh)
+            submitted = api.submit_video()
+            fresh.complete(submitted["jobId"])
+            items = api.call("GET", f"/v1/conversations/{submitted['conversationId']}/action-items").json()
+            answers.append((submitted, items))
+    assert answers[0] == answers[1]
+
+
 def test_entities_and_trackers_need_their_submit_flags(api: Api) -> None:
     """detectEntities and enableAllTrackers at submit turn on entities and trackers."""
     bare = api.submit_video()
