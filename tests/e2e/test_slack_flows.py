@@ -13,7 +13,8 @@ ACTION_ITEM = "Marco will send the updated budget to finance by Friday"
 
 
 def bot_replies(slack, thread_ts):
-    return [m for m in slack.thread(CHANNEL, thread_ts) if m.user != "U111"]
+    """The bot's text messages in a thread (the transcript upload shows up as a separate file message)."""
+    return [m for m in slack.thread(CHANNEL, thread_ts) if m.user != "U111" and not m.files]
 
 
 def wait_for_results(stack, thread_ts, timeout=20.0):
@@ -22,7 +23,7 @@ def wait_for_results(stack, thread_ts, timeout=20.0):
     def done():
         replies = bot_replies(stack.slack, thread_ts)
         uploads = [u for u in stack.slack.uploads if u.thread_ts == thread_ts]
-        if replies and ACTION_ITEM in (replies[-1].text + str(replies[-1].blocks)) and uploads:
+        if uploads and any(ACTION_ITEM in str(m.blocks) for m in replies):
             return replies
         return None
 
