@@ -135,7 +135,8 @@ _PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
         # A weekday is a deadline only after a word that makes it one; "'s" and plurals are not dates.
         (
             "weekday",
-            rf"\b(?:by|on|until|till|before|for|due|next|this|coming) (?:next |this |coming )?"
+            # "my" is how small Whisper models often hear a quick "by" ("a fix my Thursday").
+            rf"\b(?:by|my|on|until|till|before|for|due|next|this|coming) (?:next |this |coming )?"
             rf"(?P<day>{_WEEKDAY})\b(?!'s|s)",
         ),
         ("the_day", rf"\b(?:by|on|until|before) the {_day_number_pattern('td')}\b(?! of)"),

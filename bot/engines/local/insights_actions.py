@@ -23,8 +23,11 @@ from datetime import datetime
 from bot.engines.local.dates import find_due_date
 from bot.engines.local.insights_questions import is_question
 from bot.engines.local.insights_text import (
+    STOPWORDS,
     content_words,
     is_name_token,
+    is_request,
+    opens_with_reply,
     sentences,
     strip_lead,
     trailing_vocative,
@@ -40,7 +43,10 @@ SPEAKER = "<speaker>"
 ADDRESSEE = "<addressee>"
 
 _CLAUSE_BREAK = re.compile(
-    r",?\s+(?:and|but|so|then)\s+(?=(?:i|i'll|i'm|i've|we|we'll|we're|you|you'll|he|she|they|let's)\b)",
+    r",?\s+(?:and|but|so|then)\s+(?=(?:i|i'll|i'm|i've|we|we'll|we're|you|you'll|he|she|they|let's)\b)"
+    # Whisper often strings a turn together with commas: "…first, Dave, can you…", "…missing, I'll get them…".
+    r"|,\s+(?=(?:i'll|i will|we'll|we will|let's|can you|could you|would you|will you|please)\b)"
+    r"|,\s+(?=[A-Z][a-z]+,\s)",
     re.IGNORECASE,
 )
 
@@ -55,6 +61,18 @@ _FIRST_PERSON_OBLIGATION = re.compile(
     r"|\b(?P<who3>i)(?:'ll| will| can) take\b",
     re.IGNORECASE,
 )
+_FIRST_PERSON_PRESENT = re.compile(
+    r"\b(?P<who>i|we)\s+(?!am\b|was\b|were\b|did\b|had\b|have\b|has\b|do\b|don't\b|think\b|know\b|guess\b|want\b)"
+    r"(?P<verb>[a-z]+)(?<!ed)\b",
+    re.IGNORECASE,
+)
+# Past tense that "-ed" does not give away; "I wrote it last week and sent it on Monday" is a report, not a plan.
+_IRREGULAR_PAST = word_set(
+    "wrote sent went did made took got told said gave came ran found had was were built bought thought spoke met left"
+    " began brought caught chose drove fell felt forgot heard held kept knew led lost paid saw sold shipped spent"
+    " stood taught understood won"
+)
+_PAST_TIME = re.compile(r"\b(?:yesterday|last (?:week|night|month|time|sprint|year)|ago|already)\b", re.IGNORECASE)
 _REQUEST = re.compile(
     r"\b(?:can|could|will|would)\s+you\s+(?:please\s+|also\s+|just\s+|maybe\s+)*(?:be able to\s+)?(?P<verb>[a-z']+)"
     r"|\bplease\s+(?P<verb2>[a-z']+)"
@@ -160,7 +178,14 @@ class _Found:
 
 def clauses(sentence: str) -> list[str]:
     """The sentence cut where a new subject starts ("Send me the deck and I'll review it" -> two clauses)."""
-    return [c.strip(" ,") for c in _CLAUSE_BREAK.split(sentence) if c.strip(" ,")]
+    parts = [c.strip(" ,") for c in _CLAUSE_BREAK.split(sentence) if c.strip(" ,")]
+    merged: list[str] = []
+    for part in parts:
+        if merged and is_name_token(merged[-1].rstrip(",")):
+            merged[-1] = f"{merged[-1]}, {part}"  # "Tom, please…": a name alone is whom the next clause addresses
+        else:
+            merged.append(part)
+    return merged
 
 
 def _is_vacuous(clause: str, verb: str | None) -> bool:
@@ -178,7 +203,11 @@ def _follow_up(clause: str) -> _Found | None:
     if _FOLLOW_UP_PHRASE.search(clause) or _BOOK_MEETING.search(clause) or _SEND_RECAP.search(clause):
         if not (_FOLLOW_UP_SUBJECT.search(clause) or re.search(r"\b(?:i|we)\s*(?:'ll|will)\b", clause, re.IGNORECASE)):
             return None
-    elif not (_MEETING_VERB.search(clause) and _LATER.search(clause) and _JOINT_SUBJECT.search(clause)):
+    elif not (
+        (_MEETING_VERB.search(clause) or re.search(r"\btogether\b", clause, re.IGNORECASE))
+        and _LATER.search(clause)
+        and _JOINT_SUBJECT.search(clause)
+    ):
         # "I will review it tomorrow" is work done alone; a follow-up meeting needs "we", "let's" or a "with".
         return None
     if re.search(r"\b(?:i|i'll|i'm|me)\b", clause, re.IGNORECASE) and not re.search(
@@ -192,7 +221,7 @@ def _follow_up(clause: str) -> _Found | None:
     return _Found(FOLLOW_UP, owner, definitive=True, vacuous=False)
 
 
-def _action(clause: str, *, question: bool) -> _Found | None:
+def _action(clause: str, *, question: bool, has_future_date: bool = False) -> _Found | None:
     if _NEGATED.search(clause) or _IN_MEETING.search(clause):
         return None
     firm = _FIRST_PERSON_FUTURE.search(clause)
@@ -214,6 +243,16 @@ def _action(clause: str, *, question: bool) -> _Found | None:
     named = _NAMED_FUTURE.search(clause)
     if named and is_name_token(named.group("name")) and named.group("verb").lower() not in _NON_TASK_VERBS:
         return _Found(ACTION, named.group("name"), True, _is_vacuous(clause, named.group("verb")))
+    present = _FIRST_PERSON_PRESENT.search(clause)
+    if (
+        present
+        and has_future_date
+        and not question
+        and present.group("verb").lower() not in _NON_TASK_VERBS | STOPWORDS | _IRREGULAR_PAST
+        and not _PAST_TIME.search(clause)
+    ):
+        # "I send it tomorrow" (or a dropped "'ll"): a plain verb with a deadline is still a commitment.
+        return _Found(ACTION, _who(present.group("who")), True, _is_vacuous(clause, present.group("verb")))
     rest, _ = strip_lead(clause)
     first = rest.split(maxsplit=1)[0].lower().strip(",.") if rest.split() else ""
     if first in TASK_VERBS and len(rest.split()) >= 3 and not question:
@@ -242,18 +281,21 @@ def find_tasks(messages: Sequence[Message], meeting_start: datetime) -> list[Tas
         found_here: list[Task] = []
         addressed_in_message: str | None = None
         all_sentences = sentences(message.text)
+        voice = speaker
         for index, sentence in enumerate(all_sentences):
-            _, lead_name = strip_lead(sentence)
-            addressed_in_message = lead_name or trailing_vocative(sentence) or addressed_in_message
+            if index and opens_with_reply(sentence) and _asks(all_sentences[index - 1]):
+                # "Please submit it by May first. Okay, I will…": the diarizer merged two people's turns.
+                voice = addressed_in_message or addressee_fallback or voice
             question = is_question(sentence)
             for clause in clauses(sentence):
-                found = _follow_up(clause) or _action(clause, question=question)
+                _, lead_name = strip_lead(clause)
+                addressed_in_message = lead_name or trailing_vocative(clause) or addressed_in_message
+                clause_due = find_due_date(clause, meeting_start)
+                found = _follow_up(clause) or _action(clause, question=question, has_future_date=clause_due is not None)
                 if found is None:
                     continue
-                due = find_due_date(clause, meeting_start) or _date_in_next_fragment(
-                    all_sentences, index, meeting_start
-                )
-                owner = {SPEAKER: speaker, ADDRESSEE: addressed_in_message or addressee_fallback}.get(
+                due = clause_due or _date_in_next_fragment(all_sentences, index, meeting_start)
+                owner = {SPEAKER: voice, ADDRESSEE: addressed_in_message or addressee_fallback}.get(
                     found.owner or "", found.owner
                 )
                 if found.vacuous:
@@ -266,10 +308,14 @@ def find_tasks(messages: Sequence[Message], meeting_start: datetime) -> list[Tas
                         )
                         continue
                     # Otherwise it takes on an idea from an earlier turn with a date: a commitment of its own.
-                found_here.append(Task(found.kind, _display(clause), owner, found.definitive, due, message.id, speaker))
+                found_here.append(Task(found.kind, _display(clause), owner, found.definitive, due, message.id, voice))
         tasks.extend(_merge_same_owner(found_here))
         previous_speaker = speaker
     return tasks
+
+
+def _asks(sentence: str) -> bool:
+    return is_question(sentence) or is_request(sentence)
 
 
 def _date_in_next_fragment(all_sentences: list[str], index: int, meeting_start: datetime) -> datetime | None:
@@ -287,7 +333,14 @@ def _date_in_next_fragment(all_sentences: list[str], index: int, meeting_start: 
 def _merge_same_owner(tasks: list[Task]) -> list[Task]:
     merged: list[Task] = []
     for task in tasks:
-        same = next((i for i, t in enumerate(merged) if t.kind == task.kind and t.owner == task.owner), None)
+        same = next(
+            (
+                i
+                for i, t in enumerate(merged)
+                if t.kind == task.kind and t.owner == task.owner and t.speaker == task.speaker
+            ),
+            None,
+        )
         if same is None:
             merged.append(task)
             continue

@@ -44,11 +44,8 @@ def _has_subject_after_auxiliary(tokens: list[str], original: list[str]) -> bool
 
 def _is_pseudo_cleft(tokens: list[str]) -> bool:
     """ "What didn't go well was X": a wh-clause used as a subject, followed later by is/was."""
-    return (
-        len(tokens) > 3
-        and tokens[1] not in {"is", "was", "are", "were"}
-        and any(t in {"is", "was"} for t in tokens[2:])
-    )
+    copulas = {"is", "was", "isn't", "wasn't"}
+    return len(tokens) > 3 and tokens[1] not in {*copulas, "are", "were"} and any(t in copulas for t in tokens[2:])
 
 
 def is_question(sentence: str) -> bool:

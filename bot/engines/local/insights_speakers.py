@@ -17,7 +17,8 @@ import re
 from collections import defaultdict
 from collections.abc import Sequence
 
-from bot.engines.local.insights_text import is_name_token, sentences, strip_lead, trailing_vocative
+from bot.engines.local.insights_questions import is_question
+from bot.engines.local.insights_text import is_name_token, is_request, sentences, strip_lead, trailing_vocative
 from bot.models import Message
 
 SELF_INTRO_WEIGHT = 3.0
@@ -64,12 +65,18 @@ def _addressed_names(text: str) -> list[str]:
 
 
 def _last_addressed(text: str) -> str | None:
-    """The name addressed in the turn's final request or question, which the next speaker answers."""
+    """The name addressed in the turn's closing request or question, which the next speaker answers.
+
+    Only the turn's last sentences count, back to the first statement: in "Tom, can you do it? I can do that."
+    the diarizer has merged the answer into the same turn, so the next speaker is not the one addressed.
+    """
     for sentence in reversed(sentences(text)):
         _, addressed = strip_lead(sentence)
         name = addressed or trailing_vocative(sentence)
         if name:
             return name
+        if not (is_question(sentence) or is_request(sentence)):
+            return None
     return None
 
 
@@ -115,4 +122,11 @@ def infer_speaker_names(messages: Sequence[Message]) -> dict[str, str]:
         if label not in names and name not in taken:
             names[label] = name
             taken.add(name)
+    # Names said to someone belong to people in the room: with one such name and one unnamed voice left, they match.
+    unnamed = {_label(m) for m in messages if is_placeholder(_label(m)) and _label(m) is not None} - names.keys()
+    spare = set().union(*not_them.values()) - taken if not_them else set()
+    if len(unnamed) == 1 and len(spare) == 1:
+        label, name = unnamed.pop(), spare.pop()
+        if name not in not_them[label]:
+            names[label] = name
     return names

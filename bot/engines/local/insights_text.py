@@ -66,7 +66,7 @@ _LEADING_MARKER = re.compile(
     re.IGNORECASE,
 )
 _GREETING_VOCATIVE = re.compile(
-    r"^(?:hi|hey|hello|thanks|thank you|morning|good morning)[,]?\s+([A-Z][a-z]+)\b[,.!]?\s*"
+    r"^(?i:hi|hey|hello|thanks|thank you|morning|good morning)[,]?\s+([A-Z][a-z]+)\b[,.!]?\s*"
 )
 _VOCATIVE = re.compile(r"^([A-Z][a-z]+),\s+")
 
@@ -127,3 +127,20 @@ def trailing_vocative(sentence: str) -> str | None:
     """A name said at the end of a sentence ("What do you think, Bob?"), else None."""
     match = re.search(r",\s+([A-Z][a-z]+)[?.!]*$", sentence.strip())
     return match.group(1) if match and is_name_token(match.group(1)) else None
+
+
+_REQUEST_FORM = re.compile(r"\b(?:can|could|will|would) you\b|^please\b|\bplease\s+[a-z]+", re.IGNORECASE)
+_REPLY_OPENING = re.compile(
+    r"^(?:okay|ok|sure|yes|yeah|yep|will do|no problem|sounds good|of course|absolutely|definitely|got it)\b",
+    re.IGNORECASE,
+)
+
+
+def is_request(sentence: str) -> bool:
+    """True when ``sentence`` asks someone present to do something ("Can you…", "Please…")."""
+    return bool(_REQUEST_FORM.search(strip_lead(sentence)[0]))
+
+
+def opens_with_reply(sentence: str) -> bool:
+    """True when ``sentence`` starts like an answer ("Okay, I will…", "Sure.")."""
+    return bool(_REPLY_OPENING.match(sentence.strip()))
