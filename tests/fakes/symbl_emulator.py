@@ -35,22 +35,29 @@ import threading
 import time
 import urllib.request
 import uuid
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from email.message import Message
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from tests.fakes.symbl_data import ConversationData, RenderContext
+from tests.fakes.symbl_emulator_http import EmulatorHandler, HttpError, WebhookReceiver, parse_json
 from tests.fakes.symbl_emulator_options import BadRequest, is_http_url, options_from_query, validate_options
+
+__all__ = [
+    "ConversationData",
+    "ConversationRecord",
+    "JobRecord",
+    "RecordedRequest",
+    "SymblEmulator",
+    "WebhookReceiver",
+]
 
 TERMINAL = frozenset({"completed", "failed"})
 NOT_FOUND_CONVERSATION = "The conversationId is either invalid or does not exist."
 TOKEN_INVALID = "Token validation failed for provided token."
 AUDIO_TYPES = frozenset({"audio/wav", "audio/wave", "audio/mpeg", "audio/mp3"})
-MAX_JSON_BODY = 1024 * 1024
-READ_CHUNK = 64 * 1024
 LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
 
 FILE_ROUTE = re.compile(r"^/v1/process/(audio|video)(?:/(\d+))?$")
@@ -120,13 +127,6 @@ class Fault:
     body: dict[str, Any] | None
 
 
-class _HttpError(Exception):
-    def __init__(self, status: int, message: str, body: dict[str, Any] | None = None) -> None:
-        super().__init__(message)
-        self.status = status
-        self.body = body if body is not None else {"message": message}
-
-
 class SymblEmulator:
     """The emulator: an HTTP server plus the test-control API (job control, inspection, faults)."""
 
@@ -172,7 +172,7 @@ class SymblEmulator:
 
     def start(self) -> SymblEmulator:
         """Bind 127.0.0.1 on a free port and serve from daemon threads."""
-        server = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
+        server = ThreadingHTTPServer(("127.0.0.1", 0), EmulatorHandler)
         server.daemon_threads = True
         server.emulator = self  # type: ignore[attr-defined]
         self._server = server
@@ -361,17 +361,17 @@ class SymblEmulator:
 
     # -- request handling (called from handler threads) ------------------------------------------------------------
 
-    def handle(self, handler: _Handler, method: str) -> tuple[int, Any]:
+    def handle(self, handler: EmulatorHandler, method: str) -> tuple[int, Any]:
         """Route one request; returns (status, JSON-serialisable body)."""
         split = urlsplit(handler.path)
         path, query = split.path, parse_qs(split.query, keep_blank_values=True)
         streamed = method in {"POST", "PUT"} and FILE_ROUTE.match(path) is not None
         try:
             body_size, raw = handler.read_body(keep=not streamed)
-        except _HttpError as error:
+        except HttpError as error:
             handler.close_connection = True
             return error.status, error.body
-        parsed = _parse_json(raw)
+        parsed = parse_json(raw)
         record = RecordedRequest(method, path, query, handler.headers, body_size, parsed)
         with self._lock:
             self.requests.append(record)
@@ -385,7 +385,7 @@ class SymblEmulator:
             return self._route(method, path, query, record)
         except BadRequest as error:
             return 400, {"message": str(error)}
-        except _HttpError as error:
+        except HttpError as error:
             return error.status, error.body
         except Exception as error:  # an emulator bug must surface as a 500 and in `internal_errors`, not a hang
             with self._lock:
@@ -415,7 +415,7 @@ class SymblEmulator:
                 return self._delete(match.group(1))
         if method == "GET" and path == "/v1/conversations":
             return self._list_conversations()
-        raise _HttpError(404, f"Cannot {method} {path}")
+        raise HttpError(404, f"Cannot {method} {path}")
 
     # -- auth -----------------------------------------------------------------------------------------------------
 
@@ -426,7 +426,7 @@ class SymblEmulator:
         if not isinstance(body, dict) or body.get("type") != "application":
             raise BadRequest("Body must be a JSON object with type 'application', 'appId' and 'appSecret'.")
         if body.get("appId") != self.app_id or body.get("appSecret") != self.app_secret:
-            raise _HttpError(401, "Invalid appId or appSecret.")
+            raise HttpError(401, "Invalid appId or appSecret.")
         with self._lock:
             now = time.monotonic()
             token = self._current_token
@@ -447,14 +447,14 @@ class SymblEmulator:
         with self._lock:
             if any(self._tokens.get(token, 0) > now for token in candidates if token):
                 return
-        raise _HttpError(401, TOKEN_INVALID)
+        raise HttpError(401, TOKEN_INVALID)
 
     # -- submit and append ----------------------------------------------------------------------------------------
 
     def _submit_file(self, method: str, match: re.Match[str], query: dict[str, list[str]], record: RecordedRequest):
         media, conversation_id = match.group(1), match.group(2)
         if (method == "POST") == (conversation_id is not None):
-            raise _HttpError(404, f"Cannot {method} {record.path}")
+            raise HttpError(404, f"Cannot {method} {record.path}")
         content_type = record.headers.get("Content-Type")
         if media == "video" and (content_type or "").strip().lower() != "video/mp4":
             raise BadRequest("Content-Type must be video/mp4 for video files.")
@@ -468,7 +468,7 @@ class SymblEmulator:
     def _submit_url(self, method: str, match: re.Match[str], query: dict[str, list[str]], record: RecordedRequest):
         media, conversation_id = match.group(1), match.group(2)
         if (method == "POST") == (conversation_id is not None):
-            raise _HttpError(404, f"Cannot {method} {record.path}")
+            raise HttpError(404, f"Cannot {method} {record.path}")
         body = self._json_body(record)
         if "url" not in body:
             raise BadRequest("'url' is required.")
@@ -481,7 +481,7 @@ class SymblEmulator:
     def _submit_text(self, method: str, match: re.Match[str], query: dict[str, list[str]], record: RecordedRequest):
         conversation_id = match.group(1)
         if (method == "POST") == (conversation_id is not None):
-            raise _HttpError(404, f"Cannot {method} {record.path}")
+            raise HttpError(404, f"Cannot {method} {record.path}")
         body = self._json_body(record)
         messages = body.get("messages")
         if not isinstance(messages, list) or not messages:
@@ -506,10 +506,10 @@ class SymblEmulator:
             if conversation_id is not None:
                 conversation = self.conversations.get(conversation_id)
                 if conversation is None or conversation.deleted:
-                    raise _HttpError(404, NOT_FOUND_CONVERSATION)
+                    raise HttpError(404, NOT_FOUND_CONVERSATION)
             active = sum(1 for job in self.jobs.values() if job.status not in TERMINAL)
             if active >= self.concurrency_limit:
-                raise _HttpError(429, "", _too_many_jobs(self.concurrency_limit))
+                raise HttpError(429, "", _too_many_jobs(self.concurrency_limit))
             if conversation_id is None:
                 conversation_id = str(self._rng.randrange(10**15, 10**16))
                 name = options.get("name") or conversation_id
@@ -537,13 +537,13 @@ class SymblEmulator:
         with self._lock:
             job = self.jobs.get(job_id)
             if job is None:
-                raise _HttpError(404, f"Job with id {job_id} does not exist.")
+                raise HttpError(404, f"Job with id {job_id} does not exist.")
             return 200, {"id": job.id, "status": job.status}
 
     def _live_conversation(self, conversation_id: str) -> ConversationRecord:
         conversation = self.conversations.get(conversation_id)
         if conversation is None or conversation.deleted:
-            raise _HttpError(404, NOT_FOUND_CONVERSATION)
+            raise HttpError(404, NOT_FOUND_CONVERSATION)
         return conversation
 
     def context_of(self, conversation_id: str) -> RenderContext:
@@ -593,10 +593,10 @@ class SymblEmulator:
         }
         if suffix == "summary":
             if unfinished or ctx.segments == 0:
-                raise _HttpError(404, "Summary is not available until the job is completed.")
+                raise HttpError(404, "Summary is not available until the job is completed.")
             return 200, {"summary": data.summary(ctx) if summary_enabled or flag("refresh") else []}
         if suffix not in builders:
-            raise _HttpError(404, f"Cannot GET /v1/conversations/{conversation_id}/{suffix}")
+            raise HttpError(404, f"Cannot GET /v1/conversations/{conversation_id}/{suffix}")
         return 200, builders[suffix]()
 
     def _delete(self, conversation_id: str) -> tuple[int, Any]:
@@ -620,7 +620,7 @@ class SymblEmulator:
             self._live_conversation(conversation_id)
             known = {m["id"] for m in self.data.members(self.context_of(conversation_id))}
             if member_id not in known:
-                raise _HttpError(404, f"Member with id: {member_id} does not exist.")
+                raise HttpError(404, f"Member with id: {member_id} does not exist.")
             update = {"name": body["name"], **({"email": body["email"]} if isinstance(body.get("email"), str) else {})}
             self.conversations[conversation_id].member_updates[member_id] = update
         return 200, {
@@ -652,151 +652,3 @@ def _too_many_jobs(limit: int) -> dict[str, Any]:
 
 def _media_type(content_type: str | None) -> str:
     return (content_type or "").split(";", 1)[0].strip().lower()
-
-
-def _parse_json(raw: bytes) -> Any:
-    if not raw:
-        return None
-    try:
-        return json.loads(raw)
-    except ValueError:
-        return None
-
-
-class WebhookReceiver:
-    """A loopback HTTP endpoint that records every POST it gets, for asserting on webhook deliveries."""
-
-    def __init__(self) -> None:
-        self.received: list[tuple[str, Any]] = []  # (Content-Type, parsed JSON body)
-        self._arrived = threading.Condition()
-        self._server: ThreadingHTTPServer | None = None
-        self.url = ""
-
-    def start(self) -> WebhookReceiver:
-        """Bind 127.0.0.1 on a free port; `url` is the hook URL to pass as webhookUrl."""
-        receiver = self
-
-        class _Record(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:
-                body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-                with receiver._arrived:
-                    receiver.received.append((self.headers.get("Content-Type") or "", _parse_json(body)))
-                    receiver._arrived.notify_all()
-                self.send_response(204)
-                self.end_headers()
-
-            def log_message(self, format: str, *args: Any) -> None:
-                """Keep test output quiet."""
-
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), _Record)
-        self._server.daemon_threads = True
-        self.url = f"http://127.0.0.1:{self._server.server_address[1]}/hooks/symbl"
-        server = self._server
-        threading.Thread(target=lambda: server.serve_forever(poll_interval=0.02), daemon=True).start()
-        return self
-
-    def wait_for(self, count: int, timeout: float = 5.0) -> bool:
-        """Block until `count` POSTs have arrived (True) or `timeout` passes (False)."""
-        with self._arrived:
-            return self._arrived.wait_for(lambda: len(self.received) >= count, timeout)
-
-    def stop(self) -> None:
-        """Stop listening."""
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-            self._server = None
-
-    def __enter__(self) -> WebhookReceiver:
-        return self.start()
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.stop()
-
-
-class _Handler(BaseHTTPRequestHandler):
-    """Turns each HTTP request into `SymblEmulator.handle` and writes the JSON answer."""
-
-    protocol_version = "HTTP/1.1"
-    timeout = 30  # a client that stalls mid-body must not pin a server thread forever
-    # Headers and body leave in one segment; two small writes would meet the client's delayed ACK (~40 ms each).
-    wbufsize = 64 * 1024
-    disable_nagle_algorithm = True
-
-    def log_message(self, format: str, *args: Any) -> None:
-        """Silence per-request logging (request lines can carry ids; tests stay quiet)."""
-
-    def do_GET(self) -> None:
-        """Serve a GET."""
-        self._serve("GET")
-
-    def do_POST(self) -> None:
-        """Serve a POST."""
-        self._serve("POST")
-
-    def do_PUT(self) -> None:
-        """Serve a PUT."""
-        self._serve("PUT")
-
-    def do_DELETE(self) -> None:
-        """Serve a DELETE."""
-        self._serve("DELETE")
-
-    def _serve(self, method: str) -> None:
-        status, body = self.server.emulator.handle(self, method)  # type: ignore[attr-defined]
-        payload = json.dumps(body).encode()
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(payload)))
-        if self.close_connection:
-            self.send_header("Connection", "close")
-        self.end_headers()
-        self.wfile.write(payload)
-
-    def read_body(self, *, keep: bool) -> tuple[int, bytes]:
-        """Read the whole request body in chunks; return its size and, if `keep`, its bytes (JSON bodies only)."""
-        kept = bytearray()
-        size = 0
-        too_large = False
-        for chunk in self._body_chunks():
-            size += len(chunk)
-            if keep and not too_large:
-                too_large = size > MAX_JSON_BODY
-                kept.extend(b"" if too_large else chunk)
-        if too_large:
-            raise _HttpError(413, "Request Entity Too Large")
-        return size, bytes(kept)
-
-    def _body_chunks(self) -> Iterator[bytes]:
-        if "chunked" in (self.headers.get("Transfer-Encoding") or "").lower():
-            yield from self._chunked_body()
-            return
-        try:
-            remaining = int(self.headers.get("Content-Length") or 0)
-        except ValueError:
-            raise _HttpError(400, "Invalid Content-Length.") from None
-        while remaining > 0:
-            chunk = self.rfile.read(min(READ_CHUNK, remaining))
-            if not chunk:
-                raise _HttpError(400, "Request body ended before Content-Length bytes.")
-            remaining -= len(chunk)
-            yield chunk
-
-    def _chunked_body(self) -> Iterator[bytes]:
-        while True:
-            line = self.rfile.readline(1024)
-            try:
-                length = int(line.split(b";", 1)[0].strip(), 16)
-            except ValueError:
-                raise _HttpError(400, "Malformed chunked body.") from None
-            if length == 0:
-                while self.rfile.readline(1024) not in {b"\r\n", b"\n", b""}:
-                    pass  # trailers carry nothing the emulator needs
-                return
-            while length > 0:
-                chunk = self.rfile.read(min(READ_CHUNK, length))
-                if not chunk:
-                    raise _HttpError(400, "Chunked body ended early.")
-                length -= len(chunk)
-                yield chunk
-            self.rfile.readline(1024)
