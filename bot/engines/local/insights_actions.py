@@ -265,10 +265,13 @@ def _action(clause: str, *, question: bool, has_future_date: bool = False) -> _F
     return None
 
 
+_FILLER_OPENING = re.compile(r"^(?:(?:okay|ok|so|well|um|uh|right|yeah|yes|sure|great|good|alright)[,.!]?\s+)+", re.I)
+
+
 def _display(clause: str) -> str:
-    rest, _ = strip_lead(clause)
-    text = rest.strip().rstrip(",")
-    return text[:1].upper() + text[1:] if text else clause.strip()
+    """The clause as said, without filler openings; "Maybe" stays, it is what makes an idea tentative."""
+    text = _FILLER_OPENING.sub("", clause.strip()).rstrip(",") or clause.strip()
+    return text[:1].upper() + text[1:]
 
 
 def find_tasks(messages: Sequence[Message], meeting_start: datetime) -> list[Task]:

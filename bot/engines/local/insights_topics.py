@@ -40,6 +40,8 @@ FILLER = word_set(
     two three four five six seven eight nine ten eleven twelve twenty thirty forty fifty hundred thousand percent
     monday tuesday wednesday thursday friday saturday sunday january february march april may june july august
     september october november december tomorrow yesterday today weekend quarter sprint meeting call thanks
+    wrote sent did took got told gave ran found had was were built bought spoke began brought broke caught chose
+    drove fell forgot heard held knew led lost paid sold spent stood taught understood won shipped
     """
 )
 _TOKEN = re.compile(r"[A-Za-z][A-Za-z'’-]*|[.,;:?!]")
