@@ -85,8 +85,10 @@ def _summary_blocks(insights: Insights) -> list[Block]:
     return [section("*Summary*\n" + escape_mrkdwn(clip(text, MAX_SUMMARY_CHARS)))]
 
 
-def _list_blocks(title: str, lines: Sequence[str], key: str) -> list[Block]:
-    return pack_lines(f"*{title}*", lines, max_sections=_SECTIONS[key]) if lines else []
+def _list_blocks(title: str, lines: Sequence[str], key: str, *, counted: bool = True) -> list[Block]:
+    # The count in the heading tells readers the full size of a list that had to be cut.
+    heading = f"*{title} ({len(lines)})*" if counted else f"*{title}*"
+    return pack_lines(heading, lines, max_sections=_SECTIONS[key]) if lines else []
 
 
 def fallback_text(insights: Insights) -> str:
@@ -132,7 +134,7 @@ def render_insights(
         ("Topics", [_topic_line(t) for t in top_topics(insights.topics)], "topics"),
     ):
         if lines:
-            blocks += [divider(), *_list_blocks(title, lines, key)]
+            blocks += [divider(), *_list_blocks(title, lines, key, counted=key != "topics")]
 
     if len(insights.topics) > MAX_TOPICS:
         blocks.append(context(f"Showing the top {MAX_TOPICS} of {len(insights.topics)} topics."))

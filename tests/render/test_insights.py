@@ -33,8 +33,8 @@ def test_long_duration_uses_hours():
 def test_firm_and_tentative_items_are_separated_with_owner_and_due_date():
     payload = render_insights(sample_insights())
     validated(payload)
-    firm = _section_after(payload, "*Firm action items*")
-    tentative = _section_after(payload, "*Tentative action items*")
+    firm = _section_after(payload, "*Firm action items (1)*")
+    tentative = _section_after(payload, "*Tentative action items (1)*")
     assert "hackathon" in firm
     assert "Insurance" not in firm
     assert "Insurance" in tentative
@@ -65,8 +65,8 @@ def test_follow_ups_questions_topics_and_fallback():
     assert only_safe_tokens(payload)
     payload = render_insights(sample_insights(), tz="Europe/Paris")
     text = all_text(payload)
-    assert "*Follow-ups*\n• Send the contract — Lucy, due <!date^" in text
-    assert "*Questions*\n• Who owns the budget? — Lucy" in text
+    assert "*Follow-ups (1)*\n• Send the contract — Lucy, due <!date^" in text
+    assert "*Questions (1)*\n• Who owns the budget? — Lucy" in text
     # topics are ordered by score, with their parents
     assert "*Topics*\n• company-wise hiring\n• interns _(company-wise hiring)_" in text
     assert payload["text"] == "Meeting notes for Weekly sync: 2 action items, 1 follow-up, 1 question"
@@ -132,6 +132,9 @@ def test_500_action_items_stay_within_limits_and_say_how_many_are_hidden():
     assert shown_questions + more[2] == 300
     assert shown_items >= 40  # several sections are used before cutting
     assert "Showing the top 10 of 40 topics." in text
+    assert "*Firm action items (250)*" in text
+    assert "*Tentative action items (250)*" in text
+    assert "*Questions (300)*" in text
     assert "• topic 39\n" in text
     assert "topic 29" not in text
     assert payload["text"].startswith("Meeting notes for Weekly sync: 500 action items")
