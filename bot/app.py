@@ -7,6 +7,7 @@ Slack while it is being built and Bolt still knows the bot's own ids (to ignore 
 from __future__ import annotations
 
 import threading
+from concurrent.futures import ThreadPoolExecutor
 
 from slack_bolt import App, BoltResponse
 from slack_bolt.authorization import AuthorizeResult
@@ -44,6 +45,9 @@ def build_app(services: Services) -> App:
         authorize=_cached_authorize(services),
         request_verification_enabled=not settings.slack_app_token,  # Socket Mode has no signatures
         token_verification_enabled=False,
+        # Bolt's default pool has 5 threads: a burst of commands would queue behind each other and miss Slack's
+        # 3 s. Listeners here only write a row, so many threads are cheap.
+        listener_executor=ThreadPoolExecutor(max_workers=32, thread_name_prefix="bolt"),
     )
 
     @app.middleware

@@ -111,6 +111,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     serve = commands.add_parser("serve", help="run the Slack app")
     serve.set_defaults(handler=run_serve)
+    jobs = commands.add_parser("jobs", help="run only the jobs process (serve starts one itself)")
+    jobs.set_defaults(handler=run_jobs)
     return parser
 
 
@@ -166,6 +168,15 @@ def main(
 def run_status(args: argparse.Namespace, context: Context) -> int:
     """``status JOB_ID``: print the job's status."""
     print(context.engine().job_status(args.job_id).value, file=context.out)
+    return EXIT_OK
+
+
+def run_jobs(args: argparse.Namespace, context: Context) -> int:
+    """``jobs``: run the pipeline, the poll sweep and the engine (``bot.jobs_process``)."""
+    from bot import jobs_process, logs
+
+    logs.configure()
+    jobs_process.run(context.settings)
     return EXIT_OK
 
 

@@ -27,12 +27,12 @@ def start_job(services: Services, *, key_parts: tuple[str, ...], **fields: Any) 
     """Write the job row and queue it; None if this exact input already made a job."""
     job = services.store.create_job(
         idempotency_key=_key(*key_parts),
-        engine=services.engine.name,
+        engine=services.settings.engine,
         poll_interval=services.settings.poll_interval_seconds,
         **fields,
     )
     if job is not None:
-        services.pipeline.enqueue(job.id)
+        services.enqueue(job.id)
     return job
 
 

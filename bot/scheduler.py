@@ -8,6 +8,7 @@ and backoff, so the sweep itself stays cheap however many jobs are in progress.
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 
 from apscheduler.schedulers.background import BackgroundScheduler
 
@@ -21,8 +22,9 @@ log = logging.getLogger(__name__)
 class Sweeper:
     """Owns the process's scheduler and its one interval job."""
 
-    def __init__(self, store: JobStore, pipeline: Pipeline, interval_seconds: float):
+    def __init__(self, store: JobStore, pipeline: Pipeline, interval_seconds: float, heartbeat: Path | None = None):
         self.store = store
+        self.heartbeat = heartbeat  # touched by every sweep: the web process's health check reads its age
         self.pipeline = pipeline
         self.interval_seconds = interval_seconds
         self.scheduler = BackgroundScheduler(timezone="UTC")
@@ -34,11 +36,14 @@ class Sweeper:
         for job_id in due:
             self.pipeline.enqueue(job_id)
         self.sweeps += 1
+        if self.heartbeat is not None:
+            self.heartbeat.parent.mkdir(parents=True, exist_ok=True)
+            self.heartbeat.touch()
         return len(due)
 
     def start(self) -> None:
         self.scheduler.add_job(
-            self._safe_sweep,
+            self.sweep_safely,
             "interval",
             seconds=self.interval_seconds,
             id="sweep",
@@ -49,7 +54,8 @@ class Sweeper:
         self.scheduler.start()
         self.scheduler.modify_job("sweep", next_run_time=utcnow())  # resume unfinished jobs right away
 
-    def _safe_sweep(self) -> None:
+    def sweep_safely(self) -> None:
+        """A sweep whose failure is logged, not raised (the next interval tries again)."""
         try:
             self.sweep()
         except Exception:

@@ -1,10 +1,12 @@
 """``python -m bot serve``: the app behind gunicorn (HTTP mode) or on a Socket Mode connection.
 
-One worker process holds the app, its worker pool and its one scheduler; gunicorn's threads serve requests.
+One gunicorn worker process answers Slack; gunicorn's threads serve requests.
 Routes:
     POST /slack/events            events, slash commands and interactivity (Bolt verifies signatures)
     POST /symbl/webhook/<secret>  Symbl job-status callbacks: finish jobs at once (polling stays the safety net)
-    GET  /healthz                 200 once the database answers and the scheduler runs; 503 otherwise
+    GET  /healthz                 200 once the database answers and the jobs process's sweep is recent; else 503
+
+The web process only writes job rows and wakes the jobs process (``bot.jobs_process``), which it supervises.
 """
 
 from __future__ import annotations
@@ -12,11 +14,17 @@ from __future__ import annotations
 import hmac
 import json
 import logging
+import os
+import subprocess
 import sys
+import threading
+import time
 from collections.abc import Callable, Iterable
 
 from bot.config import Settings
+from bot.jobs_process import WAKE_FD_ENV
 from bot.services import Services, build_services
+from bot.wakeup import Wakeup
 
 log = logging.getLogger(__name__)
 
@@ -32,8 +40,8 @@ def _respond(start_response, status: str, body: dict | str) -> list[bytes]:
 
 
 def health(services: Services) -> tuple[bool, dict]:
-    """Whether this process can do its job: the database answers and the poll sweep is scheduled."""
-    checks = {"scheduler": services.sweeper.running}
+    """Whether this replica can do its job: the database answers and the jobs process's sweep is recent."""
+    checks: dict[str, bool] = {}
     try:
         with services.database.engine.connect() as conn:
             conn.exec_driver_sql("SELECT 1")
@@ -41,6 +49,14 @@ def health(services: Services) -> tuple[bool, dict]:
     except Exception:
         log.exception("health check: database unreachable")
         checks["database"] = False
+    if services.sweeper is not None:
+        checks["scheduler"] = services.sweeper.running
+    else:
+        try:
+            age = time.time() - services.heartbeat_path.stat().st_mtime
+        except FileNotFoundError:
+            age = float("inf")
+        checks["scheduler"] = age < 3 * services.settings.poll_interval_seconds + 10
     return all(checks.values()), checks
 
 
@@ -54,7 +70,7 @@ def handle_webhook(services: Services, environ: dict) -> tuple[str, dict]:
         return "400 Bad Request", {"error": "expected JSON with jobId and status"}
     job = services.store.by_engine_job_id(engine_job_id)
     if job is not None and status in {"completed", "failed"}:
-        services.pipeline.poll_now(job.id)
+        services.poll_now(job.id)
     return "200 OK", {"ok": True}
 
 
@@ -79,13 +95,13 @@ def make_wsgi_app(services: Services, slack_handler: WSGIApp | None) -> WSGIApp:
     return app
 
 
-def build_wsgi(settings: Settings) -> tuple[WSGIApp, Services]:
-    """Services, the Bolt app and the router; starts the background work (worker pool, scheduler)."""
+def build_wsgi(settings: Settings, wakeup: Wakeup | None) -> tuple[WSGIApp, Services]:
+    """The web side: services without jobs, the Bolt app and the router (Socket Mode connects here too)."""
     from slack_bolt.adapter.wsgi import SlackRequestHandler
 
     from bot.app import build_app
 
-    services = build_services(settings)
+    services = build_services(settings, run_jobs=False, wakeup=wakeup)
     bolt = build_app(services)
     slack_handler = None
     if settings.slack_app_token:
@@ -93,37 +109,71 @@ def build_wsgi(settings: Settings) -> tuple[WSGIApp, Services]:
 
         SocketModeHandler(bolt, settings.slack_app_token).connect()
     else:
-        settings.require("SLACK_SIGNING_SECRET")
         slack_handler = SlackRequestHandler(bolt)
-    services.start()
     return make_wsgi_app(services, slack_handler), services
 
 
+class JobsSupervisor:
+    """Keeps one ``python -m bot jobs`` child running beside the web server, restarting it if it dies."""
+
+    def __init__(self, wakeup: Wakeup):
+        self.wakeup = wakeup
+        self.process: subprocess.Popen | None = None
+        self.stopping = threading.Event()
+
+    def start(self) -> None:
+        threading.Thread(target=self._supervise, name="jobs-supervisor", daemon=True).start()
+
+    def _supervise(self) -> None:
+        delay = 1.0
+        while not self.stopping.is_set():
+            started = time.monotonic()
+            env = {**os.environ, WAKE_FD_ENV: str(self.wakeup.read_fd)}
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", "bot", "jobs"], env=env, pass_fds=(self.wakeup.read_fd,)
+            )
+            code = self.process.wait()
+            if self.stopping.is_set():
+                return
+            delay = 1.0 if time.monotonic() - started > 60 else min(delay * 2, 30.0)
+            log.error("jobs process exited with %s; restarting in %.0fs", code, delay)
+            self.stopping.wait(delay)
+
+    def stop(self) -> None:
+        self.stopping.set()
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(15)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+
+
 def serve(settings: Settings) -> None:
-    """Run the app under gunicorn: one worker process (one scheduler), many request threads."""
+    """Run the app: gunicorn (one web worker, many threads) plus the supervised jobs process."""
     from gunicorn.app.base import BaseApplication
 
     from bot import logs
 
     logs.configure()
     settings.require("SLACK_BOT_TOKEN", *(() if settings.slack_app_token else ("SLACK_SIGNING_SECRET",)))
-    state: dict[str, Services] = {}
+    wakeup = Wakeup()
+    supervisor = JobsSupervisor(wakeup)
 
     class BotApplication(BaseApplication):
         def load_config(self):
             self.cfg.set("bind", f"0.0.0.0:{settings.port}")
             self.cfg.set("workers", 1)
             self.cfg.set("worker_class", "gthread")
-            self.cfg.set("threads", 16)
+            self.cfg.set("threads", 64)
             self.cfg.set("timeout", 60)
             self.cfg.set("graceful_timeout", 10)
             self.cfg.set("accesslog", None)
-            self.cfg.set("worker_exit", lambda _server, _worker: state["services"].close() if state else None)
+            self.cfg.set("when_ready", lambda _arbiter: supervisor.start())
+            self.cfg.set("on_exit", lambda _arbiter: supervisor.stop())
 
-        def load(self):  # runs in the worker process, after the fork: threads started here survive
-            wsgi, services = build_wsgi(settings)
-            state["services"] = services
-            return wsgi
+        def load(self):  # runs in the web worker, after the fork
+            return build_wsgi(settings, wakeup)[0]
 
     mode = "Socket Mode" if settings.slack_app_token else f"HTTP on port {settings.port}"
     print(f"symbl-bot: serving ({mode}, engine={settings.engine})", file=sys.stderr, flush=True)

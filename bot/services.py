@@ -1,7 +1,10 @@
-"""Everything a running app needs, built once by the entry point and handed to the handlers.
+"""Everything a running app needs, built once by the entry point.
 
-The order matters only at the edges: the database first (the engine may keep its own tables there), the
-scheduler last (it starts resuming jobs the moment it runs).
+The app runs as two kinds of process sharing one database:
+- the **web** process answers Slack (Bolt, handlers) and only writes job rows, so acknowledgements stay fast;
+- the **jobs** process owns the pipeline's worker pool, the poll sweep (APScheduler) and the engine.
+The web process wakes the jobs process through a pipe (``bot.wakeup``) when it writes a job. In tests both can
+live in one process (``run_jobs=True`` and no wake-up).
 """
 
 from __future__ import annotations
@@ -10,6 +13,7 @@ import hashlib
 import hmac
 import logging
 from dataclasses import dataclass, replace
+from pathlib import Path
 
 from slack_sdk import WebClient
 
@@ -21,35 +25,55 @@ from bot.slack_io import SlackIO, make_web_client
 from bot.store import tables  # noqa: F401 - registers the tables on Base before create_all
 from bot.store.db import Database
 from bot.store.jobs import JobStore
+from bot.store.tables import utcnow
+from bot.wakeup import Wakeup
 
 log = logging.getLogger(__name__)
 
 
 @dataclass
 class Services:
-    """The app's long-lived collaborators."""
+    """The app's long-lived collaborators; ``pipeline``, ``sweeper`` and ``engine`` only where jobs run."""
 
     settings: Settings
     database: Database
     store: JobStore
-    engine: Engine
     client: WebClient
     slack: SlackIO
-    pipeline: Pipeline
-    sweeper: Sweeper
+    wakeup: Wakeup | None = None
+    engine: Engine | None = None
+    pipeline: Pipeline | None = None
+    sweeper: Sweeper | None = None
+
+    @property
+    def heartbeat_path(self) -> Path:
+        return self.settings.data_dir / "jobs.heartbeat"
+
+    def enqueue(self, job_id: str) -> None:
+        """Start a new job's work: here if jobs run in this process, else by waking the jobs process."""
+        if self.pipeline is not None:
+            self.pipeline.enqueue(job_id)
+        elif self.wakeup is not None:
+            self.wakeup.notify()
+
+    def poll_now(self, job_id: str) -> None:
+        """Make a job due at once (a webhook said it finished) and get it run."""
+        self.store.update(job_id, next_run_at=utcnow())
+        self.enqueue(job_id)
 
     def start(self) -> None:
-        """Start background work: the engine's own workers (if any) and the poll sweep."""
-        start_engine = getattr(self.engine, "start", None)
-        if callable(start_engine):
+        """Start background work where jobs run: the engine's own workers (if any) and the poll sweep."""
+        if self.engine is not None and callable(start_engine := getattr(self.engine, "start", None)):
             start_engine()
-        self.sweeper.start()
+        if self.sweeper is not None:
+            self.sweeper.start()
 
     def close(self) -> None:
-        self.sweeper.shutdown()
-        self.pipeline.shutdown(wait=False)
-        close_engine = getattr(self.engine, "close", None)
-        if callable(close_engine):
+        if self.sweeper is not None:
+            self.sweeper.shutdown()
+        if self.pipeline is not None:
+            self.pipeline.shutdown(wait=False)
+        if self.engine is not None and callable(close_engine := getattr(self.engine, "close", None)):
             close_engine()
         self.database.dispose()
 
@@ -61,12 +85,14 @@ def derive_webhook_secret(settings: Settings) -> str:
     return hmac.new(settings.slack_signing_secret.encode(), b"symbl-webhook", hashlib.sha256).hexdigest()[:32]
 
 
-def build_services(settings: Settings, *, engine: Engine | None = None) -> Services:
+def build_services(
+    settings: Settings, *, run_jobs: bool = True, wakeup: Wakeup | None = None, engine: Engine | None = None
+) -> Services:
     """Wire the app from settings; ``engine`` may be injected by tests."""
     settings.require("SLACK_BOT_TOKEN")
     settings = replace(settings, webhook_secret=derive_webhook_secret(settings))
     database = Database(settings.resolved_database_url)
-    if engine is None:
+    if run_jobs and engine is None:
         from bot.engines import build_engine
 
         engine = build_engine(settings, database)
@@ -74,6 +100,9 @@ def build_services(settings: Settings, *, engine: Engine | None = None) -> Servi
     store = JobStore(database)
     client = make_web_client(settings.slack_bot_token, settings.slack_api_url)
     slack = SlackIO(client, files_host=settings.slack_files_host)
-    pipeline = Pipeline(settings, store, engine, slack)
-    sweeper = Sweeper(store, pipeline, settings.poll_interval_seconds)
-    return Services(settings, database, store, engine, client, slack, pipeline, sweeper)
+    services = Services(settings, database, store, client, slack, wakeup=wakeup)
+    if run_jobs:
+        services.engine = engine
+        services.pipeline = Pipeline(settings, store, engine, slack)
+        services.sweeper = Sweeper(store, services.pipeline, settings.poll_interval_seconds, services.heartbeat_path)
+    return services

@@ -1,0 +1,47 @@
+"""``python -m bot jobs``: the process that runs jobs — the pipeline's pool, the poll sweep and the engine.
+
+``serve`` starts one beside the web server (and restarts it if it dies); it can also run on its own, any number
+of them against one database, since jobs are claimed with leases. It runs at a lower CPU priority so that
+transcription never slows the web process's answers to Slack.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import threading
+
+from bot.config import Settings
+from bot.services import build_services
+from bot.wakeup import Wakeup
+
+log = logging.getLogger(__name__)
+
+WAKE_FD_ENV = "BOT_WAKE_FD"
+NICENESS = 5
+
+
+def run(settings: Settings, wakeup: Wakeup | None = None) -> None:
+    """Run jobs until SIGTERM/SIGINT; a wake-up (a byte on the pipe) triggers an immediate sweep."""
+    if wakeup is None and (fd := os.environ.get(WAKE_FD_ENV)):
+        wakeup = Wakeup(read_fd=int(fd))
+    try:
+        os.nice(NICENESS)
+    except OSError:
+        log.warning("could not lower the jobs process's priority")
+    stopping = threading.Event()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: stopping.set())
+    services = build_services(settings, run_jobs=True)
+    services.start()
+    log.info("jobs process running", extra={"engine": settings.engine})
+    try:
+        while not stopping.is_set():
+            if wakeup is not None:
+                if wakeup.wait(1.0):
+                    services.sweeper.sweep_safely()
+            else:
+                stopping.wait(1.0)
+    finally:
+        services.close()
