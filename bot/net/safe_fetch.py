@@ -185,9 +185,9 @@ def fetch_to_file(
     ``socket.getaddrinfo`` (tests).
     """
     deadline = time.monotonic() + max_seconds
+    current = validate_url(url, allow_private=allow_private)
     own_session = session is None
     session = session or safe_session(allow_private=allow_private, resolver=resolver)
-    current = validate_url(url, allow_private=allow_private)
     try:
         for _hop in range(MAX_REDIRECTS + 1):
             parts = urlsplit(current)
