@@ -63,6 +63,9 @@ class PinnedAdapter(HTTPAdapter):
     """Resolves and checks each request's host, then connects only to a checked address."""
 
     def __init__(self, *, allow_private: bool = False, resolver: Resolver | None = None, **kwargs: Any) -> None:
+        if not hasattr(HTTPAdapter, "get_connection_with_tls_context"):
+            # requests < 2.32.2 never calls the hook below, so the pin would silently not apply.
+            raise RuntimeError("bot.net.pinning needs requests >= 2.32.2")
         self._allow_private = allow_private
         self._resolver = resolver
         self._pools: dict[tuple, HTTPConnectionPool] = {}
