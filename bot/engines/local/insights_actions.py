@@ -289,8 +289,10 @@ def find_tasks(messages: Sequence[Message], meeting_start: datetime) -> list[Tas
             if index and opens_with_reply(sentence) and _asks(all_sentences[index - 1]):
                 # "Please submit it by May first. Okay, I will…": the diarizer merged two people's turns.
                 voice = addressed_in_message or addressee_fallback or voice
-            question = is_question(sentence)
-            for clause in clauses(sentence):
+            parts = clauses(sentence)
+            for clause in parts:
+                # Whisper runs "It would be nice to X, Dave, can you Y?" together: each clause asks or not.
+                question = is_question(clause if len(parts) > 1 else sentence)
                 _, lead_name = strip_lead(clause)
                 addressed_in_message = lead_name or trailing_vocative(clause) or addressed_in_message
                 clause_due = find_due_date(clause, meeting_start)
