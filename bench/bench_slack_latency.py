@@ -1,46 +1,63 @@
-"""p99 response time of the app to 50 concurrent signed slash commands and events (Slack allows 3,000 ms)."""
+"""p99 response time of the app to 50 concurrent signed slash commands and events (Slack allows 3,000 ms).
+
+A quarter of the requests are `/symbl process` commands and a quarter are file shares, so each burst also
+starts real background jobs that run while the next bursts are measured.
+"""
 
 from __future__ import annotations
 
+import json
 import statistics
-from concurrent.futures import ThreadPoolExecutor
+import subprocess
+import sys
 
 from bench import Row
 from bench.stack import running_stack
-from tests.e2e.harness import CHANNEL
+from tests.e2e.harness import CHANNEL, SIGNING_SECRET
+from tests.fakes.slack_requests import event_body, slash_command_body
 
 CONCURRENT = 50
 ROUNDS = 4
 TARGET_MS = 100.0
+FORM, JSON = "application/x-www-form-urlencoded", "application/json"
 
 
 def run() -> list[Row]:
-    with running_stack() as stack:
+    return [measure("sqlite"), measure("postgres")]
+
+
+def measure(database: str) -> Row:
+    with running_stack(database) as stack:
         slack, app = stack.slack, stack.app
-        app.command(slack, "help")  # warm-up: first request authorises and opens connections
-
-        def one(i: int) -> float:
-            kind = i % 4
-            if kind == 0:
-                return app.command(slack, f"process https://media.example.com/bench-{i}.mp3 Bench {i}")[2]
-            if kind == 1:
-                return app.command(slack, "status")[2]
-            if kind == 2:
-                file = slack.add_file(name=f"bench-{i}.mp4", mimetype="video/mp4", content=b"\0" * 1024)
-                return app.event(slack.post_user_message(CHANNEL, files=[file]))[2]
-            return app.event(slack.post_user_message(CHANNEL, text=f"chat message {i} without links"))[2]
-
-        latencies: list[float] = []
-        with ThreadPoolExecutor(CONCURRENT) as pool:
-            for r in range(ROUNDS):
-                latencies += list(pool.map(one, range(r * CONCURRENT, (r + 1) * CONCURRENT)))
-    ms = sorted(x * 1000 for x in latencies)
-    p99 = ms[min(len(ms) - 1, int(len(ms) * 0.99))]
-    return [
-        Row(
-            f"slack ack p99, {CONCURRENT} concurrent x {ROUNDS} rounds",
-            f"< {TARGET_MS:.0f} ms",
-            f"{p99:.1f} ms (p50 {statistics.median(ms):.1f} ms, max {ms[-1]:.1f} ms)",
-            p99 < TARGET_MS,
+        app.command(slack, "help")  # warm-up: the first request authorises and opens connections
+        requests = []
+        for i in range(CONCURRENT * ROUNDS):
+            match i % 4:
+                case 0:
+                    text = f"process https://media.example.com/bench-{i}.mp3 Bench {i}"
+                    requests.append([slash_command_body(text, response_url=slack.response_url()), FORM])
+                case 1:
+                    requests.append([slash_command_body("status", response_url=slack.response_url()), FORM])
+                case 2:
+                    file = slack.add_file(name=f"bench-{i}.mp4", mimetype="video/mp4", content=b"\0" * 1024)
+                    requests.append([event_body(slack.post_user_message(CHANNEL, files=[file])), JSON])
+                case _:
+                    message = slack.post_user_message(CHANNEL, text=f"chat message {i} without links")
+                    requests.append([event_body(message), JSON])
+        payload = json.dumps([[body, kind, SIGNING_SECRET] for body, kind in requests])
+        done = subprocess.run(
+            [sys.executable, "-m", "bench.loadgen", app.url, str(CONCURRENT)],
+            input=payload,
+            capture_output=True,
+            text=True,
+            check=True,
+            timeout=300,
         )
-    ]
+    ms = sorted(x * 1000 for x in json.loads(done.stdout))
+    p99 = ms[min(len(ms) - 1, int(len(ms) * 0.99))]
+    return Row(
+        f"slack ack p99, {CONCURRENT} concurrent x {ROUNDS} bursts, {database}",
+        f"< {TARGET_MS:.0f} ms",
+        f"{p99:.1f} ms (p50 {statistics.median(ms):.1f} ms, max {ms[-1]:.1f} ms, n={len(ms)})",
+        p99 < TARGET_MS,
+    )

@@ -11,6 +11,7 @@ from pathlib import Path
 from tests.e2e.harness import AppProcess, app_env
 from tests.fakes.slack_api import FakeSlack
 from tests.fakes.symbl_emulator import SymblEmulator
+from tests.pg import fresh_database, server_url
 
 
 @dataclass
@@ -22,8 +23,26 @@ class BenchStack:
 
 
 @contextlib.contextmanager
-def running_stack(**env: str) -> Iterator[BenchStack]:
-    with tempfile.TemporaryDirectory(prefix="symbl-bench-") as tmp, FakeSlack() as slack:
+def database_url(kind: str, data_dir: Path) -> Iterator[str]:
+    """A fresh database of ``kind`` ("sqlite" or "postgres") for one benchmark run."""
+    if kind == "sqlite":
+        yield f"sqlite:///{data_dir / 'bot.sqlite3'}"
+        return
+    server = server_url()
+    if server is None:
+        raise RuntimeError("PostgreSQL is not available (scripts/pg.sh start failed)")
+    with fresh_database(server) as url:
+        yield url
+
+
+@contextlib.contextmanager
+def running_stack(database: str = "sqlite", **env: str) -> Iterator[BenchStack]:
+    with (
+        tempfile.TemporaryDirectory(prefix="symbl-bench-") as tmp,
+        FakeSlack() as slack,
+        database_url(database, Path(tmp)) as db_url,
+    ):
+        env.setdefault("DATABASE_URL", db_url)
         symbl = SymblEmulator(auto_advance_seconds=0.2, concurrency_limit=1000).start()
         data_dir = Path(tmp)
         app = AppProcess(

@@ -48,7 +48,8 @@ class Settings:
     whisper_model: str = ""  # empty: the bundled tiny.en; else a model name or a local path
     webhook_secret: str = ""  # guards /symbl/webhook/…; derived from the signing secret when empty
     job_deadline_seconds: float = 4 * 3600.0  # Symbl's own maximum media duration
-    worker_threads: int = 4
+    worker_threads: int = 4  # the jobs process's pool
+    web_workers: int = 2  # gunicorn processes answering Slack (they hold no jobs, so any number is safe)
     local_allow_private_urls: bool = False  # tests only: let the offline engine fetch loopback URLs
     extra: Mapping[str, str] = field(default_factory=dict)
 
@@ -118,6 +119,7 @@ class Settings:
             webhook_secret=env.get("WEBHOOK_SECRET", ""),
             job_deadline_seconds=number("JOB_DEADLINE_SECONDS", cls.job_deadline_seconds),
             worker_threads=number("WORKER_THREADS", cls.worker_threads, int),
+            web_workers=number("WEB_WORKERS", cls.web_workers, int),
             local_allow_private_urls=env.get("LOCAL_ALLOW_PRIVATE_URLS", "").lower() in {"1", "true", "yes"},
         )
         if problems:

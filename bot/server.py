@@ -24,6 +24,8 @@ from collections.abc import Callable, Iterable
 from bot.config import Settings
 from bot.jobs_process import WAKE_FD_ENV
 from bot.services import Services, build_services
+from bot.store.db import Database
+from bot.store.schema import prepare
 from bot.wakeup import Wakeup
 
 log = logging.getLogger(__name__)
@@ -150,20 +152,23 @@ class JobsSupervisor:
 
 
 def serve(settings: Settings) -> None:
-    """Run the app: gunicorn (one web worker, many threads) plus the supervised jobs process."""
+    """Run the app: gunicorn (WEB_WORKERS processes, many threads each) plus the supervised jobs process."""
     from gunicorn.app.base import BaseApplication
 
     from bot import logs
 
     logs.configure()
     settings.require("SLACK_BOT_TOKEN", *(() if settings.slack_app_token else ("SLACK_SIGNING_SECRET",)))
+    database = Database(settings.resolved_database_url)
+    prepare(database)  # once, before the web workers and the jobs process start
+    database.dispose()
     wakeup = Wakeup()
     supervisor = JobsSupervisor(wakeup)
 
     class BotApplication(BaseApplication):
         def load_config(self):
             self.cfg.set("bind", f"0.0.0.0:{settings.port}")
-            self.cfg.set("workers", 1)
+            self.cfg.set("workers", settings.web_workers)
             self.cfg.set("worker_class", "gthread")
             self.cfg.set("threads", 64)
             self.cfg.set("timeout", 60)

@@ -22,9 +22,9 @@ from bot.engines.base import Engine
 from bot.pipeline import Pipeline
 from bot.scheduler import Sweeper
 from bot.slack_io import SlackIO, make_web_client
-from bot.store import tables  # noqa: F401 - registers the tables on Base before create_all
 from bot.store.db import Database
 from bot.store.jobs import JobStore
+from bot.store.schema import prepare
 from bot.store.tables import utcnow
 from bot.wakeup import Wakeup
 
@@ -96,7 +96,7 @@ def build_services(
         from bot.engines import build_engine
 
         engine = build_engine(settings, database)
-    database.create_all()
+    prepare(database)
     store = JobStore(database)
     client = make_web_client(settings.slack_bot_token, settings.slack_api_url)
     slack = SlackIO(client, files_host=settings.slack_files_host)

@@ -1,4 +1,4 @@
-"""The job store: every read and write of jobs, conversations, seen events and channel settings.
+"""The job store: every read and write of jobs, conversations and channel settings.
 
 Claiming a job is a conditional UPDATE (owner and lease expiry), so a job is worked on by one thread of one
 process at a time even with several replicas on one PostgreSQL; a crashed worker's lease simply expires.
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
 from bot.store.db import Database
-from bot.store.tables import ChannelSettings, ConversationRecord, Job, SeenEvent, Stage, utcnow
+from bot.store.tables import ChannelSettings, ConversationRecord, Job, Stage, utcnow
 
 
 class JobStore:
@@ -22,17 +22,6 @@ class JobStore:
 
     def __init__(self, database: Database):
         self.db = database
-
-    # -- events -------------------------------------------------------------------------------------------
-
-    def first_sighting(self, event_id: str) -> bool:
-        """Record a Slack event id; True only the first time it is seen (across all replicas)."""
-        try:
-            with self.db.session() as s:
-                s.add(SeenEvent(event_id=event_id))
-        except IntegrityError:
-            return False
-        return True
 
     # -- jobs ---------------------------------------------------------------------------------------------
 

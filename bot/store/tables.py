@@ -1,4 +1,4 @@
-"""The Slack app's tables: jobs, the conversations they created, seen events, and per-channel settings.
+"""The Slack app's tables: jobs, the conversations they created, and per-channel settings.
 
 A job row is written before any work starts, keyed for idempotency, so duplicate Slack deliveries can never
 make two jobs: the unique ``idempotency_key`` is the single arbiter, even across replicas.
@@ -89,15 +89,6 @@ class ConversationRecord(Base):
     name: Mapped[str | None] = mapped_column(sa.String(512))
     engine: Mapped[str] = mapped_column(sa.String(16))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-
-
-class SeenEvent(Base):
-    """Slack event ids already handled; Slack delivers at least once and retries with the same id."""
-
-    __tablename__ = "seen_events"
-
-    event_id: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
-    seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 class ChannelSettings(Base):
