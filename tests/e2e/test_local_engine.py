@@ -1,0 +1,49 @@
+"""End-to-end with the offline engine: real speech shared in Slack comes back as action items in the thread.
+
+No Symbl anywhere: the app transcribes the recording with the bundled Whisper model and extracts the
+insights itself, as it does on a fresh install with only Slack credentials.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.e2e.conftest import wait_until
+from tests.e2e.harness import CHANNEL, AppProcess, app_env
+from tests.fakes.slack_api import FakeSlack
+
+SAMPLE = Path(__file__).resolve().parents[2] / "examples" / "standup.mp3"
+
+
+@pytest.fixture
+def local_stack(tmp_path):
+    slack = FakeSlack().start()
+    app = AppProcess(env=app_env(slack=slack, data_dir=tmp_path, engine="local"), log_path=tmp_path / "app.log")
+    try:
+        app.start(timeout=60)
+        yield slack, app
+    finally:
+        app.stop()
+        slack.stop()
+
+
+def test_shared_recording_is_transcribed_offline_and_its_action_items_posted(local_stack):
+    slack, app = local_stack
+    file = slack.add_file(name="standup.mp3", mimetype="audio/mpeg", content=SAMPLE.read_bytes())
+    event = slack.post_user_message(CHANNEL, files=[file])
+    assert app.event(event)[0] == 200
+
+    def results():
+        replies = [m for m in slack.thread(CHANNEL, event["ts"]) if m.user != "U111" and not m.files]
+        return [m for m in replies if "budget report" in str(m.blocks).lower()]
+
+    message = wait_until(results, 180, "the offline engine's results in the thread")[0]
+    blocks = str(message.blocks)
+    assert "Firm action items" in blocks
+    assert "Bob" in blocks  # the assignee named in the meeting
+    assert "<!date^" in blocks  # "by Friday" resolved to a date Slack renders
+    transcript = wait_until(lambda: [u for u in slack.uploads if u.thread_ts == event["ts"]], 30, "the transcript")
+    assert b"budget" in transcript[0].content.lower()
+    wait_until(lambda: "white_check_mark" in slack.reactions.get((CHANNEL, event["ts"]), set()), 10, "✅")
