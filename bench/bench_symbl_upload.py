@@ -58,7 +58,7 @@ def run() -> list[Row]:
             with big.open("wb") as handle:
                 handle.truncate(SIZE_BYTES)  # sparse: no disk blocks, reads back as zeros
             started = time.monotonic()
-            result = subprocess.run(  # noqa: S603 - our own interpreter and script
+            result = subprocess.run(
                 [
                     sys.executable,
                     "-c",

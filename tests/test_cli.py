@@ -216,7 +216,7 @@ def test_files_that_are_missing_or_not_recordings_are_refused_before_any_upload(
 
 def test_python_dash_m_bot_runs_the_same_cli(manual_emulator, recording):
     env = {**os.environ, **env_for(manual_emulator), "PYTHONPATH": str(ROOT)}
-    submitted = subprocess.run(  # noqa: S603 - our own interpreter and package
+    submitted = subprocess.run(
         [sys.executable, "-m", "bot", "process", str(recording), "--no-wait", "--json"],
         capture_output=True,
         text=True,
@@ -229,7 +229,7 @@ def test_python_dash_m_bot_runs_the_same_cli(manual_emulator, recording):
     ids = json.loads(submitted.stdout)
     assert ids["job_id"] in manual_emulator.jobs
 
-    status = subprocess.run(  # noqa: S603
+    status = subprocess.run(
         [sys.executable, "-m", "bot", "status", ids["job_id"]],
         capture_output=True,
         text=True,

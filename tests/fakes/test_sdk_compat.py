@@ -33,7 +33,7 @@ def sdk_run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[SymblEmu
     (workdir / "meeting.wav").write_bytes(WAV_BYTES)
     result_path = workdir / "result.json"
     with SymblEmulator(auto_advance_seconds=0.05) as emulator, WebhookReceiver() as receiver:
-        completed = subprocess.run(  # noqa: S603 - our own interpreter running our own module
+        completed = subprocess.run(
             [
                 sys.executable,
                 "-m",
