@@ -80,6 +80,12 @@ _REQUEST = re.compile(
     re.IGNORECASE,
 )
 _MAKE_SURE = re.compile(r"\blet's make sure\b(?:\s+that)?(?:\s+(?P<name>[A-Z][a-z]+)\b)?", re.IGNORECASE)
+_NAMED_TENTATIVE = re.compile(r"\b(?P<name>[A-Z][a-z]+)\s+(?:could|might|should)\s+(?!be\b|have\b)[a-z]+")
+_LET_ME = re.compile(r"\blet me\s+(?:also\s+|just\s+|quickly\s+)*(?P<verb>[a-z']+)", re.IGNORECASE)
+_REMINDER = re.compile(
+    r"\b(?:don't forget to|do not forget to|remember to|make sure (?:to|you))\s+[a-z]+", re.IGNORECASE
+)
+_FIRST_PERSON_ABLE = re.compile(r"\b(?P<who>i|we)\s+can\s+(?:also\s+)?(?P<verb>have|get|send|finish|do|give)\b", re.I)
 _NAMED_FUTURE = re.compile(r"\b(?P<name>[A-Z][a-z]+)(?:'ll|\s+will|\s+is going to)\s+(?P<verb>[a-z']+)")
 _TENTATIVE = (
     (re.compile(r"\b(?:maybe|perhaps)\b.*?\b(?P<who>we|i|you)\s+(?:could|can|should|might)\b", re.IGNORECASE)),
@@ -93,7 +99,9 @@ _TENTATIVE = (
     ),
     (
         re.compile(
-            r"\bit (?:would|might) be (?:nice|good|great|better|useful|worth it|helpful|smart|wise) to\b", re.IGNORECASE
+            r"\bit (?:would|might|could) be (?:nice|good|great|better|useful|worth it|helpful|smart|wise) to\b"
+            r"|\bit (?:would|might|could) be worth [a-z]+ing\b",
+            re.IGNORECASE,
         )
     ),
     (re.compile(r"\b(?:what if we|how about we|why don't we)\b", re.IGNORECASE)),
@@ -116,7 +124,9 @@ _IN_MEETING = re.compile(
     re.IGNORECASE,
 )
 # Words that say nothing about the task itself: "I'll do that", "I'll set it up", "I'll take care of it".
-_VACUOUS = word_set("do done doing handle set up take care sure problem work fine okay yes go ahead thing look happen")
+_VACUOUS = word_set(
+    "do done doing handle set up take care sure problem work fine okay yes go going ahead thing look happen"
+)
 # Numbers in a reply are its date ("in two days"), not its task.
 _NUMBER_WORDS = word_set("one two three four five six seven eight nine ten eleven twelve twenty thirty couple few half")
 _NON_TASK_VERBS = word_set("be guess see think bet say mention admit try")
@@ -221,7 +231,9 @@ def _follow_up(clause: str) -> _Found | None:
     return _Found(FOLLOW_UP, owner, definitive=True, vacuous=False)
 
 
-def _action(clause: str, *, question: bool, has_future_date: bool = False) -> _Found | None:
+def _action(clause: str, *, question: bool, has_future_date: bool = False) -> _Found | None:  # noqa: PLR0912
+    if _REMINDER.search(clause):  # "don't forget to ask Bob": the "don't" is not a refusal
+        return _Found(ACTION, ADDRESSEE, True, _is_vacuous(clause, None))
     if _NEGATED.search(clause) or _IN_MEETING.search(clause):
         return None
     firm = _FIRST_PERSON_FUTURE.search(clause)
@@ -239,10 +251,20 @@ def _action(clause: str, *, question: bool, has_future_date: bool = False) -> _F
     make_sure = _MAKE_SURE.search(clause)
     if make_sure:
         name = make_sure.group("name")
-        return _Found(ACTION, name if name and is_name_token(name) else ADDRESSEE, True, vacuous=False)
+        addressed = strip_lead(clause)[1]
+        if name and is_name_token(name):
+            return _Found(ACTION, name, True, vacuous=False)
+        if addressed:  # "Dave, let's make sure that happens"; without anyone named it is a shared wish
+            return _Found(ACTION, ADDRESSEE, True, vacuous=False)
+    let_me = _LET_ME.search(clause)
+    if let_me and let_me.group("verb").lower() not in _NON_TASK_VERBS:
+        return _Found(ACTION, SPEAKER, True, _is_vacuous(clause, let_me.group("verb")))
     named = _NAMED_FUTURE.search(clause)
     if named and is_name_token(named.group("name")) and named.group("verb").lower() not in _NON_TASK_VERBS:
         return _Found(ACTION, named.group("name"), True, _is_vacuous(clause, named.group("verb")))
+    able = _FIRST_PERSON_ABLE.search(clause)
+    if able and has_future_date and not question:  # "I can have it to you by Thursday"
+        return _Found(ACTION, _who(able.group("who")), True, _is_vacuous(clause, able.group("verb")))
     present = _FIRST_PERSON_PRESENT.search(clause)
     if (
         present
@@ -262,10 +284,15 @@ def _action(clause: str, *, question: bool, has_future_date: bool = False) -> _F
         # "Should we run a drill?" asks; "what if we…" proposes even as a question.
         if match and (not question or re.search(r"what if|how about|why don't", clause, re.IGNORECASE)):
             return _Found(ACTION, _who(match.groupdict().get("who")), False, vacuous=False)
+    named_idea = _NAMED_TENTATIVE.search(clause)
+    if named_idea and is_name_token(named_idea.group("name")) and not question:
+        return _Found(ACTION, named_idea.group("name"), False, vacuous=False)
     return None
 
 
-_FILLER_OPENING = re.compile(r"^(?:(?:okay|ok|so|well|um|uh|right|yeah|yes|sure|great|good|alright)[,.!]?\s+)+", re.I)
+_FILLER_OPENING = re.compile(
+    r"^(?:(?:okay|ok|so|well|um|uh|right|yeah|yes|sure|great|good|alright|and|also|then)[,.!]?\s+)+", re.I
+)
 
 
 def _display(clause: str) -> str:
@@ -278,6 +305,7 @@ def find_tasks(messages: Sequence[Message], meeting_start: datetime) -> list[Tas
     """Every action item and follow-up in ``messages``, merged per message and owner, in transcript order."""
     tasks: list[Task] = []
     previous_speaker: str | None = None
+    previous_id: str | None = None
     for message in messages:
         speaker = message.speaker.name if message.speaker else None
         addressee_fallback = previous_speaker if previous_speaker != speaker else None
@@ -312,10 +340,15 @@ def find_tasks(messages: Sequence[Message], meeting_start: datetime) -> list[Tas
                             last, owner=owner or last.owner, due=due, definitive=last.definitive or found.definitive
                         )
                         continue
+                    answered = tasks[-1] if tasks and tasks[-1].message_id == previous_id else None
+                    if found.owner == SPEAKER and answered is not None and answered.definitive:
+                        # "Sure, I'm going to do that tomorrow": the reply dates the request it answers.
+                        tasks[-1] = replace(answered, due=answered.due or due)
+                        continue
                     # Otherwise it takes on an idea from an earlier turn with a date: a commitment of its own.
                 found_here.append(Task(found.kind, _display(clause), owner, found.definitive, due, message.id, voice))
         tasks.extend(_merge_same_owner(found_here))
-        previous_speaker = speaker
+        previous_speaker, previous_id = speaker, message.id
     return tasks
 
 
