@@ -98,13 +98,12 @@ def infer_speaker_names(messages: Sequence[Message]) -> dict[str, str]:
             votes[_label(following)][addressed] += ADDRESSED_WEIGHT
         opening = _OPENING_ACK.match(message.text.strip())
         previous = messages[index - 1] if index > 0 else None
-        if (
-            opening
-            and is_name_token(opening.group(1))
-            and previous is not None
-            and _label(previous) not in (None, label)
-        ):
-            votes[_label(previous)][opening.group(1)] += ACKNOWLEDGED_WEIGHT
+        if opening and is_name_token(opening.group(1)):
+            if previous is not None and _label(previous) not in (None, label):
+                votes[_label(previous)][opening.group(1)] += ACKNOWLEDGED_WEIGHT
+            elif previous is None and following is not None and _label(following) not in (None, label):
+                # "Hi Alice, thanks for joining." opening the meeting greets whoever answers.
+                votes[_label(following)][opening.group(1)] += ADDRESSED_WEIGHT
 
     candidates = sorted(
         (

@@ -201,3 +201,56 @@ def test_an_empty_transcript_gives_empty_insights_and_naive_dates_are_refused():
     assert extract_insights([], meeting_start=MEETING) == InsightSet()
     with pytest.raises(ValueError, match="timezone-aware"):
         extract_insights([], meeting_start=datetime(2026, 3, 2, 10, 0))  # naive on purpose
+
+
+@pytest.mark.parametrize(
+    ("said", "owner", "definitive"),
+    [
+        ("Let me check what the other vendors would charge.", "Speaker 2", True),
+        ("Don't forget to ask Bob about the fall schedule.", "Speaker 1", True),
+        ("No problem, I can have it to you by Thursday.", "Speaker 2", True),
+        ("It might be worth writing a short welcome guide.", None, False),
+        ("I was hoping Alice could mentor one of the new hires.", "Alice", False),
+        ("Someone should fix the salary range.", None, False),
+    ],
+)
+def test_common_ways_of_taking_or_suggesting_a_task(said, owner, definitive):
+    insights = extract(("Speaker 1", "The renewal offer is twenty percent higher."), ("Speaker 2", said))
+    [item] = insights.action_items
+    assert (item.assignee.name if item.assignee else None) == owner
+    assert item.definitive is definitive
+
+
+def test_a_dated_reply_dates_the_request_it_answers_instead_of_repeating_it():
+    insights = extract(
+        ("Speaker 1", "Bob, could you set up the new laptops?"),
+        ("Speaker 2", "Sure, I'm going to do that tomorrow morning."),
+    )
+    [item] = insights.action_items
+    assert item.assignee == Person(name="Bob")
+    assert item.due is not None
+    assert item.due.date() == date(2026, 3, 3)
+
+
+def test_an_answer_merged_into_the_askers_turn_is_credited_to_the_person_asked():
+    # The diarizer sometimes glues a short answer onto the question's turn.
+    insights = extract(
+        ("Speaker 1", "I'd like to talk at the conference."),
+        ("Speaker 2", "Please submit a proposal before May first. Okay, I will write the proposal this weekend."),
+    )
+    owners = {item.text: item.assignee.name for item in insights.action_items}
+    assert owners == {
+        "Please submit a proposal before May first.": "Speaker 1",
+        "I will write the proposal this weekend.": "Speaker 1",
+    }
+
+
+def test_the_last_unnamed_voice_takes_the_last_name_greeted():
+    insights = extract(
+        ("Speaker 1", "Hi Alice, thanks for joining. This is Dave."),
+        ("Speaker 2", "Hi Dave. Hi Tom. The export keeps failing."),
+        ("Speaker 3", "Sorry about that. I'll roll out a fix by Thursday."),
+    )
+    assert insights.speaker_names == {"Speaker 1": "Dave", "Speaker 2": "Alice", "Speaker 3": "Tom"}
+    [item] = insights.action_items
+    assert item.assignee == Person(name="Tom")
