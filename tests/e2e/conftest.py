@@ -34,7 +34,7 @@ def wait_until(predicate: Callable[[], object], timeout: float = 20.0, what: str
 def make_stack(tmp_path) -> Iterator[Callable[..., Stack]]:
     started: list[Stack] = []
 
-    def make(*, auto_advance: float | None = 0.1, **env: str) -> Stack:
+    def make(*, auto_advance: float | None = 0.1, port: int | None = None, **env: str) -> Stack:
         slack = FakeSlack().start()
         symbl = SymblEmulator(auto_advance_seconds=auto_advance).start()
         data_dir = tmp_path / f"app{len(started)}"
@@ -42,6 +42,7 @@ def make_stack(tmp_path) -> Iterator[Callable[..., Stack]]:
         app = AppProcess(
             env=app_env(slack=slack, data_dir=data_dir, engine="symbl", symbl_url=symbl.url, **env),
             log_path=data_dir / "app.log",
+            **({"port": port} if port else {}),
         )
         stack = Stack(slack, symbl, app)
         started.append(stack)

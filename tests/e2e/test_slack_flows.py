@@ -226,3 +226,57 @@ def test_bad_signature_and_stale_timestamp_are_rejected(stack):
     status, _, _ = stack.app.post_signed(body, "application/json", timestamp=int(time.time()) - 301)
     assert status == 401
     assert not stack.symbl.requests_to("POST", "/v1/process")
+
+
+def test_action_item_owner_becomes_a_slack_mention_when_their_email_is_known(stack):
+    stack.slack.add_user("U0MARCO", email="marco@example.com", name="marco")
+    _, event = share_file(stack, "owners.mp4", "video/mp4")
+    stack.app.event(event)
+    replies = wait_for_results(stack, event["ts"])
+    assert "<@U0MARCO>" in str(replies[0].blocks)
+
+
+def test_status_lists_this_channels_jobs_in_progress(make_stack):
+    stack = make_stack(auto_advance=None)
+    _, event = share_file(stack, "in-progress.mp4", "video/mp4")
+    stack.app.event(event)
+    wait_until(lambda: stack.symbl.jobs, 10, "a Symbl job")
+    _, body, _ = stack.app.command(stack.slack, "status")
+    assert "in-progress.mp4" in body
+    _, other_channel, _ = stack.app.command(stack.slack, "status", channel="C999")
+    assert "in-progress.mp4" not in other_channel
+
+
+def test_webhook_finishes_a_job_without_waiting_for_the_next_poll(make_stack):
+    from tests.e2e.harness import free_port
+
+    port = free_port()
+    # Polling every 60 s: only the webhook can finish this job within the test's wait.
+    public = f"http://127.0.0.1:{port}"
+    stack = make_stack(auto_advance=None, port=port, POLL_INTERVAL_SECONDS="60", PUBLIC_URL=public)
+    _, event = share_file(stack, "webhook.mp4", "video/mp4")
+    stack.app.event(event)
+    job_id = wait_until(lambda: list(stack.symbl.jobs), 10, "a Symbl job")[0]
+    submit = stack.symbl.requests_to("POST", "/v1/process/video")[0]
+    assert submit.query["webhookUrl"][0].startswith(f"{public}/symbl/webhook/")
+    stack.symbl.complete(job_id)
+    wait_for_results(stack, event["ts"], timeout=15)
+    assert len(stack.symbl.requests_to("GET", f"/v1/job/{job_id}")) <= 2  # finished by the webhook, not polling
+
+
+def test_webhook_with_a_wrong_secret_is_refused(stack):
+    import urllib.error
+    import urllib.request
+
+    request = urllib.request.Request(
+        f"{stack.app.url}/symbl/webhook/not-the-secret",
+        data=b'{"jobId": "x", "status": "completed"}',
+        headers={"Content-Type": "application/json"},
+        method="POST",
+    )
+    try:
+        urllib.request.urlopen(request, timeout=5)
+        status = 200
+    except urllib.error.HTTPError as exc:
+        status = exc.code
+    assert status == 404
