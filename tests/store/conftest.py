@@ -1,0 +1,32 @@
+"""Every store test runs twice: on a SQLite file and on a real PostgreSQL server (``scripts/pg.sh``)."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.store.db import Database
+from bot.store.schema import prepare
+from tests.pg import fresh_database, server_url
+
+
+@pytest.fixture(scope="session")
+def postgres_server():
+    url = server_url()
+    if url is None:
+        pytest.fail("PostgreSQL could not be started by scripts/pg.sh (is the postgresql package installed?)")
+    return url
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def database(request, tmp_path):
+    if request.param == "sqlite":
+        db = Database(f"sqlite:///{tmp_path / 'store.sqlite3'}")
+        prepare(db)
+        yield db
+        db.dispose()
+        return
+    with fresh_database(request.getfixturevalue("postgres_server")) as url:
+        db = Database(url)
+        prepare(db)
+        yield db
+        db.dispose()
