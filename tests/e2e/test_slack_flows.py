@@ -280,3 +280,52 @@ def test_webhook_with_a_wrong_secret_is_refused(stack):
     except urllib.error.HTTPError as exc:
         status = exc.code
     assert status == 404
+
+
+def test_bots_and_edits_are_ignored(stack):
+    url = "https://media.example.com/from-a-bot.mp3"
+    bot_message = {
+        **stack.slack.post_user_message(CHANNEL, text=f"<{url}>"),
+        "bot_id": "B999",
+        "subtype": "bot_message",
+    }
+    stack.app.event(bot_message)
+    original = stack.slack.post_user_message(CHANNEL, text="no link yet")
+    edit = {
+        "type": "message",
+        "subtype": "message_changed",
+        "channel": CHANNEL,
+        "ts": original["ts"],
+        "message": {**original, "text": f"<{url}>"},
+    }
+    stack.app.event(edit)
+    stack.app.command(stack.slack, "help")
+    assert not stack.symbl.requests_to("POST", "/v1/process")
+    assert not stack.slack.calls_to("chat.postMessage")
+
+
+def test_a_file_over_the_size_limit_gets_a_clear_note_and_is_not_downloaded(make_stack):
+    stack = make_stack(MAX_FILE_MB="1")
+    _, event = share_file(stack, "huge.mp4", "video/mp4", content=b"\0" * (2 * 1024 * 1024))
+    stack.app.event(event)
+    note = wait_until(
+        lambda: [m for m in bot_replies(stack.slack, event["ts"]) if "MAX_FILE_MB" in m.text], 10, "a size note"
+    )[0]
+    assert "limit is 1 MB" in note.text
+    assert not stack.slack.downloads
+    assert not stack.symbl.requests_to("POST", "/v1/process")
+
+
+def test_the_log_never_holds_tokens_secrets_or_transcript_text(stack):
+    from tests.e2e.harness import SIGNING_SECRET
+
+    _, event = share_file(stack, "private.mp4", "video/mp4")
+    stack.app.event(event)
+    wait_for_results(stack, event["ts"])
+    stack.app.stop()
+    log = stack.app.log_path.read_text()
+    assert "symbl job submitted" in log  # the log is really there and written
+    for secret in (stack.slack.bot_token, SIGNING_SECRET, "test-app-secret"):
+        assert secret not in log
+    for spoken in ("updated budget to finance", "premium analytics tier", "onboarding screens"):
+        assert spoken not in log
