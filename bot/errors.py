@@ -23,6 +23,8 @@ instead of matching classes one by one.
 
 from __future__ import annotations
 
+from slack_sdk.errors import SlackApiError
+
 
 class BotError(Exception):
     """Base of every error this app raises on purpose."""
@@ -105,7 +107,7 @@ class UnexpectedResponseError(EngineError):
     """The engine answered outside its documented contract."""
 
 
-def user_text(error: BaseException) -> str:
+def user_text(error: BaseException) -> str:  # noqa: PLR0912 - one case per kind of error
     """What to tell a person about this error, in one or two plain sentences.
 
     This is the only place an error becomes user-facing text. Unknown errors get a generic line; their
@@ -133,5 +135,10 @@ def user_text(error: BaseException) -> str:
             return "The transcription service is not answering right now. I'll retry for a while."
         case EngineError():
             return f"The transcription service answered unexpectedly: {error}"
+        case SlackApiError():
+            code = error.response.get("error")
+            if code in {"not_in_channel", "channel_not_found"}:
+                return "I can't post in this channel. Invite me with `/invite @symbl` and try again."
+            return f"Slack refused my message ({code})."
         case _:
             return "Something went wrong on my side. The details are in the app's log."

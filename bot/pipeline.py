@@ -32,13 +32,14 @@ from bot.engines.base import Engine
 from bot.errors import BotError, JobFailedError, RateLimitedError, user_text
 from bot.media import classify
 from bot.models import JobStatus, MediaKind, SubmitOptions
-from bot.slack_io import SlackIO
+from bot.slack_io import SlackIO, is_transient
 from bot.store.jobs import JobStore
 from bot.store.tables import Job, Stage, utcnow
 
 log = logging.getLogger(__name__)
 
-LEASE_SECONDS = 15 * 60  # longer than any single step; a crashed worker's jobs resume after it expires
+LEASE_SECONDS = 60.0  # a crashed process's jobs are resumed by another within about this long
+LEASE_RENEW_SECONDS = 20.0  # a live process renews its leases this often, however long a step (an upload) takes
 MAX_ATTEMPTS = 6  # consecutive transient failures before a job is given up
 MAX_POLL_INTERVAL = 60.0
 BUSY_RETRY_SECONDS = 30.0  # how long to wait when the engine's concurrency limit is reached
@@ -73,6 +74,8 @@ class Pipeline:
         self._pool = ThreadPoolExecutor(max_workers=settings.worker_threads, thread_name_prefix="job")
         self._inflight: set[str] = set()
         self._lock = threading.Lock()
+        self._stopping = threading.Event()
+        threading.Thread(target=self._renew_leases, name="lease-renewal", daemon=True).start()
         self._steps = {
             Stage.QUEUED: self._announce,
             Stage.FETCHING: self._fetch,
@@ -93,7 +96,15 @@ class Pipeline:
         self._pool.submit(self._run_guarded, job_id)
 
     def shutdown(self, wait: bool = True) -> None:
+        self._stopping.set()
         self._pool.shutdown(wait=wait, cancel_futures=not wait)
+
+    def _renew_leases(self) -> None:
+        while not self._stopping.wait(LEASE_RENEW_SECONDS):
+            try:
+                self.store.renew_leases(self.owner, LEASE_SECONDS)
+            except Exception:
+                log.exception("could not renew job leases; they expire in %.0fs", LEASE_SECONDS)
 
     def _run_guarded(self, job_id: str) -> None:
         try:
@@ -133,7 +144,11 @@ class Pipeline:
             # Not a failure: the account is at its job limit; wait our turn.
             self._status(job, "queued", detail=user_text(exc))
             return {"next_run_at": self.clock() + timedelta(seconds=BUSY_RETRY_SECONDS)}
-        transient = getattr(exc, "retryable", False) or isinstance(exc, requests.RequestException | SlackApiError)
+        transient = (
+            getattr(exc, "retryable", False)
+            or isinstance(exc, requests.RequestException)
+            or (isinstance(exc, SlackApiError) and is_transient(exc))
+        )
         if transient and job.attempts + 1 < MAX_ATTEMPTS:
             delay = min(300.0, 2.0 * 2**job.attempts) * random.uniform(0.5, 1.0)  # noqa: S311 - jitter, not crypto
             log.warning(
@@ -155,6 +170,9 @@ class Pipeline:
             payload = render.render_failure(reason, name=job.name)
             if job.status_ts:
                 self.slack.update(job.channel_id, job.status_ts, payload)
+            elif job.response_url and not job.thread_ts:
+                # A command in a channel we cannot post to: answer the person who asked, privately.
+                self.slack.respond(job.response_url, payload)
             else:
                 self.slack.post(job.channel_id, payload, thread_ts=job.thread_ts)
             if job.source_ts:

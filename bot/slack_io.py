@@ -33,6 +33,30 @@ _MAX_REDIRECTS = 5
 _HTML_MARKERS = (b"<!doctype html", b"<html")
 
 
+# Slack errors that no retry can fix: the job fails at once with a clear message instead of retrying for minutes.
+PERMANENT_ERRORS = frozenset(
+    {
+        "not_in_channel",
+        "channel_not_found",
+        "is_archived",
+        "invalid_blocks",
+        "msg_too_long",
+        "no_text",
+        "invalid_auth",
+        "not_authed",
+        "account_inactive",
+        "token_revoked",
+        "missing_scope",
+        "file_not_found",
+    }
+)
+
+
+def is_transient(error: SlackApiError) -> bool:
+    """Whether a Slack API error may go away if the call is made again later."""
+    return error.response.get("error") not in PERMANENT_ERRORS
+
+
 def retry_handlers() -> list:
     """Slack 429s are waited out per Retry-After; 5xx and dropped connections are retried a few times."""
     return [
@@ -88,6 +112,15 @@ class SlackIO:
 
     def ephemeral(self, channel: str, user: str, text: str, *, thread_ts: str | None = None) -> None:
         self.client.chat_postEphemeral(channel=channel, user=user, text=text, thread_ts=thread_ts)
+
+    def respond(self, response_url: str, payload: dict[str, Any]) -> None:
+        """Answer a slash command privately through its response_url (no token: the URL is the credential)."""
+        if not response_url.startswith("https://hooks.slack.com/") and _netloc(response_url) not in self._token_hosts:
+            log.warning("not answering through a response_url outside Slack")
+            return
+        self._http.post(
+            response_url, json={"response_type": "ephemeral", **payload}, timeout=(10, 30), allow_redirects=False
+        )
 
     def react(self, channel: str, ts: str, name: str) -> None:
         """Add a reaction; an existing one is fine (this is called again when a stage is retried)."""

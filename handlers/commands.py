@@ -59,6 +59,7 @@ def register(app: App, services: Services) -> None:
                     origin="command",
                     url=url,
                     name=name or url.rsplit("/", 1)[-1][:200] or url,
+                    response_url=command.get("response_url"),
                 )
                 _reply(ack, "On it. I'll post a message here and put the results in its thread.")
             case commands.Append(conversation_id=conversation_id, url=url):
@@ -80,6 +81,7 @@ def register(app: App, services: Services) -> None:
                     name=record.name,
                     append_to=conversation_id,
                     thread_ts=record.thread_ts,
+                    response_url=command.get("response_url"),
                 )
                 _reply(ack, "Adding it to that conversation. The updated notes will appear in its thread.")
             case commands.Status():

@@ -67,6 +67,15 @@ class JobStore:
                 .values(lease_owner=None, lease_until=None, updated_at=utcnow(), **fields)
             )
 
+    def renew_leases(self, owner: str, lease_seconds: float) -> int:
+        """Extend every lease this owner holds; returns how many (a live process keeps its jobs)."""
+        with self.db.session() as s:
+            return s.execute(
+                sa.update(Job)
+                .where(Job.lease_owner == owner, Job.stage.in_(Stage.ACTIVE))
+                .values(lease_until=utcnow() + timedelta(seconds=lease_seconds))
+            ).rowcount
+
     def due_job_ids(self, now: datetime | None = None, limit: int = 100) -> list[str]:
         """Active jobs whose next step is due and whose lease is free, oldest first."""
         now = now or utcnow()

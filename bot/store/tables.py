@@ -48,6 +48,7 @@ class Job(Base):
     source_ts: Mapped[str | None] = mapped_column(sa.String(32))  # the user's message, for reactions
     thread_ts: Mapped[str | None] = mapped_column(sa.String(32))  # where status and results go
     status_ts: Mapped[str | None] = mapped_column(sa.String(32))  # the one status message, edited in place
+    response_url: Mapped[str | None] = mapped_column(sa.Text)  # commands: where to answer if we cannot post
 
     append_to: Mapped[str | None] = mapped_column(sa.String(64))  # conversation id when appending
     file_id: Mapped[str | None] = mapped_column(sa.String(64))

@@ -329,3 +329,12 @@ def test_the_log_never_holds_tokens_secrets_or_transcript_text(stack):
         assert secret not in log
     for spoken in ("updated budget to finance", "premium analytics tier", "onboarding screens"):
         assert spoken not in log
+
+
+def test_a_command_in_a_channel_the_bot_cannot_post_to_answers_the_user_privately(stack):
+    stack.slack.add_channel("CPRIVATE", members=("U111",), bot_is_member=False)
+    stack.slack.add_channel(CHANNEL, members=("U111",))
+    stack.app.command(stack.slack, "process https://media.example.com/secret.mp3", channel="CPRIVATE")
+    answer = wait_until(lambda: stack.slack.responses, 15, "a private answer")[0]
+    assert "/invite @symbl" in str(answer.body)
+    assert not stack.symbl.requests_to("POST", "/v1/process")
