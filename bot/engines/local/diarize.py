@@ -26,8 +26,10 @@ MIN_PITCH_HZ, MAX_PITCH_HZ = 60.0, 400.0
 MIN_FEATURE_SECONDS = 0.6
 DISTANCE_THRESHOLD = 1.0
 # Pitch differences (in octaves) count this much against one unit of cepstral distance.
-PITCH_WEIGHT = 2.0
+PITCH_WEIGHT = 4.0
 MAX_MERGE_GAP_SECONDS = 2.0
+# A "speaker" heard for less than this in a whole recording is more likely an odd utterance of someone else.
+MIN_SPEAKER_SECONDS = 2.5
 
 
 def _mel_filterbank() -> np.ndarray:
@@ -149,6 +151,26 @@ def cluster(features: Sequence[np.ndarray], threshold: float = DISTANCE_THRESHOL
     return labels
 
 
+def absorb_small_clusters(features: Sequence[np.ndarray], labels: list[int], durations: Sequence[float]) -> list[int]:
+    """Fold clusters with under ``MIN_SPEAKER_SECONDS`` of speech into the nearest larger one.
+
+    A lone "okay" or a cough rarely has features typical of its speaker; calling it a new person is worse
+    than attributing it to the closest voice.
+    """
+    totals: dict[int, float] = {}
+    for label, seconds in zip(labels, durations, strict=True):
+        totals[label] = totals.get(label, 0.0) + seconds
+    large = [label for label, total in totals.items() if total >= MIN_SPEAKER_SECONDS]
+    if not large or len(large) == len(totals):
+        return labels
+    members = {label: [i for i, lab in enumerate(labels) if lab == label] for label in large}
+    result = list(labels)
+    for i, label in enumerate(labels):
+        if label not in members:
+            result[i] = min(large, key=lambda big: np.mean([_distance(features[i], features[j]) for j in members[big]]))
+    return result
+
+
 def diarize(
     audio: np.ndarray, utterances: Sequence[Utterance], threshold: float = DISTANCE_THRESHOLD
 ) -> list[Utterance]:
@@ -160,6 +182,8 @@ def diarize(
     raw = [0] * len(utterances)
     if usable:
         labels = cluster([features[i] for i in usable], threshold)
+        durations = [utterances[i].end - utterances[i].start for i in usable]
+        labels = absorb_small_clusters([features[i] for i in usable], labels, durations)
         for i, label in zip(usable, labels, strict=True):
             raw[i] = label
         for i, f in enumerate(features):

@@ -31,6 +31,10 @@ DEFAULT_BEAM_SIZE = 5
 PAUSE_SECONDS = 0.6
 SENTENCE_PAUSE_SECONDS = 0.25
 SENTENCE_ENDS = (".", "?", "!")
+# Audio quieter than the loud frames by this much, for this long, is a pause (a possible change of speaker).
+SILENCE_DB = 35.0
+MIN_PAUSE_SECONDS = 0.3
+PAUSE_FRAME = 320  # 20 ms
 
 
 @dataclass(frozen=True)
@@ -154,18 +158,55 @@ class Transcriber:
             for w in (segment.words or ())
             if w.word.strip()
         ]
-        return split_utterances(words)
+        return split_utterances(words, find_pauses(audio))
 
 
-def split_utterances(words: list[Word]) -> list[Utterance]:
-    """Group consecutive words into utterances, cutting at long pauses and at sentence ends followed by a pause."""
+def find_pauses(audio: np.ndarray) -> list[tuple[float, float]]:
+    """Stretches of near-silence (at least ``MIN_PAUSE_SECONDS``), as (start, end) seconds.
+
+    Measured on the audio itself because Whisper's word timestamps often run one speaker's last word into
+    the next speaker's first, hiding the pause between their turns.
+    """
+    import numpy as np
+
+    frames = len(audio) // PAUSE_FRAME
+    if frames == 0:
+        return []
+    power = np.square(audio[: frames * PAUSE_FRAME].reshape(frames, PAUSE_FRAME), dtype=np.float64).mean(axis=1)
+    level = 10 * np.log10(power + 1e-12)
+    quiet = level < np.percentile(level, 95) - SILENCE_DB
+    pauses = []
+    start = None
+    for index, is_quiet in enumerate([*quiet.tolist(), False]):
+        if is_quiet and start is None:
+            start = index
+        elif not is_quiet and start is not None:
+            if (index - start) * PAUSE_FRAME >= MIN_PAUSE_SECONDS * SAMPLE_RATE:
+                pauses.append((start * PAUSE_FRAME / SAMPLE_RATE, index * PAUSE_FRAME / SAMPLE_RATE))
+            start = None
+    return pauses
+
+
+def split_utterances(words: list[Word], pauses: list[tuple[float, float]] = ()) -> list[Utterance]:
+    """Group consecutive words into utterances.
+
+    A cut goes between two words separated by a long gap, by a sentence end and a short gap, or by a
+    measured pause in the audio (``find_pauses``) whose middle falls between the two words' middles.
+    """
+    middles = sorted((start + end) / 2 for start, end in pauses)
     utterances: list[Utterance] = []
     current: list[Word] = []
+    next_pause = 0
     for word in words:
         if current:
-            gap = word.start - current[-1].end
-            ends_sentence = current[-1].text.endswith(SENTENCE_ENDS)
-            if gap >= PAUSE_SECONDS or (ends_sentence and gap >= SENTENCE_PAUSE_SECONDS):
+            previous = current[-1]
+            gap = word.start - previous.end
+            ends_sentence = previous.text.endswith(SENTENCE_ENDS)
+            low, high = (previous.start + previous.end) / 2, (word.start + word.end) / 2
+            while next_pause < len(middles) and middles[next_pause] <= low:
+                next_pause += 1
+            paused = next_pause < len(middles) and middles[next_pause] < high
+            if paused or gap >= PAUSE_SECONDS or (ends_sentence and gap >= SENTENCE_PAUSE_SECONDS):
                 utterances.append(_utterance(current))
                 current = []
         current.append(word)
