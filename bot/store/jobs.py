@@ -96,15 +96,16 @@ class JobStore:
         with self.db.session() as s:
             return s.scalars(sa.select(Job).where(Job.engine_job_id == engine_job_id)).first()
 
-    def active_in_channel(self, team_id: str, channel_id: str) -> Sequence[Job]:
+    def active_in_channel(self, team_id: str, channel_id: str, limit: int = 50) -> Sequence[sa.Row]:
+        """The channel's unfinished jobs, oldest first: only what ``/symbl status`` shows (it must answer fast)."""
+        query = (
+            sa.select(Job.name, Job.stage, Job.created_at, Job.conversation_id)
+            .where(Job.team_id == team_id, Job.channel_id == channel_id, Job.stage.in_(Stage.ACTIVE))
+            .order_by(Job.created_at)
+            .limit(limit)
+        )
         with self.db.session() as s:
-            return list(
-                s.scalars(
-                    sa.select(Job)
-                    .where(Job.team_id == team_id, Job.channel_id == channel_id, Job.stage.in_(Stage.ACTIVE))
-                    .order_by(Job.created_at)
-                )
-            )
+            return list(s.execute(query))
 
     # -- conversations ------------------------------------------------------------------------------------
 
