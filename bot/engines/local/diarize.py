@@ -126,29 +126,36 @@ def _distance(a: np.ndarray, b: np.ndarray) -> float:
     return cepstral + (PITCH_WEIGHT * abs(float(pitch)) if np.isfinite(pitch) else 0.0)
 
 
+def distance_matrix(features: np.ndarray) -> np.ndarray:
+    """``_distance`` between every pair of rows, vectorised (hours of audio make thousands of utterances)."""
+    cepstra = features[:, :-1]
+    squared = (cepstra**2).sum(axis=1)
+    cepstral = np.sqrt(np.maximum(squared[:, None] + squared[None, :] - 2 * cepstra @ cepstra.T, 0.0))
+    pitch = np.abs(features[:, -1][:, None] - features[:, -1][None, :])
+    return cepstral / np.sqrt(cepstra.shape[1]) + PITCH_WEIGHT * np.nan_to_num(pitch, nan=0.0)
+
+
 def cluster(features: Sequence[np.ndarray], threshold: float = DISTANCE_THRESHOLD) -> list[int]:
     """Average-linkage agglomerative clustering; returns a cluster index per item (0-based, arbitrary order)."""
     n = len(features)
     if n <= 1:
         return [0] * n
-    dist = np.array([[_distance(features[i], features[j]) for j in range(n)] for i in range(n)])
+    dist = distance_matrix(np.vstack(features))
     np.fill_diagonal(dist, np.inf)
     sizes = np.ones(n)
-    labels = list(range(n))
-    alive = np.ones(n, dtype=bool)
-    while alive.sum() > 1:
-        masked = np.where(alive[:, None] & alive[None, :], dist, np.inf)
-        i, j = np.unravel_index(np.argmin(masked), masked.shape)
-        if masked[i, j] > threshold:
+    labels = np.arange(n)
+    for _ in range(n - 1):
+        i, j = np.unravel_index(np.argmin(dist), dist.shape)
+        if dist[i, j] > threshold:
             break
         # Lance-Williams update for average linkage: the merged row is the size-weighted mean
         merged = (dist[i] * sizes[i] + dist[j] * sizes[j]) / (sizes[i] + sizes[j])
         dist[i], dist[:, i] = merged, merged
         dist[i, i] = np.inf
+        dist[j, :], dist[:, j] = np.inf, np.inf  # j is gone: it can never be the closest again
         sizes[i] += sizes[j]
-        alive[j] = False
-        labels = [i if label == j else label for label in labels]
-    return labels
+        labels[labels == j] = i
+    return labels.tolist()
 
 
 def absorb_small_clusters(features: Sequence[np.ndarray], labels: list[int], durations: Sequence[float]) -> list[int]:
