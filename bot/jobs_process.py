@@ -19,7 +19,7 @@ from bot.wakeup import Wakeup
 log = logging.getLogger(__name__)
 
 WAKE_FD_ENV = "BOT_WAKE_FD"
-NICENESS = 5
+NICENESS = 10  # background work yields to the web process, whose answers Slack times
 
 
 def run(settings: Settings, wakeup: Wakeup | None = None) -> None:
