@@ -44,6 +44,7 @@ class Word:
     text: str
     start: float
     end: float
+    spaced: bool = True  # False when Whisper glued it to the previous word ("follow" + "-up")
 
 
 @dataclass(frozen=True)
@@ -58,7 +59,7 @@ class Utterance:
 
     def shifted(self, seconds: float) -> Utterance:
         """The same utterance moved later by ``seconds`` (used when appending recordings)."""
-        words = tuple(Word(w.text, w.start + seconds, w.end + seconds) for w in self.words)
+        words = tuple(replace(w, start=w.start + seconds, end=w.end + seconds) for w in self.words)
         return replace(self, start=self.start + seconds, end=self.end + seconds, words=words)
 
 
@@ -153,7 +154,7 @@ class Transcriber:
             hotwords=" ".join(vocabulary) or None,
         )
         words = [
-            Word(w.word.strip(), float(w.start), float(w.end))
+            Word(w.word.strip(), float(w.start), float(w.end), spaced=w.word[:1].isspace())
             for segment in segments
             for w in (segment.words or ())
             if w.word.strip()
@@ -216,4 +217,5 @@ def split_utterances(words: list[Word], pauses: list[tuple[float, float]] = ()) 
 
 
 def _utterance(words: list[Word]) -> Utterance:
-    return Utterance(start=words[0].start, end=words[-1].end, text=" ".join(w.text for w in words), words=tuple(words))
+    text = "".join((" " if w.spaced else "") + w.text for w in words).strip()
+    return Utterance(start=words[0].start, end=words[-1].end, text=text, words=tuple(words))

@@ -113,3 +113,9 @@ def test_an_appended_recording_reuses_known_voices(standup_turns, standup_audio)
     assert match_speakers(labels, profiles, profiles) == {label: label for label in labels}
     stranger = {"Speaker 1": [v + 5.0 for v in profiles["Speaker 1"]]}
     assert match_speakers(["Speaker 1"], stranger, profiles, labels) == {"Speaker 1": "Speaker 4"}
+
+
+def test_hyphenated_words_stay_joined(standup_turns):
+    text = " ".join(t.text for t in standup_turns)
+    assert "follow-up" in text
+    assert " -" not in text
