@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import tempfile
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -57,10 +58,28 @@ def running_stack(database: str = "sqlite", **env: str) -> Iterator[BenchStack]:
             symbl.stop()
 
 
-def worker_pid(arbiter_pid: int) -> int:
-    """gunicorn's worker process (the one that holds the app) under its arbiter."""
-    children = Path(f"/proc/{arbiter_pid}/task/{arbiter_pid}/children").read_text().split()
-    return int(children[0])
+def child_pids(parent_pid: int) -> list[int]:
+    """Direct children of a process (from every one of its threads: the supervisor thread spawns the jobs process)."""
+    pids: list[int] = []
+    for task in Path(f"/proc/{parent_pid}/task").iterdir():
+        pids += [int(p) for p in (task / "children").read_text().split()]
+    return pids
+
+
+def jobs_pid(arbiter_pid: int, timeout: float = 30.0) -> int:
+    """The app's jobs process (``python -m bot jobs``), the one that downloads and uploads recordings."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        for pid in child_pids(arbiter_pid):
+            if b"jobs" in Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0"):
+                return pid
+        time.sleep(0.1)
+    raise LookupError("no jobs process under the app")
+
+
+def web_pids(arbiter_pid: int) -> list[int]:
+    """gunicorn's web workers under its arbiter."""
+    return [p for p in child_pids(arbiter_pid) if b"jobs" not in Path(f"/proc/{p}/cmdline").read_bytes().split(b"\0")]
 
 
 def rss_mib(pid: int, field: str = "VmRSS") -> float:
