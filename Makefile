@@ -31,7 +31,8 @@ format: install
 	$(BIN)/ruff check --fix .
 
 test: lint
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	# HF_HUB_OFFLINE: prove the offline engine never reaches for a model hub (the bundled model is on disk).
+	HF_HUB_OFFLINE=1 $(BIN)/python -m pytest $(PYTEST_ARGS)
 
 run: install
 	$(BIN)/python -m bot serve
