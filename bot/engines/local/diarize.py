@@ -135,8 +135,14 @@ def distance_matrix(features: np.ndarray) -> np.ndarray:
     return cepstral / np.sqrt(cepstra.shape[1]) + PITCH_WEIGHT * np.nan_to_num(pitch, nan=0.0)
 
 
-def cluster(features: Sequence[np.ndarray], threshold: float = DISTANCE_THRESHOLD) -> list[int]:
-    """Average-linkage agglomerative clustering; returns a cluster index per item (0-based, arbitrary order)."""
+def cluster(
+    features: Sequence[np.ndarray], threshold: float = DISTANCE_THRESHOLD, speakers: int | None = None
+) -> list[int]:
+    """Average-linkage agglomerative clustering; returns a cluster index per item (0-based, arbitrary order).
+
+    Merging stops when the closest clusters are further apart than ``threshold`` or, when the number of
+    ``speakers`` is known, exactly when that many clusters are left.
+    """
     n = len(features)
     if n <= 1:
         return [0] * n
@@ -144,9 +150,9 @@ def cluster(features: Sequence[np.ndarray], threshold: float = DISTANCE_THRESHOL
     np.fill_diagonal(dist, np.inf)
     sizes = np.ones(n)
     labels = np.arange(n)
-    for _ in range(n - 1):
+    for remaining in range(n, 1, -1):
         i, j = np.unravel_index(np.argmin(dist), dist.shape)
-        if dist[i, j] > threshold:
+        if (remaining <= speakers) if speakers else dist[i, j] > threshold:
             break
         # Lance-Williams update for average linkage: the merged row is the size-weighted mean
         merged = (dist[i] * sizes[i] + dist[j] * sizes[j]) / (sizes[i] + sizes[j])
@@ -179,18 +185,26 @@ def absorb_small_clusters(features: Sequence[np.ndarray], labels: list[int], dur
 
 
 def diarize(
-    audio: np.ndarray, utterances: Sequence[Utterance], threshold: float = DISTANCE_THRESHOLD
+    audio: np.ndarray,
+    utterances: Sequence[Utterance],
+    threshold: float = DISTANCE_THRESHOLD,
+    *,
+    speakers: int | None = None,
 ) -> list[Utterance]:
-    """Label every utterance "Speaker N" (numbered by first appearance) and merge consecutive same-speaker ones."""
+    """Label every utterance "Speaker N" (numbered by first appearance) and merge consecutive same-speaker ones.
+
+    ``speakers``: the number of people, when the user knows it (1 turns diarization off).
+    """
     if not utterances:
         return []
     features = [voice_features(audio[int(u.start * SAMPLE_RATE) : int(u.end * SAMPLE_RATE)]) for u in utterances]
     usable = [i for i, f in enumerate(features) if f is not None]
     raw = [0] * len(utterances)
     if usable:
-        labels = cluster([features[i] for i in usable], threshold)
+        labels = cluster([features[i] for i in usable], threshold, speakers)
         durations = [utterances[i].end - utterances[i].start for i in usable]
-        labels = absorb_small_clusters([features[i] for i in usable], labels, durations)
+        if not speakers:  # a count the user gave is not second-guessed
+            labels = absorb_small_clusters([features[i] for i in usable], labels, durations)
         for i, label in zip(usable, labels, strict=True):
             raw[i] = label
         for i, f in enumerate(features):

@@ -102,7 +102,7 @@ class LocalEngine:
         self.settings = settings
         self.workers = workers or local_worker_count(settings)
         self.transcriber = transcriber or Transcriber(
-            settings.whisper_model, cpu_threads=default_cpu_threads(self.workers)
+            settings.whisper_model, cpu_threads=default_cpu_threads(self.workers), workers=self.workers
         )
         self.extractor = extractor or default_extractor()
         self.lease_seconds = lease_seconds
@@ -393,7 +393,9 @@ class LocalEngine:
 
         audio = load_audio(media_path)
         vocabulary = tuple(options.get("custom_vocabulary") or ())
-        turns = diarize(audio, self.transcriber.transcribe(audio, vocabulary=vocabulary))
+        language = (options.get("language_code") or "").split("-")[0].lower() or None
+        utterances = self.transcriber.transcribe(audio, vocabulary=vocabulary, language=language)
+        turns = diarize(audio, utterances, speakers=_speaker_count(options))
         profiles = speaker_profiles(audio, turns)
         seconds = len(audio) / SAMPLE_RATE
         del audio
@@ -517,6 +519,14 @@ class _opened:
     def __exit__(self, *exc) -> None:
         if self.file:
             self.file.close()
+
+
+def _speaker_count(options: dict[str, Any]) -> int | None:
+    """How many speakers the user said there are: 1 when diarization is switched off, else their count if any."""
+    if options.get("enable_speaker_diarization") is False:
+        return 1
+    count = options.get("diarization_speaker_count")
+    return count if isinstance(count, int) and count > 0 else None
 
 
 def _options_dict(options: SubmitOptions) -> dict[str, Any]:

@@ -103,16 +103,21 @@ _models: dict[tuple[str, int], object] = {}
 _models_lock = threading.Lock()
 
 
-def _shared_model(spec: str, cpu_threads: int):
-    """One WhisperModel per (model, threads) per process, built on first use."""
-    key = (spec, cpu_threads)
+def _shared_model(spec: str, cpu_threads: int, workers: int = 1):
+    """One WhisperModel per (model, threads, workers) per process, built on first use.
+
+    ``workers`` is how many threads may transcribe at once; CTranslate2 runs that many requests in parallel.
+    """
+    key = (spec, cpu_threads, workers)
     with _models_lock:
         model = _models.get(key)
         if model is None:
             from faster_whisper import WhisperModel
 
             logger.info("loading whisper model %s with %d CPU threads", spec or "tiny.en (bundled)", cpu_threads)
-            model = WhisperModel(resolve_model(spec), device="cpu", compute_type="int8", cpu_threads=cpu_threads)
+            model = WhisperModel(
+                resolve_model(spec), device="cpu", compute_type="int8", cpu_threads=cpu_threads, num_workers=workers
+            )
             _models[key] = model
         return model
 
@@ -130,24 +135,30 @@ class Transcriber:
         model: str = "",
         *,
         cpu_threads: int | None = None,
+        workers: int = 1,
         beam_size: int = DEFAULT_BEAM_SIZE,
         language: str | None = None,
     ):
         self.model_spec = model
-        self.cpu_threads = cpu_threads or default_cpu_threads()
+        self.workers = workers
+        self.cpu_threads = cpu_threads or default_cpu_threads(workers)
         self.beam_size = beam_size
         self.language = language or ("en" if is_english_only(model) else None)
 
     def warm_up(self) -> None:
         """Load the model now rather than on the first job."""
-        _shared_model(self.model_spec, self.cpu_threads)
+        _shared_model(self.model_spec, self.cpu_threads, self.workers)
 
-    def transcribe(self, audio: np.ndarray, *, vocabulary: tuple[str, ...] = ()) -> list[Utterance]:
+    def transcribe(
+        self, audio: np.ndarray, *, vocabulary: tuple[str, ...] = (), language: str | None = None
+    ) -> list[Utterance]:
         """Utterances of 16 kHz mono ``audio``, in time order, cut at pauses and sentence ends."""
-        model = _shared_model(self.model_spec, self.cpu_threads)
+        model = _shared_model(self.model_spec, self.cpu_threads, self.workers)
+        if is_english_only(self.model_spec) or not language:
+            language = self.language  # an English-only model cannot honour another language
         segments, _info = model.transcribe(
             audio,
-            language=self.language,
+            language=language,
             beam_size=self.beam_size,
             word_timestamps=True,
             vad_filter=True,

@@ -119,3 +119,9 @@ def test_hyphenated_words_stay_joined(standup_turns):
     text = " ".join(t.text for t in standup_turns)
     assert "follow-up" in text
     assert " -" not in text
+
+
+def test_a_known_speaker_count_is_honoured(transcriber, standup_audio):
+    utterances = transcriber.transcribe(standup_audio)
+    assert {t.speaker for t in diarize(standup_audio, utterances, speakers=1)} == {"Speaker 1"}
+    assert len({t.speaker for t in diarize(standup_audio, utterances, speakers=2)}) == 2
