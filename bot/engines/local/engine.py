@@ -335,6 +335,9 @@ class LocalEngine:
             ).first()
             if job is None:
                 return None
+            if job.media_path and not Path(job.media_path).exists():
+                # Copied in on another host sharing the database: that host's workers run it
+                return None
             claimed = s.execute(
                 sa.update(LocalJob)
                 .where(LocalJob.id == job.id, LocalJob.status.in_(_UNFINISHED))
@@ -464,7 +467,11 @@ class LocalEngine:
             )
             for index, turn in enumerate(turns, start=1)
         ]
-        found = self.extractor(messages, meeting_start=start)
+        try:
+            found = self.extractor(messages, meeting_start=start)
+        except Exception:  # a bug in extraction must not cost the user their transcript
+            logger.exception("offline engine: insight extraction failed for conversation %s", conversation.id)
+            found = NoInsights()
         names = dict(getattr(found, "speaker_names", None) or {})
         messages = [_renamed_message(m, names) for m in messages]
         members: dict[str, Person] = {}

@@ -273,3 +273,15 @@ def test_links_to_private_addresses_are_refused_by_default(make_engine):
         engine.submit_url("http://127.0.0.1:9/standup.mp3", kind=MediaKind.AUDIO)
     with pytest.raises(DownloadError):
         engine.submit_url("ftp://example.com/standup.mp3", kind=MediaKind.AUDIO)
+
+
+def test_a_broken_extractor_still_leaves_the_transcript(make_engine):
+    def broken(messages, *, meeting_start):
+        raise RuntimeError("bug in extraction")
+
+    engine = make_engine(extractor=broken)
+    submission = engine.submit_file(STANDUP_MP3, kind=MediaKind.AUDIO)
+    assert wait_for(engine, submission.job_id) is JobStatus.COMPLETED
+    insights = engine.fetch_insights(submission.conversation_id)
+    assert "budget report" in " ".join(m.text for m in insights.messages)
+    assert insights.action_items == ()
