@@ -2,11 +2,17 @@
 
 A quarter of the requests are `/symbl process` commands and a quarter are file shares, so each burst also
 starts real background jobs that run while the next bursts are measured.
+
+The fake Slack and the Symbl emulator stand in for remote services, yet here they share the app's two cores.
+While requests are measured, this process (which hosts them) runs at a lower CPU priority, so the figure is
+the app's, not the fakes'; the app and the load generator keep normal priority.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
 import statistics
 import subprocess
 import sys
@@ -22,6 +28,24 @@ TARGET_MS = 100.0
 FORM, JSON = "application/x-www-form-urlencoded", "application/json"
 
 
+def normal_priority() -> None:
+    """In the load generator's process: back to the priority the app has."""
+    with contextlib.suppress(OSError):
+        os.setpriority(os.PRIO_PROCESS, 0, 0)
+
+
+@contextlib.contextmanager
+def fakes_in_background():
+    """Lower this process's CPU priority (the fakes' threads) for the measurement, then restore it."""
+    before = os.getpriority(os.PRIO_PROCESS, 0)
+    os.setpriority(os.PRIO_PROCESS, 0, 10)
+    try:
+        yield
+    finally:
+        with contextlib.suppress(OSError):  # raising priority back needs root; otherwise it stays lowered
+            os.setpriority(os.PRIO_PROCESS, 0, before)
+
+
 def run() -> list[Row]:
     return [measure("sqlite"), measure("postgres")]
 
@@ -29,7 +53,8 @@ def run() -> list[Row]:
 def measure(database: str) -> Row:
     with running_stack(database) as stack:
         slack, app = stack.slack, stack.app
-        app.command(slack, "help")  # warm-up: the first request authorises and opens connections
+        # Warm-up: a long-running server has its connection pools open; one unmeasured burst opens them here.
+        warm_up = [[slash_command_body("help", response_url=slack.response_url()), FORM] for _ in range(CONCURRENT)]
         requests = []
         for i in range(CONCURRENT * ROUNDS):
             match i % 4:
@@ -44,16 +69,18 @@ def measure(database: str) -> Row:
                 case _:
                     message = slack.post_user_message(CHANNEL, text=f"chat message {i} without links")
                     requests.append([event_body(message), JSON])
-        payload = json.dumps([[body, kind, SIGNING_SECRET] for body, kind in requests])
-        done = subprocess.run(
-            [sys.executable, "-m", "bench.loadgen", app.url, str(CONCURRENT)],
-            input=payload,
-            capture_output=True,
-            text=True,
-            check=True,
-            timeout=300,
-        )
-    ms = sorted(x * 1000 for x in json.loads(done.stdout))
+        payload = json.dumps([[body, kind, SIGNING_SECRET] for body, kind in warm_up + requests])
+        with fakes_in_background():
+            done = subprocess.run(
+                [sys.executable, "-m", "bench.loadgen", app.url, str(CONCURRENT)],
+                input=payload,
+                capture_output=True,
+                text=True,
+                check=True,
+                timeout=300,
+                preexec_fn=normal_priority,
+            )
+    ms = sorted(x * 1000 for x in json.loads(done.stdout)[CONCURRENT:])
     p99 = ms[min(len(ms) - 1, int(len(ms) * 0.99))]
     return Row(
         f"slack ack p99, {CONCURRENT} concurrent x {ROUNDS} bursts, {database}",

@@ -40,7 +40,9 @@ def make_engine(url: str) -> sa.Engine:
         return engine
     if url.startswith("postgresql://"):  # psycopg 3 is the driver we ship
         url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
-    return sa.create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10)
+    # Sized for a burst of concurrent requests: a connection opened past the pool is closed after use, and
+    # opening one costs a full authentication handshake.
+    return sa.create_engine(url, pool_pre_ping=True, pool_size=20, max_overflow=20, pool_recycle=1800)
 
 
 class Database:
