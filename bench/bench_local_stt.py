@@ -31,6 +31,8 @@ from bench import Row
 
 ROOT = Path(__file__).resolve().parent.parent
 MEETINGS = ROOT / "tests" / "data" / "meetings"
+# One voice at a different pitch in every sentence: diarization should find one speaker, not several.
+MONOLOGUE = ROOT / "examples" / "monologue.mp3"
 # The meetings the diarizer's constants (pause, pitch weight, threshold) were tuned on; the others are unseen.
 DIARIZATION_TUNED_ON = frozenset({
     "budget_review", "customer_call", "design_review", "hiring_sync", "incident_review", "launch_sync",
@@ -153,7 +155,7 @@ def measure(beam: int | None = None) -> dict:
 
     from bot.engines.local.transcribe import DEFAULT_BEAM_SIZE
 
-    files = sorted(MEETINGS.glob("*.mp3"))
+    files = [*sorted(MEETINGS.glob("*.mp3")), MONOLOGUE]
     command = [sys.executable, "-m", "bench.bench_local_stt", "--worker", "--beam", str(beam or DEFAULT_BEAM_SIZE)]
     done = subprocess.run([*command, *map(str, files)], cwd=ROOT, capture_output=True, text=True, check=True)
     result = json.loads(done.stdout)
@@ -161,6 +163,7 @@ def measure(beam: int | None = None) -> dict:
     correct = total = right_count = 0
     unseen_correct = unseen_total = 0
     per_meeting = {}
+    monologue = result["meetings"].pop()
     for meeting in result["meetings"]:
         script = json.loads((MEETINGS / f"{meeting['name']}.json").read_text())
         timing = json.loads((MEETINGS / f"{meeting['name']}.timing.json").read_text())
@@ -194,6 +197,7 @@ def measure(beam: int | None = None) -> dict:
         "unseen_turn_accuracy": unseen_correct / unseen_total if unseen_total else None,
         "speaker_count_right": right_count,
         "meetings": len(result["meetings"]),
+        "monologue_speakers": len({t["speaker"] for t in monologue["turns"]}),
         "per_meeting": per_meeting,
     }
 
@@ -227,6 +231,12 @@ def run() -> list[Row]:
             ]
             if m["unseen_turn_accuracy"] is not None
             else []
+        ),
+        Row(
+            "local diarization: one voice with wandering pitch",
+            "1 speaker",
+            f"{m['monologue_speakers']} speaker(s)",
+            m["monologue_speakers"] == 1,
         ),
         Row(
             "local diarization: meetings with the right speaker count",

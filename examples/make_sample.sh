@@ -1,11 +1,14 @@
 #!/bin/sh
 # Rebuild the example recordings from examples/standup.json (dev-time: needs espeak-ng and ffmpeg).
-# standup.mp3: the stand-up, three espeak-ng voices; standup.mp4: the same audio under a still frame.
+# standup.mp3: the stand-up, three espeak-ng voices; standup.mp4: the same audio under a still frame;
+# monologue.mp3: one voice at varying pitch.
 # Both outputs are committed, so CI never needs these tools. Bit-exact flags keep reruns byte-identical.
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 python=${PYTHON:-"$here/../.venv/bin/python"}
 "$python" "$here/../scripts/synthesize_meetings.py" "$here/standup.json" --out "$here/standup.mp3"
+# One voice whose pitch changes from sentence to sentence: diarization must keep it one speaker
+"$python" "$here/../scripts/synthesize_meetings.py" "$here/monologue.json" --out "$here/monologue.mp3"
 ffmpeg -y -loglevel error \
   -f lavfi -i "color=c=0x2e5c8a:s=160x90:r=1" -i "$here/standup.mp3" \
   -map 0:v -map 1:a -shortest \

@@ -84,7 +84,8 @@ def synthesize(script_path: Path, out_path: Path) -> dict:
     with tempfile.TemporaryDirectory() as tmp:
         workdir = Path(tmp)
         for index, turn in enumerate(script["turns"]):
-            samples = speak(turn["text"], voices[turn["speaker"]], workdir)
+            # A turn may override its speaker's voice, e.g. the same voice at another pitch (intonation)
+            samples = speak(turn["text"], turn.get("voice") or voices[turn["speaker"]], workdir)
             turns.append(
                 {
                     "turn": index,

@@ -24,9 +24,15 @@ N_MFCC = 13
 MIN_PITCH_HZ, MAX_PITCH_HZ = 60.0, 400.0
 # Utterances shorter than this carry too little voice to cluster on; they join the nearest cluster after.
 MIN_FEATURE_SECONDS = 0.6
-DISTANCE_THRESHOLD = 1.0
-# Pitch differences (in octaves) count this much against one unit of cepstral distance.
+# Calibrated (bench/bench_local_stt.py) to balance two failures: merging two distinct voices of the eval
+# meetings, and splitting one voice whose pitch wanders from sentence to sentence (as people's does). A
+# tighter setting (no slack, threshold 1.0) scores ~99 % on the eval meetings but splits such a monologue
+# into 2-4 "speakers"; this one scores ~92 % and keeps it one.
+DISTANCE_THRESHOLD = 1.2
+# Pitch differences (in octaves) count this much against one unit of cepstral distance…
 PITCH_WEIGHT = 4.0
+# …beyond this much, which is intonation rather than a different voice (0.1 octave ≈ 7 %).
+PITCH_SLACK_OCTAVES = 0.1
 MAX_MERGE_GAP_SECONDS = 2.0
 # A "speaker" heard for less than this in a whole recording is more likely an odd utterance of someone else.
 MIN_SPEAKER_SECONDS = 2.5
@@ -123,7 +129,7 @@ def voice_features(samples: np.ndarray) -> np.ndarray | None:
 def _distance(a: np.ndarray, b: np.ndarray) -> float:
     cepstral = float(np.linalg.norm(a[:-1] - b[:-1]) / np.sqrt(len(a) - 1))
     pitch = a[-1] - b[-1]
-    return cepstral + (PITCH_WEIGHT * abs(float(pitch)) if np.isfinite(pitch) else 0.0)
+    return cepstral + (PITCH_WEIGHT * max(0.0, abs(float(pitch)) - PITCH_SLACK_OCTAVES) if np.isfinite(pitch) else 0.0)
 
 
 def distance_matrix(features: np.ndarray) -> np.ndarray:
@@ -132,7 +138,8 @@ def distance_matrix(features: np.ndarray) -> np.ndarray:
     squared = (cepstra**2).sum(axis=1)
     cepstral = np.sqrt(np.maximum(squared[:, None] + squared[None, :] - 2 * cepstra @ cepstra.T, 0.0))
     pitch = np.abs(features[:, -1][:, None] - features[:, -1][None, :])
-    return cepstral / np.sqrt(cepstra.shape[1]) + PITCH_WEIGHT * np.nan_to_num(pitch, nan=0.0)
+    pitch = np.maximum(np.nan_to_num(pitch, nan=0.0) - PITCH_SLACK_OCTAVES, 0.0)
+    return cepstral / np.sqrt(cepstra.shape[1]) + PITCH_WEIGHT * pitch
 
 
 def cluster(

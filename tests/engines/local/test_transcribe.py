@@ -125,3 +125,10 @@ def test_a_known_speaker_count_is_honoured(transcriber, standup_audio):
     utterances = transcriber.transcribe(standup_audio)
     assert {t.speaker for t in diarize(standup_audio, utterances, speakers=1)} == {"Speaker 1"}
     assert len({t.speaker for t in diarize(standup_audio, utterances, speakers=2)}) == 2
+
+
+def test_one_voice_whose_pitch_wanders_stays_one_speaker(transcriber):
+    audio = load_audio(EXAMPLES / "monologue.mp3")  # one voice, each sentence at another pitch
+    turns = diarize(audio, transcriber.transcribe(audio))
+    assert "design team" in " ".join(t.text for t in turns).lower()
+    assert {t.speaker for t in turns} == {"Speaker 1"}
