@@ -13,7 +13,6 @@ from typing import Any
 
 from bot.media import is_media_name
 from bot.services import Services
-from bot.store.tables import Job
 
 _LINK_IN_TEXT = re.compile(r"<(https?://[^>|\s]+)(?:\|[^>]*)?>")
 
@@ -23,17 +22,17 @@ def _key(*parts: str) -> str:
     return raw if len(raw) <= 200 else hashlib.sha256(raw.encode()).hexdigest()
 
 
-def start_job(services: Services, *, key_parts: tuple[str, ...], **fields: Any) -> Job | None:
-    """Write the job row and queue it; None if this exact input already made a job."""
-    job = services.store.create_job(
+def start_job(services: Services, *, key_parts: tuple[str, ...], **fields: Any) -> str | None:
+    """Write the job row and queue it; its id, or None if this exact input already made a job."""
+    job_id = services.store.create_job(
         idempotency_key=_key(*key_parts),
         engine=services.settings.engine,
         poll_interval=services.settings.poll_interval_seconds,
         **fields,
     )
-    if job is not None:
-        services.enqueue(job.id)
-    return job
+    if job_id is not None:
+        services.enqueue(job_id)
+    return job_id
 
 
 def looks_like_media(file: dict[str, Any]) -> bool | None:

@@ -11,10 +11,67 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 
 from bot.store.db import Database
 from bot.store.tables import ChannelSettings, ConversationRecord, Job, Stage, utcnow
+
+# Statements on Slack's request path, built once: SQLAlchemy then reuses their compiled form, and building the
+# expression on every request would cost more than running it. Both dialects can skip a duplicate key.
+_INSERT_JOB = {
+    dialect.__name__.rsplit(".", 1)[-1]: dialect.insert(Job.__table__).on_conflict_do_nothing(
+        index_elements=["idempotency_key"]
+    )
+    for dialect in (postgresql, sqlite)
+}
+_jobs = Job.__table__.c
+_UPDATE_JOB = sa.update(Job.__table__).where(_jobs.id == sa.bindparam("job_id"))  # SET: the other parameters
+_CLAIM_JOB = (
+    sa.update(Job.__table__)
+    .where(
+        _jobs.id == sa.bindparam("job_id"),
+        _jobs.stage.in_(Stage.ACTIVE),
+        sa.or_(
+            _jobs.lease_until.is_(None),
+            _jobs.lease_until < sa.bindparam("now"),
+            _jobs.lease_owner == sa.bindparam("owner"),
+        ),
+    )
+    .values(lease_owner=sa.bindparam("owner"), lease_until=sa.bindparam("until"))
+    .returning(*_jobs)
+)
+_RELEASE_JOB = sa.update(Job.__table__).where(
+    _jobs.id == sa.bindparam("job_id"), _jobs.lease_owner == sa.bindparam("owner")
+)
+_RENEW_LEASES = (
+    sa.update(Job.__table__)
+    .where(_jobs.lease_owner == sa.bindparam("owner"), _jobs.stage.in_(Stage.ACTIVE))
+    .values(lease_until=sa.bindparam("until"))
+)
+_DUE_JOB_IDS = (
+    sa.select(_jobs.id)
+    .where(
+        _jobs.stage.in_(Stage.ACTIVE),
+        _jobs.next_run_at <= sa.bindparam("now"),
+        sa.or_(_jobs.lease_until.is_(None), _jobs.lease_until < sa.bindparam("now")),
+    )
+    .order_by(_jobs.next_run_at)
+    .limit(sa.bindparam("limit"))
+)
+_ACTIVE_IN_CHANNEL = (
+    sa.select(Job.name, Job.stage, Job.created_at, Job.conversation_id)
+    .where(
+        Job.team_id == sa.bindparam("team_id"),
+        Job.channel_id == sa.bindparam("channel_id"),
+        Job.stage.in_(Stage.ACTIVE),
+    )
+    .order_by(Job.created_at)
+    .limit(50)
+)
+_AUTO_PROCESS = sa.select(ChannelSettings.auto_process).where(
+    ChannelSettings.team_id == sa.bindparam("team_id"), ChannelSettings.channel_id == sa.bindparam("channel_id")
+)
 
 
 class JobStore:
@@ -25,87 +82,60 @@ class JobStore:
 
     # -- jobs ---------------------------------------------------------------------------------------------
 
-    def create_job(self, *, idempotency_key: str, **fields) -> Job | None:
-        """Insert a job before any work starts; None when a job with this key already exists."""
-        job = Job(id=str(uuid.uuid4()), idempotency_key=idempotency_key, **fields)
-        try:
-            with self.db.session() as s:
-                s.add(job)
-        except IntegrityError:
-            return None
-        return job
+    def create_job(self, *, idempotency_key: str, **fields) -> str | None:
+        """Insert a job before any work starts; its id, or None when a job with this key already exists.
+
+        This runs on every Slack request that starts work, so it is one Core ``INSERT … ON CONFLICT DO NOTHING``
+        (the ORM's unit of work costs more than the insert itself, and a caught IntegrityError more still).
+        """
+        job_id = str(uuid.uuid4())
+        insert = _INSERT_JOB[self.db.engine.dialect.name]
+        with self.db.statement(writes=True) as conn:
+            inserted = conn.execute(insert, {"id": job_id, "idempotency_key": idempotency_key, **fields}).rowcount
+        return job_id if inserted else None
 
     def get(self, job_id: str) -> Job | None:
-        with self.db.session() as s:
+        with self.db.session(writes=False) as s:
             return s.get(Job, job_id)
 
     def update(self, job_id: str, **fields) -> None:
-        with self.db.session() as s:
-            s.execute(sa.update(Job).where(Job.id == job_id).values(updated_at=utcnow(), **fields))
+        with self.db.statement(writes=True) as conn:
+            conn.execute(_UPDATE_JOB, {"job_id": job_id, **fields})
 
     def claim(self, job_id: str, owner: str, lease_seconds: float) -> Job | None:
         """Take the job's lease if it is free or expired; the job row on success, None if someone holds it."""
         now = utcnow()
-        with self.db.session() as s:
-            taken = s.execute(
-                sa.update(Job)
-                .where(
-                    Job.id == job_id,
-                    Job.stage.in_(Stage.ACTIVE),
-                    sa.or_(Job.lease_until.is_(None), Job.lease_until < now, Job.lease_owner == owner),
-                )
-                .values(lease_owner=owner, lease_until=now + timedelta(seconds=lease_seconds))
-            ).rowcount
-            return s.get(Job, job_id) if taken else None
+        params = {"job_id": job_id, "owner": owner, "now": now, "until": now + timedelta(seconds=lease_seconds)}
+        with self.db.statement(writes=True) as conn:
+            row = conn.execute(_CLAIM_JOB, params).first()
+        return Job(**row._mapping) if row else None
 
     def release(self, job_id: str, owner: str, **fields) -> None:
         """Give the lease back, saving ``fields`` in the same write."""
-        with self.db.session() as s:
-            s.execute(
-                sa.update(Job)
-                .where(Job.id == job_id, Job.lease_owner == owner)
-                .values(lease_owner=None, lease_until=None, updated_at=utcnow(), **fields)
-            )
+        params = {"job_id": job_id, "owner": owner, "lease_owner": None, "lease_until": None, **fields}
+        with self.db.statement(writes=True) as conn:
+            conn.execute(_RELEASE_JOB, params)
 
     def renew_leases(self, owner: str, lease_seconds: float) -> int:
         """Extend every lease this owner holds; returns how many (a live process keeps its jobs)."""
-        with self.db.session() as s:
-            return s.execute(
-                sa.update(Job)
-                .where(Job.lease_owner == owner, Job.stage.in_(Stage.ACTIVE))
-                .values(lease_until=utcnow() + timedelta(seconds=lease_seconds))
+        with self.db.statement(writes=True) as conn:
+            return conn.execute(
+                _RENEW_LEASES, {"owner": owner, "until": utcnow() + timedelta(seconds=lease_seconds)}
             ).rowcount
 
     def due_job_ids(self, now: datetime | None = None, limit: int = 100) -> list[str]:
         """Active jobs whose next step is due and whose lease is free, oldest first."""
-        now = now or utcnow()
-        query = (
-            sa.select(Job.id)
-            .where(
-                Job.stage.in_(Stage.ACTIVE),
-                Job.next_run_at <= now,
-                sa.or_(Job.lease_until.is_(None), Job.lease_until < now),
-            )
-            .order_by(Job.next_run_at)
-            .limit(limit)
-        )
-        with self.db.session() as s:
-            return list(s.scalars(query))
+        with self.db.statement() as conn:
+            return list(conn.scalars(_DUE_JOB_IDS, {"now": now or utcnow(), "limit": limit}))
 
     def by_engine_job_id(self, engine_job_id: str) -> Job | None:
-        with self.db.session() as s:
+        with self.db.session(writes=False) as s:
             return s.scalars(sa.select(Job).where(Job.engine_job_id == engine_job_id)).first()
 
-    def active_in_channel(self, team_id: str, channel_id: str, limit: int = 50) -> Sequence[sa.Row]:
+    def active_in_channel(self, team_id: str, channel_id: str) -> Sequence[sa.Row]:
         """The channel's unfinished jobs, oldest first: only what ``/symbl status`` shows (it must answer fast)."""
-        query = (
-            sa.select(Job.name, Job.stage, Job.created_at, Job.conversation_id)
-            .where(Job.team_id == team_id, Job.channel_id == channel_id, Job.stage.in_(Stage.ACTIVE))
-            .order_by(Job.created_at)
-            .limit(limit)
-        )
-        with self.db.session() as s:
-            return list(s.execute(query))
+        with self.db.statement() as conn:
+            return list(conn.execute(_ACTIVE_IN_CHANNEL, {"team_id": team_id, "channel_id": channel_id}))
 
     # -- conversations ------------------------------------------------------------------------------------
 
@@ -137,11 +167,11 @@ class JobStore:
 
     def conversation(self, team_id: str, conversation_id: str) -> ConversationRecord | None:
         """The conversation if, and only if, this workspace created it."""
-        with self.db.session() as s:
+        with self.db.session(writes=False) as s:
             return s.get(ConversationRecord, (team_id, conversation_id))
 
     def conversation_in_thread(self, team_id: str, channel_id: str, thread_ts: str) -> ConversationRecord | None:
-        with self.db.session() as s:
+        with self.db.session(writes=False) as s:
             return s.scalars(
                 sa.select(ConversationRecord).where(
                     ConversationRecord.team_id == team_id,
@@ -153,9 +183,10 @@ class JobStore:
     # -- channel settings ---------------------------------------------------------------------------------
 
     def auto_process(self, team_id: str, channel_id: str) -> bool:
-        with self.db.session() as s:
-            row = s.get(ChannelSettings, (team_id, channel_id))
-            return True if row is None else row.auto_process
+        """Whether recordings shared in this channel are processed (on unless the channel turned it off)."""
+        with self.db.statement() as conn:
+            enabled = conn.execute(_AUTO_PROCESS, {"team_id": team_id, "channel_id": channel_id}).scalar()
+        return True if enabled is None else enabled
 
     def set_auto_process(self, team_id: str, channel_id: str, enabled: bool) -> None:
         with self.db.session() as s:

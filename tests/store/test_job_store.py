@@ -11,7 +11,8 @@ from bot.store.tables import Stage, utcnow
 
 def new_job(store: JobStore, key: str = "T1:C1:1.0:F1", team: str = "T1", **fields):
     defaults = {"team_id": team, "channel_id": "C1", "origin": "file", "engine": "symbl", "file_id": "F1"}
-    return store.create_job(idempotency_key=key, **{**defaults, **fields})
+    job_id = store.create_job(idempotency_key=key, **{**defaults, **fields})
+    return store.get(job_id) if job_id else None
 
 
 def test_the_same_input_makes_one_job_even_when_racing(database):
