@@ -19,17 +19,30 @@ from bot.wakeup import Wakeup
 log = logging.getLogger(__name__)
 
 WAKE_FD_ENV = "BOT_WAKE_FD"
-NICENESS = 10  # background work yields to the web process, whose answers Slack times
+NICENESS = 10  # where SCHED_IDLE is missing: background work still yields to the web process, whose answers Slack times
+
+
+def lower_priority() -> None:
+    """Let this process run only on CPU time that the web process (Slack's answers) does not want.
+
+    SCHED_IDLE (Linux) does that outright, and every thread started afterwards inherits it; nice 10 is the
+    portable approximation. Measured with ``make bench``: a burst of Slack requests meets far fewer of the jobs
+    started by the burst before it.
+    """
+    try:
+        if hasattr(os, "SCHED_IDLE"):
+            os.sched_setscheduler(0, os.SCHED_IDLE, os.sched_param(0))
+        else:
+            os.nice(NICENESS)
+    except OSError:
+        log.warning("could not lower the jobs process's priority")
 
 
 def run(settings: Settings, wakeup: Wakeup | None = None) -> None:
     """Run jobs until SIGTERM/SIGINT; a wake-up (a byte on the pipe) triggers an immediate sweep."""
     if wakeup is None and (fd := os.environ.get(WAKE_FD_ENV)):
         wakeup = Wakeup(read_fd=int(fd))
-    try:
-        os.nice(NICENESS)
-    except OSError:
-        log.warning("could not lower the jobs process's priority")
+    lower_priority()
     stopping = threading.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: stopping.set())

@@ -1,6 +1,6 @@
 """``python -m bot serve``: the app behind gunicorn (HTTP mode) or on a Socket Mode connection.
 
-One gunicorn worker process answers Slack; gunicorn's threads serve requests.
+gunicorn worker processes (WEB_WORKERS, each with WEB_THREADS threads) answer Slack.
 Routes:
     POST /slack/events            events, slash commands and interactivity (Bolt verifies signatures)
     POST /symbl/webhook/<secret>  Symbl job-status callbacks: finish jobs at once (polling stays the safety net)
@@ -32,6 +32,14 @@ log = logging.getLogger(__name__)
 
 WSGIApp = Callable[[dict, Callable], Iterable[bytes]]
 _MAX_WEBHOOK_BYTES = 64 * 1024
+
+# Each request needs about a millisecond of CPU, so a few threads per worker keep both cores busy; more threads
+# only queue on the interpreter lock, and a burst of Slack requests then finishes later for all of them.
+WEB_THREADS = 8
+# A handler that waits on the database hands the interpreter lock over and must get it back to answer. Python's
+# default 5 ms switch interval makes it wait behind whichever thread holds the lock; requests are short, so a
+# finer interval costs little and keeps a burst's slowest answer close to its typical one.
+WEB_SWITCH_INTERVAL = 0.0005
 
 
 def _respond(start_response, status: str, body: dict | str) -> list[bytes]:
@@ -152,7 +160,7 @@ class JobsSupervisor:
 
 
 def serve(settings: Settings) -> None:
-    """Run the app: gunicorn (WEB_WORKERS processes, many threads each) plus the supervised jobs process."""
+    """Run the app: gunicorn (WEB_WORKERS processes of WEB_THREADS threads) plus the supervised jobs process."""
     from gunicorn.app.base import BaseApplication
 
     from bot import logs
@@ -170,7 +178,7 @@ def serve(settings: Settings) -> None:
             self.cfg.set("bind", f"0.0.0.0:{settings.port}")
             self.cfg.set("workers", settings.web_workers)
             self.cfg.set("worker_class", "gthread")
-            self.cfg.set("threads", 64)
+            self.cfg.set("threads", WEB_THREADS)
             self.cfg.set("timeout", 60)
             self.cfg.set("graceful_timeout", 10)
             self.cfg.set("accesslog", None)
@@ -178,6 +186,7 @@ def serve(settings: Settings) -> None:
             self.cfg.set("on_exit", lambda _arbiter: supervisor.stop())
 
         def load(self):  # runs in the web worker, after the fork
+            sys.setswitchinterval(WEB_SWITCH_INTERVAL)
             return build_wsgi(settings, wakeup)[0]
 
     mode = "Socket Mode" if settings.slack_app_token else f"HTTP on port {settings.port}"
