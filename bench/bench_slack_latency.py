@@ -1,7 +1,9 @@
 """p99 response time of the app to 50 concurrent signed slash commands and events (Slack allows 3,000 ms).
 
 A quarter of the requests are `/symbl process` commands and a quarter are file shares, so each burst also
-starts real background jobs that run while the next bursts are measured.
+starts real background jobs that run while the next bursts are measured. The app runs with its default poll
+interval (5 s), as installed; the tests' 0.2 s would squeeze a hundred meetings' whole lives into the seconds
+measured.
 
 The fake Slack and the Symbl emulator stand in for remote services, yet here they share the app's two cores.
 While requests are measured, this process (which hosts them) runs at a lower CPU priority, so the figure is
@@ -16,6 +18,7 @@ import os
 import statistics
 import subprocess
 import sys
+from pathlib import Path
 
 from bench import Row
 from bench.stack import running_stack
@@ -23,7 +26,7 @@ from tests.e2e.harness import CHANNEL, SIGNING_SECRET
 from tests.fakes.slack_requests import event_body, slash_command_body
 
 CONCURRENT = 50
-ROUNDS = 4
+ROUNDS = 10  # 500 measured requests: the p99 is the 5th slowest, not one unlucky request
 TARGET_MS = 100.0
 FORM, JSON = "application/x-www-form-urlencoded", "application/json"
 
@@ -34,16 +37,40 @@ def normal_priority() -> None:
         os.setpriority(os.PRIO_PROCESS, 0, 0)
 
 
+_AUTOGROUP = Path("/proc/self/autogroup")
+
+
 @contextlib.contextmanager
 def fakes_in_background():
-    """Lower this process's CPU priority (the fakes' threads) for the measurement, then restore it."""
+    """Lower the CPU priority of this process (the fakes' threads) for the measurement, then restore it.
+
+    Linux with autogroups shares the CPU fairly between sessions before nice values count, so the process's own
+    nice value only orders it against its own session. The session's autogroup is lowered too; the app and the
+    load generator run in sessions of their own (``start_new_session``) and keep their normal share.
+    """
     before = os.getpriority(os.PRIO_PROCESS, 0)
+    group_before = _autogroup_nice()
     os.setpriority(os.PRIO_PROCESS, 0, 10)
+    _set_autogroup_nice(10)
     try:
         yield
     finally:
         with contextlib.suppress(OSError):  # raising priority back needs root; otherwise it stays lowered
             os.setpriority(os.PRIO_PROCESS, 0, before)
+        if group_before is not None:
+            _set_autogroup_nice(group_before)
+
+
+def _autogroup_nice() -> int | None:
+    try:
+        return int(_AUTOGROUP.read_text().split()[-1])  # "/autogroup-12 nice 0"
+    except (OSError, ValueError, IndexError):
+        return None  # no autogroup scheduling on this kernel: nice values alone order processes
+
+
+def _set_autogroup_nice(value: int) -> None:
+    with contextlib.suppress(OSError):
+        _AUTOGROUP.write_text(str(value))
 
 
 def run() -> list[Row]:
@@ -51,12 +78,12 @@ def run() -> list[Row]:
 
 
 def measure(database: str) -> Row:
-    with running_stack(database) as stack:
+    with running_stack(database, POLL_INTERVAL_SECONDS="5") as stack:
         slack, app = stack.slack, stack.app
-        # Warm-up: a long-running server has its connection pools open; one unmeasured burst opens them here.
-        warm_up = [[slash_command_body("help", response_url=slack.response_url()), FORM] for _ in range(CONCURRENT)]
+        # Warm-up: a long-running server has its database connections open; one unmeasured burst of the same mix
+        # opens them here (the first burst after a start pays a handshake per connection).
         requests = []
-        for i in range(CONCURRENT * ROUNDS):
+        for i in range(CONCURRENT * (ROUNDS + 1)):
             match i % 4:
                 case 0:
                     text = f"process https://media.example.com/bench-{i}.mp3 Bench {i}"
@@ -69,7 +96,7 @@ def measure(database: str) -> Row:
                 case _:
                     message = slack.post_user_message(CHANNEL, text=f"chat message {i} without links")
                     requests.append([event_body(message), JSON])
-        payload = json.dumps([[body, kind, SIGNING_SECRET] for body, kind in warm_up + requests])
+        payload = json.dumps([[body, kind, SIGNING_SECRET] for body, kind in requests])
         with fakes_in_background():
             done = subprocess.run(
                 [sys.executable, "-m", "bench.loadgen", app.url, str(CONCURRENT)],
@@ -79,6 +106,7 @@ def measure(database: str) -> Row:
                 check=True,
                 timeout=300,
                 preexec_fn=normal_priority,
+                start_new_session=True,
             )
     ms = sorted(x * 1000 for x in json.loads(done.stdout)[CONCURRENT:])
     p99 = ms[min(len(ms) - 1, int(len(ms) * 0.99))]
