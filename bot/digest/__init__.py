@@ -1,0 +1,1 @@
+"""Channel digests: the schedule maths, what a digest contains, and the runner that posts each one once."""
