@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import urljoin, urlsplit
@@ -29,6 +31,8 @@ from bot.errors import DownloadError, EmptyMediaError, MediaTooLargeError
 log = logging.getLogger(__name__)
 
 _CHUNK = 1 << 20
+USER_CACHE_SECONDS = 3600.0
+MAX_MEMBERS_TO_MATCH = 200
 _MAX_REDIRECTS = 5
 _HTML_MARKERS = (b"<!doctype html", b"<html")
 
@@ -50,6 +54,14 @@ PERMANENT_ERRORS = frozenset(
         "file_not_found",
     }
 )
+
+
+@dataclass(frozen=True)
+class Member:
+    """A human member of a channel and the names Slack knows them by (real name, display name, handle)."""
+
+    id: str
+    names: tuple[str, ...]
 
 
 def is_transient(error: SlackApiError) -> bool:
@@ -95,6 +107,7 @@ class SlackIO:
         self._http = http or requests.Session()
         self._download_timeout = download_timeout
         self._user_by_email: dict[str, str | None] = {}
+        self._users: dict[str, tuple[float, dict[str, Any] | None]] = {}
         self._lock = threading.Lock()
 
     # -- messages -----------------------------------------------------------------------------------------
@@ -162,6 +175,50 @@ class SlackIO:
         with self._lock:
             self._user_by_email[key] = user_id
         return user_id
+
+    def user_tz(self, user_id: str) -> str | None:
+        """The user's IANA time zone from their Slack profile, or None when Slack will not say."""
+        user = self._user(user_id)
+        return user.get("tz") if user else None
+
+    def channel_members(self, channel: str) -> list[Member] | None:
+        """The channel's human members with their names, or None when the channel is too large to match names in.
+
+        Names are matched against assignees, so each member's profile is needed: one ``users.info`` each, cached
+        for an hour, which is why large channels are skipped (emails still resolve there).
+        """
+        ids: list[str] = []
+        cursor = None
+        while True:
+            page = self.client.conversations_members(channel=channel, limit=200, cursor=cursor)
+            ids += page.get("members") or []
+            cursor = (page.get("response_metadata") or {}).get("next_cursor")
+            if len(ids) > MAX_MEMBERS_TO_MATCH:
+                return None
+            if not cursor:
+                break
+        members = []
+        for user_id in ids:
+            user = self._user(user_id)
+            if user and not user.get("is_bot") and not user.get("deleted"):
+                profile = user.get("profile") or {}
+                names = (user.get("real_name"), profile.get("real_name"), profile.get("display_name"), user.get("name"))
+                members.append(Member(user_id, tuple(dict.fromkeys(n.strip() for n in names if n and n.strip()))))
+        return members
+
+    def _user(self, user_id: str) -> dict[str, Any] | None:
+        now = time.monotonic()
+        with self._lock:
+            cached = self._users.get(user_id)
+            if cached and cached[0] > now:
+                return cached[1]
+        try:
+            user = self.client.users_info(user=user_id)["user"]
+        except SlackApiError:
+            user = None
+        with self._lock:
+            self._users[user_id] = (now + USER_CACHE_SECONDS, user)
+        return user
 
     # -- files --------------------------------------------------------------------------------------------
 

@@ -1,4 +1,5 @@
-"""The Slack app's tables: jobs, the conversations they created, and per-channel settings.
+"""The Slack app's tables: jobs, the conversations they created, per-channel settings, the action-item ledger and
+the digest runs.
 
 A job row is written before any work starts, keyed for idempotency, so duplicate Slack deliveries can never
 make two jobs: the unique ``idempotency_key`` is the single arbiter, even across replicas.
@@ -47,7 +48,7 @@ class Job(Base):
     origin: Mapped[str] = mapped_column(sa.String(16))  # "command" | "file" | "link"
     source_ts: Mapped[str | None] = mapped_column(sa.String(32))  # the user's message, for reactions
     thread_ts: Mapped[str | None] = mapped_column(sa.String(32))  # where status and results go
-    status_ts: Mapped[str | None] = mapped_column(sa.String(32))  # the one status message, edited in place
+    status_ts: Mapped[str | None] = mapped_column(sa.String(32), index=True)  # the one status message, edited in place
     response_url: Mapped[str | None] = mapped_column(sa.Text)  # commands: where to answer if we cannot post
 
     append_to: Mapped[str | None] = mapped_column(sa.String(64))  # conversation id when appending
@@ -89,15 +90,104 @@ class ConversationRecord(Base):
     thread_ts: Mapped[str | None] = mapped_column(sa.String(32), index=True)
     name: Mapped[str | None] = mapped_column(sa.String(512))
     engine: Mapped[str] = mapped_column(sa.String(16))
+    permalink: Mapped[str | None] = mapped_column(sa.Text)  # the thread's chat.getPermalink, asked once
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 class ChannelSettings(Base):
-    """Per-channel settings, stored as data (auto-processing on by default)."""
+    """Per-channel settings, stored as data: auto-processing (on by default) and the digest schedule (off)."""
 
     __tablename__ = "channel_settings"
 
     team_id: Mapped[str] = mapped_column(sa.String(32), primary_key=True)
     channel_id: Mapped[str] = mapped_column(sa.String(32), primary_key=True)
     auto_process: Mapped[bool] = mapped_column(sa.Boolean, default=True)
+    digest_cadence: Mapped[str | None] = mapped_column(sa.String(16))  # "daily" | "weekly"; None: no digest
+    digest_hour: Mapped[int | None] = mapped_column(sa.Integer)
+    digest_minute: Mapped[int | None] = mapped_column(sa.Integer)
+    digest_weekday: Mapped[int | None] = mapped_column(sa.Integer)  # 0 = Monday
+    digest_tz: Mapped[str | None] = mapped_column(sa.String(64))
+    digest_always: Mapped[bool] = mapped_column(sa.Boolean, default=False)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+
+class LedgerItem(Base):
+    """One action item or follow-up from a conversation, and what people did to it in Slack since.
+
+    Keyed by the engine's own item id within the conversation, so posting a meeting's notes twice, or re-running
+    it after an append, updates the same rows instead of adding new ones.
+    """
+
+    __tablename__ = "ledger_items"
+    __table_args__ = (
+        sa.UniqueConstraint("team_id", "conversation_id", "kind", "item_key"),
+        sa.Index("ix_ledger_items_channel_status", "team_id", "channel_id", "status"),
+    )
+
+    id: Mapped[str] = mapped_column(sa.String(36), primary_key=True)
+    team_id: Mapped[str] = mapped_column(sa.String(32))
+    channel_id: Mapped[str] = mapped_column(sa.String(32))
+    conversation_id: Mapped[str] = mapped_column(sa.String(64))
+    item_key: Mapped[str] = mapped_column(sa.String(128))  # the engine's id for the item
+    kind: Mapped[str] = mapped_column(sa.String(16))  # "action" | "follow_up"
+    text: Mapped[str] = mapped_column(sa.Text)
+    assignee_name: Mapped[str | None] = mapped_column(sa.String(256))
+    assignee_email: Mapped[str | None] = mapped_column(sa.String(320))
+    owner_user_id: Mapped[str | None] = mapped_column(sa.String(32))
+    owner_picked: Mapped[bool] = mapped_column(sa.Boolean, default=False)  # chosen in Slack: later runs keep it
+    due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    definitive: Mapped[bool] = mapped_column(sa.Boolean, default=False)
+    status: Mapped[str] = mapped_column(sa.String(16), default="open")
+    done_by: Mapped[str | None] = mapped_column(sa.String(32))
+    done_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    snoozed_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+
+class OwnerOverride(Base):
+    """A person of a conversation mapped to a Slack user by someone in Slack; later renderings use it."""
+
+    __tablename__ = "owner_overrides"
+
+    team_id: Mapped[str] = mapped_column(sa.String(32), primary_key=True)
+    conversation_id: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
+    person_key: Mapped[str] = mapped_column(sa.String(320), primary_key=True)  # lower-cased name or email
+    user_id: Mapped[str] = mapped_column(sa.String(32))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+
+class DigestState:
+    """Where a digest run is. A run is written before it is posted; its unique key makes it post once."""
+
+    PENDING = "pending"  # asked for (a schedule fired, or "/symbl digest now"), not yet posted
+    POSTED = "posted"
+    SKIPPED = "skipped"  # a scheduled period without meetings, in a channel that did not ask for "always"
+    FAILED = "failed"
+
+
+class DigestRun(Base):
+    """One digest of one channel: a scheduled period or a "now" request, posted at most once."""
+
+    __tablename__ = "digest_runs"
+    __table_args__ = (sa.UniqueConstraint("team_id", "channel_id", "run_key"),)
+
+    id: Mapped[str] = mapped_column(sa.String(36), primary_key=True)
+    team_id: Mapped[str] = mapped_column(sa.String(32))
+    channel_id: Mapped[str] = mapped_column(sa.String(32))
+    run_key: Mapped[str] = mapped_column(sa.String(128))  # "scheduled:<UTC instant>" or "now:<request id>"
+    period_start: Mapped[datetime] = mapped_column(UTCDateTime)
+    period_end: Mapped[datetime] = mapped_column(UTCDateTime)
+    tz: Mapped[str | None] = mapped_column(sa.String(64))
+    always: Mapped[bool] = mapped_column(sa.Boolean, default=False)  # post even without meetings
+    requested_by: Mapped[str | None] = mapped_column(sa.String(32))
+    state: Mapped[str] = mapped_column(sa.String(16), default=DigestState.PENDING, index=True)
+    attempts: Mapped[int] = mapped_column(sa.Integer, default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    lease_owner: Mapped[str | None] = mapped_column(sa.String(64))
+    lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    posted_ts: Mapped[str | None] = mapped_column(sa.String(32))
+    item_ids_json: Mapped[str | None] = mapped_column(sa.Text)  # the items shown with buttons, for in-place edits
+    error_text: Mapped[str | None] = mapped_column(sa.Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
