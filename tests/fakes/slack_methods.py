@@ -34,6 +34,9 @@ class ApiError(Exception):
         self.messages = list(messages)
 
 
+WORKSPACE_URL = "https://example.slack.com"  # the workspace's web address, as permalinks carry it
+
+
 def _required(args: dict[str, Any], name: str, error: str = "invalid_arguments") -> str:
     value = args.get(name)
     if value is None or value == "":
@@ -174,7 +177,8 @@ class WebMethods:
         message = self._find_message(channel, ts)
         if message is None:
             raise ApiError("message_not_found")
-        link = f"{self.url}/archives/{channel}/p{ts.replace('.', '')}"
+        # Slack answers with an https link on the workspace's own domain, never on the API host.
+        link = f"{WORKSPACE_URL}/archives/{channel}/p{ts.replace('.', '')}"
         if message.is_reply:
             link += f"?thread_ts={message.thread_ts}&cid={channel}"
         return {"ok": True, "channel": channel, "permalink": link}

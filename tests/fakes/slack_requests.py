@@ -115,8 +115,11 @@ def block_action_body(
     message_ts: str = "1700000000.000100",
     thread_ts: str | None = None,
     api_app_id: str = "A111",
+    selected_user: str | None = None,
+    selected_option: dict[str, Any] | None = None,
 ) -> str:
-    """A ``block_actions`` interaction (a button click) as ``payload=<urlencoded JSON>``."""
+    """A ``block_actions`` interaction as ``payload=<urlencoded JSON>``: a button click, or with ``selected_user``
+    a ``users_select`` pick, or with ``selected_option`` (the chosen option object) a ``static_select`` choice."""
     container: dict[str, Any] = {
         "type": "message",
         "message_ts": message_ts,
@@ -141,15 +144,19 @@ def block_action_body(
         "message": message,
         "state": {"values": {}},
         "response_url": response_url,
-        "actions": [
-            {
-                "action_id": action_id,
-                "block_id": block_id,
-                "value": value,
-                "type": "button",
-                "action_ts": f"{time.time():.6f}",
-                "text": {"type": "plain_text", "text": action_id, "emoji": True},
-            }
-        ],
+        "actions": [_action(action_id, block_id, value, selected_user, selected_option)],
     }
     return "payload=" + quote(json.dumps(payload))
+
+
+def _action(
+    action_id: str, block_id: str, value: str, selected_user: str | None, selected_option: dict[str, Any] | None
+) -> dict[str, Any]:
+    """The ``actions[0]`` object, shaped as Slack sends it for each kind of element."""
+    common = {"action_id": action_id, "block_id": block_id, "action_ts": f"{time.time():.6f}"}
+    if selected_user is not None:
+        return {**common, "type": "users_select", "selected_user": selected_user}
+    if selected_option is not None:
+        return {**common, "type": "static_select", "selected_option": selected_option}
+    label = {"type": "plain_text", "text": action_id, "emoji": True}
+    return {**common, "type": "button", "value": value, "text": label}

@@ -126,7 +126,7 @@ def test_permalinks_point_at_the_message_and_its_thread(slack, client):
     parent = client.chat_postMessage(channel="C111", text="parent")
     reply = client.chat_postMessage(channel="C111", text="reply", thread_ts=parent["ts"])
     assert client.chat_getPermalink(channel="C111", message_ts=parent["ts"])["permalink"] == (
-        f"{slack.url}/archives/C111/p{parent['ts'].replace('.', '')}"
+        f"https://example.slack.com/archives/C111/p{parent['ts'].replace('.', '')}"
     )
     assert client.chat_getPermalink(channel="C111", message_ts=reply["ts"])["permalink"].endswith(
         f"?thread_ts={parent['ts']}&cid=C111"
