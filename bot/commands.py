@@ -5,7 +5,8 @@
 /symbl append <conversation-id> <url>
 /symbl status
 /symbl auto on|off
-/symbl digest now | daily HH:MM [TZ] | weekly DAY HH:MM [TZ] | off
+/symbl digest now | daily HH:MM [TZ] [always] | weekly DAY HH:MM [TZ] [always] | off
+/symbl settings
 """
 
 from __future__ import annotations
@@ -48,15 +49,50 @@ class Auto:
 
 @dataclass(frozen=True)
 class Digest:
-    args: tuple[str, ...]
+    """``now``, ``off``, or a schedule (its words are parsed by ``bot.digest.schedule.parse_schedule``)."""
+
+    action: str  # "now" | "off" | "schedule"
+    args: tuple[str, ...] = ()
 
 
-Command = Help | Process | Append | Status | Auto | Digest
+@dataclass(frozen=True)
+class ShowSettings:
+    pass
+
+
+Command = Help | Process | Append | Status | Auto | Digest | ShowSettings
 
 
 def _unescape_link(token: str) -> str:
     match = _ESCAPED_LINK.match(token)
     return match.group("url") if match else token
+
+
+def _parse_process(args: list[str]) -> Process | Help:
+    if not args:
+        return Help("`process` needs the link to a recording: `/symbl process <url> [name]`.")
+    name = " ".join(args[1:]).strip()[:MAX_NAME_LENGTH] or None
+    return Process(url=_unescape_link(args[0]), name=name)
+
+
+def _parse_append(args: list[str]) -> Append | Help:
+    if len(args) != 2:
+        return Help("`append` needs a conversation id and a link: `/symbl append <conversation-id> <url>`.")
+    if not _CONVERSATION_ID.match(args[0]):
+        return Help("That conversation id doesn't look right: it is the id shown with a processed meeting.")
+    return Append(conversation_id=args[0], url=_unescape_link(args[1]))
+
+
+def _parse_digest(args: list[str]) -> Digest | Help:
+    first = args[0].lower() if args else ""
+    if first in {"now", "off"} and len(args) == 1:
+        return Digest(action=first)
+    if first in {"daily", "weekly"}:
+        return Digest(action="schedule", args=tuple(args))
+    return Help(
+        "Use `/symbl digest now`, `/symbl digest daily 09:00 [TZ]`, `/symbl digest weekly mon 09:00 [TZ]` "
+        "or `/symbl digest off`."
+    )
 
 
 def parse(text: str) -> Command:
@@ -69,16 +105,9 @@ def parse(text: str) -> Command:
         case "help":
             return Help()
         case "process":
-            if not args:
-                return Help("`process` needs the link to a recording: `/symbl process <url> [name]`.")
-            name = " ".join(args[1:]).strip()[:MAX_NAME_LENGTH] or None
-            return Process(url=_unescape_link(args[0]), name=name)
+            return _parse_process(args)
         case "append":
-            if len(args) != 2:
-                return Help("`append` needs a conversation id and a link: `/symbl append <conversation-id> <url>`.")
-            if not _CONVERSATION_ID.match(args[0]):
-                return Help("That conversation id doesn't look right: it is the id shown with a processed meeting.")
-            return Append(conversation_id=args[0], url=_unescape_link(args[1]))
+            return _parse_append(args)
         case "status":
             return Status()
         case "auto":
@@ -86,7 +115,9 @@ def parse(text: str) -> Command:
                 return Auto(enabled=args[0].lower() == "on")
             return Help("Use `/symbl auto on` or `/symbl auto off`.")
         case "digest":
-            return Digest(args=tuple(args))
+            return _parse_digest(args)
+        case "settings":
+            return ShowSettings()
         case _:
             shown = verb if len(verb) <= 30 else verb[:30] + "…"
             return Help(f"I don't know the command `{shown}`.")

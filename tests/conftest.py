@@ -1,4 +1,4 @@
-"""Every store test runs twice: on a SQLite file and on a real PostgreSQL server (``scripts/pg.sh``)."""
+"""Shared fixtures: every database-backed test runs twice, on a SQLite file and on a real PostgreSQL server."""
 
 from __future__ import annotations
 

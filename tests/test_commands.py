@@ -2,7 +2,7 @@
 
 import pytest
 
-from bot.commands import Append, Auto, Digest, Help, Process, Status, parse
+from bot.commands import Append, Auto, Digest, Help, Process, ShowSettings, Status, parse
 
 
 @pytest.mark.parametrize(
@@ -18,7 +18,11 @@ from bot.commands import Append, Auto, Digest, Help, Process, Status, parse
         ("status", Status()),
         ("auto off", Auto(enabled=False)),
         ("auto ON", Auto(enabled=True)),
-        ("digest daily 09:00 Europe/Paris", Digest(("daily", "09:00", "Europe/Paris"))),
+        ("digest daily 09:00 Europe/Paris", Digest("schedule", ("daily", "09:00", "Europe/Paris"))),
+        ("digest Weekly mon 17:30 always", Digest("schedule", ("Weekly", "mon", "17:30", "always"))),
+        ("digest now", Digest("now")),
+        ("digest OFF", Digest("off")),
+        ("settings", ShowSettings()),
     ],
 )
 def test_understood_forms(text, expected):
@@ -32,6 +36,9 @@ def test_understood_forms(text, expected):
         ("append 123", "needs a conversation id and a link"),
         ("append ../../etc https://x.io/a.mp3", "doesn't look right"),
         ("auto maybe", "auto on"),
+        ("digest", "/symbl digest now"),
+        ("digest sometimes", "/symbl digest daily 09:00"),
+        ("digest now please", "/symbl digest now"),
         ("frobnicate now", "don't know the command `frobnicate`"),
         ("x" * 500, "…"),
     ],

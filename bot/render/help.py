@@ -11,9 +11,14 @@ COMMANDS = (
     ("/symbl status", "List the recordings being processed."),
     ("/symbl auto on|off", "Process every recording shared in this channel automatically, or stop."),
     ("/symbl digest now", "Post a digest of this channel's recent meetings now."),
-    ("/symbl digest daily HH:MM [TZ]", "Post a digest every day at that time (e.g. `daily 09:00 Europe/Paris`)."),
-    ("/symbl digest weekly DAY HH:MM [TZ]", "Post a digest every week (e.g. `weekly mon 09:00`)."),
+    (
+        "/symbl digest daily HH:MM [TZ] [always]",
+        "Post a digest every day at that time (e.g. `daily 09:00 Europe/Paris`); `always` posts even after a day "
+        "without meetings. The time zone defaults to yours.",
+    ),
+    ("/symbl digest weekly DAY HH:MM [TZ] [always]", "Post a digest every week (e.g. `weekly mon 09:00`)."),
     ("/symbl digest off", "Stop the scheduled digest."),
+    ("/symbl settings", "Show this channel's settings."),
     ("/symbl help", "Show this help."),
 )
 

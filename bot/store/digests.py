@@ -60,10 +60,12 @@ class DigestStore:
         period_end: datetime,
         tz: str | None,
         always: bool,
+        now: datetime,
         requested_by: str | None = None,
     ) -> bool:
         """Write a run unless one with this key exists; True when this call wrote it."""
         values = {
+            "next_attempt_at": now,
             "id": str(uuid.uuid4()),
             "team_id": team_id,
             "channel_id": channel_id,
@@ -88,9 +90,8 @@ class DigestStore:
                 is not None
             )
 
-    def due_ids(self, now: datetime | None = None, limit: int = 50) -> list[str]:
+    def due_ids(self, now: datetime, limit: int = 50) -> list[str]:
         """Pending runs whose next attempt is due and whose lease is free."""
-        now = now or utcnow()
         with self.db.statement() as conn:
             return list(
                 conn.scalars(
@@ -105,9 +106,8 @@ class DigestStore:
                 )
             )
 
-    def claim(self, run_id: str, owner: str, lease_seconds: float) -> DigestRun | None:
+    def claim(self, run_id: str, owner: str, lease_seconds: float, now: datetime) -> DigestRun | None:
         """Take the run's lease if it is pending and free; the run on success."""
-        now = utcnow()
         with self.db.statement(writes=True) as conn:
             row = conn.execute(
                 sa.update(DigestRun.__table__)
@@ -139,7 +139,7 @@ class DigestStore:
                 )
             )
 
-    def retry_later(self, run_id: str, owner: str, *, delay_seconds: float, attempts: int) -> None:
+    def retry_later(self, run_id: str, owner: str, *, at: datetime, attempts: int) -> None:
         """Give the lease back and try again after ``delay_seconds``."""
         with self.db.statement(writes=True) as conn:
             conn.execute(
@@ -149,7 +149,7 @@ class DigestStore:
                     lease_owner=None,
                     lease_until=None,
                     attempts=attempts,
-                    next_attempt_at=utcnow() + timedelta(seconds=delay_seconds),
+                    next_attempt_at=at,
                 )
             )
 

@@ -212,7 +212,7 @@ class LedgerStore:
                     OwnerOverride.team_id == team_id, OwnerOverride.conversation_id == conversation_id
                 )
             )
-            return {key: user_id for key, user_id in rows}
+            return dict(rows.all())
 
     def _update(self, team_id: str, item_id: str, **values) -> bool:
         with self.db.session() as s:

@@ -67,17 +67,6 @@ def test_conversations_are_visible_only_to_the_team_that_made_them(database):
     assert store.conversation_in_thread("T2", "C1", "1.0") is None
 
 
-def test_auto_processing_is_per_channel_and_on_by_default(database):
-    store = JobStore(database)
-    assert store.auto_process("T1", "C1")
-    store.set_auto_process("T1", "C1", False)
-    assert not store.auto_process("T1", "C1")
-    assert store.auto_process("T1", "C2")
-    assert store.auto_process("T2", "C1")
-    store.set_auto_process("T1", "C1", True)
-    assert store.auto_process("T1", "C1")
-
-
 def test_timestamps_come_back_timezone_aware(database):
     store = JobStore(database)
     job = new_job(store)
