@@ -2,17 +2,13 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
 from bot.render.blocks import MAX_FALLBACK_CHARS, Block, pack_lines, section
-from bot.render.mrkdwn import clip, escape_mrkdwn, slack_date
+from bot.render.mrkdwn import clip, escape_mrkdwn, is_safe_url, link, slack_date
 from bot.render.status import stage_label
-
-# A permalink becomes a link only if it cannot break out of Slack's <url|label> syntax.
-_SAFE_LINK = re.compile(r"^https://[^\s<>|]+$")
 
 
 @dataclass(frozen=True)
@@ -34,8 +30,8 @@ def _job_line(job: JobSummary, tz: str | None) -> str:
     ]
     if job.conversation_id:
         parts.append(f"`{escape_mrkdwn(clip(job.conversation_id, 80))}`")
-    if job.permalink and _SAFE_LINK.match(job.permalink):
-        parts.append(f"<{job.permalink.replace('&', '&amp;')}|view>")
+    if is_safe_url(job.permalink):  # an unsafe one is left out: "view" without a link would mean nothing
+        parts.append(link(job.permalink, "view"))
     return " · ".join(parts)
 
 

@@ -14,6 +14,10 @@ from datetime import UTC, datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 ELLIPSIS = "…"
+MAX_LINK_URL_CHARS = 1000  # Slack permalinks are ~80 characters; a longer "link" is not worth a section's room
+
+# A URL becomes a link only if it cannot break out of Slack's <url|label> syntax.
+_SAFE_URL = re.compile(r"^https://[^\s<>|]+$")
 
 _UNESCAPED = re.compile(r"&(?!(?:amp|lt|gt);)|<|>")
 _REPLACEMENTS = {"&": "&amp;", "<": "&lt;", ">": "&gt;"}
@@ -42,6 +46,19 @@ def clip_mrkdwn(text: str, limit: int) -> str:
         return text
     head = _DANGLING_TAIL.sub("", text[: max(0, limit - 1)])
     return head.rstrip() + ELLIPSIS
+
+
+def is_safe_url(url: str | None) -> bool:
+    """Whether ``url`` may go inside ``<url|label>``: https, no whitespace, ``<``, ``>`` or ``|``, not too long."""
+    return bool(url) and len(url) <= MAX_LINK_URL_CHARS and _SAFE_URL.match(url) is not None
+
+
+def link(url: str | None, label: str) -> str:
+    """``<url|label>`` with ``label`` (plain text) escaped; the escaped label alone when the URL is not safe."""
+    text = escape_mrkdwn(label)
+    if url and is_safe_url(url):
+        return f"<{url.replace('&', '&amp;')}|{text}>"
+    return text
 
 
 def zone(tz: str | None) -> ZoneInfo:

@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 from slack_sdk.models.blocks import Block
 
 from bot.models import ActionItem, Conversation, FollowUp, Insights, Message, Person, Question, Topic
+from tests.fakes.slack_blocks import validate_blocks
 
 START = datetime(2020, 7, 10, 16, 0, tzinfo=UTC)
 
@@ -27,13 +28,24 @@ def validated(payload: dict) -> list[dict]:
     return out
 
 
+def slack_valid(payload: dict) -> list[dict]:
+    """The payload's blocks, after checking them with the fake Slack's strict validator (what Slack would accept).
+
+    Beyond :func:`validated` this catches repeated block ids, unknown properties and empty text objects.
+    """
+    assert validate_blocks(payload["blocks"]) == []
+    return validated(payload)
+
+
 def all_text(payload: dict) -> str:
     """Every visible string in the blocks, joined, for content assertions."""
     parts = []
     for block in payload["blocks"]:
         if "text" in block:
             parts.append(block["text"]["text"])
-        parts.extend(e["text"] for e in block.get("elements", ()) if "text" in e)
+        for element in block.get("elements", ()):
+            if "text" in element:  # a context's text, or a button's label (a text object of its own)
+                parts.append(element["text"] if isinstance(element["text"], str) else element["text"]["text"])
     return "\n".join(parts)
 
 
@@ -79,13 +91,13 @@ def sample_insights(**overrides) -> Insights:
     return Insights(**fields)
 
 
-_ALLOWED_TOKENS = re.compile(r"^<(@[UW][A-Z0-9]+|!date\^\d+\^[^|>]+\|[^<>|]+|https://[^\s<>|]+\|view)>$")
+_ALLOWED_TOKENS = re.compile(r"^<(@[UW][A-Z0-9]+|!date\^\d+\^[^|>]+\|[^<>|]+|https://[^\s<>|]+\|[^<>]+)>$")
 
 
 def only_safe_tokens(payload: dict) -> bool:
     """Whether every ``<…>`` in the mrkdwn and the fallback is one this app emits on purpose.
 
-    Those are user mentions, date tokens and the status list's "view" links; anything else (``<!channel>``,
+    Those are user mentions, date tokens and labelled https links (permalinks); anything else (``<!channel>``,
     ``<http://…|…>``, a stray ``<url>``) means some text reached Slack unescaped.
     """
     texts = [payload["text"]]

@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from bot.render.mrkdwn import clip, clip_mrkdwn, escape_mrkdwn, format_duration, slack_date
+from bot.render.mrkdwn import clip, clip_mrkdwn, escape_mrkdwn, format_duration, link, slack_date
 
 
 @pytest.mark.parametrize(
@@ -62,3 +62,27 @@ def test_slack_date_token_with_fallback_in_the_given_zone():
     # 03:00 UTC is still the previous evening in Los Angeles.
     assert slack_date(due, tz="America/Los_Angeles").endswith("|Jul 10, 2020>")
     assert slack_date(due, tz="Not/AZone").endswith("|Jul 11, 2020>")
+
+
+def test_link_wraps_safe_https_urls_and_escapes_the_label():
+    url = "https://acme.slack.com/archives/C1/p1?thread_ts=1.2&cid=C1"
+    assert (
+        link(url, "Q&A <sync>")
+        == "<https://acme.slack.com/archives/C1/p1?thread_ts=1.2&amp;cid=C1|Q&amp;A &lt;sync&gt;>"
+    )
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        None,
+        "",
+        "http://acme.example/x",
+        "javascript:alert(1)",
+        "https://a.example/x|<!channel>",
+        "https://a b",
+        "https://a.example/" + "x" * 1000,
+    ],
+)
+def test_link_is_the_escaped_label_alone_for_a_missing_or_unsafe_url(url):
+    assert link(url, "<!channel> sync") == "&lt;!channel&gt; sync"
