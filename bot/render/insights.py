@@ -3,12 +3,18 @@
 Layout decisions: action items always get a heading, with "No action items found." when there are none, because
 that is the question every reader has; other empty categories are left out. A meeting where nothing at all was
 found still gets a one-line explanation rather than a bare header.
+
+With the action-item ledger, an item the ledger knows is shown with its controls (assign, done, snooze) and its
+current owner and state; firm items get them first, and the items with no room for controls stay plain lines.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
+from datetime import UTC, datetime
 
+from bot.digest.model import LedgerEntry
 from bot.models import ActionItem, Insights, Question, Topic
 from bot.render.blocks import (
     MAX_BLOCKS,
@@ -21,8 +27,9 @@ from bot.render.blocks import (
     pack_lines,
     section,
 )
+from bot.render.ledger import BLOCKS_PER_ITEM, has_controls, item_blocks, item_line
 from bot.render.mrkdwn import clip, escape_mrkdwn, format_duration, slack_date
-from bot.render.people import person_mrkdwn
+from bot.render.people import person_mrkdwn, slack_user_for
 
 DEFAULT_TITLE = "Meeting notes"
 MAX_ITEM_CHARS = 300  # one long sentence; longer texts are cut so a list still shows several items
@@ -102,16 +109,97 @@ def fallback_text(insights: Insights) -> str:
     return clip(f"Meeting notes for {name}: {', '.join(counts)}", MAX_FALLBACK_CHARS)
 
 
+def _entry_for(item: ActionItem, entry: LedgerEntry, owners: Mapping[str, str] | None) -> LedgerEntry:
+    """The ledger entry, with the meeting's own knowledge of the assignee filled in where the ledger has none."""
+    if item.assignee is None:
+        return entry
+    if not entry.owner_user_id and (user_id := slack_user_for(item.assignee, owners)):
+        entry = replace(entry, owner_user_id=user_id)
+    if not entry.assignee_name and (item.assignee.name or item.assignee.email):
+        entry = replace(entry, assignee_name=item.assignee.display_name)
+    return entry
+
+
+def _with_controls(
+    items: Sequence[ActionItem], entries: Mapping[str, LedgerEntry], now: datetime, budget: int
+) -> set[int]:
+    """Which items (by position in ``items``, firm first) get their controls within ``budget`` blocks.
+
+    Items are taken in order while they fit: the lists' headings, the chosen items' blocks, and every section the
+    leftover lines may need are all counted, so the whole message stays within Slack's 50 blocks.
+    """
+    firm_total = sum(1 for item in items if item.definitive)
+    tentative_total = len(items) - firm_total
+    chosen: set[int] = set()
+    shown_ids: set[str] = set()
+    used = (firm_total > 0) + (tentative_total > 0)  # one heading section per list
+    firm_left, tentative_left = firm_total, tentative_total
+    for index, item in enumerate(items):
+        entry = entries.get(item.id)
+        if entry is None or entry.id in shown_ids:
+            continue  # not in the ledger, or already shown: a block id may appear only once per message
+        cost = BLOCKS_PER_ITEM if has_controls(entry, now) else 1
+        firm_after = firm_left - item.definitive
+        tentative_after = tentative_left - (not item.definitive)
+        reserve = (_SECTIONS["firm"] if firm_after else 0) + (_SECTIONS["tentative"] if tentative_after else 0)
+        if used + cost + reserve > budget:
+            break
+        chosen.add(index)
+        shown_ids.add(entry.id)
+        used += cost
+        firm_left, tentative_left = firm_after, tentative_after
+    return chosen
+
+
+def _ledger_action_blocks(
+    insights: Insights,
+    entries: Mapping[str, LedgerEntry],
+    *,
+    owners: Mapping[str, str] | None,
+    tz: str | None,
+    now: datetime,
+    budget: int,
+) -> list[Block]:
+    """Firm then tentative action items, ledger items with their controls as far as ``budget`` allows."""
+    items = [a for a in insights.action_items if a.definitive] + [a for a in insights.action_items if not a.definitive]
+    chosen = _with_controls(items, entries, now, budget)
+    blocks: list[Block] = []
+    for title, definitive, key in (("Firm action items", True, "firm"), ("Tentative action items", False, "tentative")):
+        in_list = [(i, item) for i, item in enumerate(items) if item.definitive == definitive]
+        if not in_list:
+            continue
+        interactive = [entries[item.id] for i, item in in_list if i in chosen]
+        lines = [
+            item_line(entry, now=now, tz=tz) if (entry := entries.get(item.id)) else _item_line(item, owners, tz)
+            for i, item in in_list
+            if i not in chosen
+        ]
+        if not interactive:
+            blocks += _list_blocks(title, lines, key)
+            continue
+        blocks.append(section(f"*{title} ({len(in_list)})*"))
+        for entry in interactive:
+            blocks += item_blocks(entry, now=now, tz=tz)
+        if lines:
+            blocks += pack_lines(None, lines, max_sections=_SECTIONS[key])
+    return blocks
+
+
 def render_insights(
     insights: Insights,
     *,
     owners: Mapping[str, str] | None = None,
     tz: str | None = None,
+    ledger: Mapping[str, LedgerEntry] | None = None,
+    now: datetime | None = None,
 ) -> dict:
     """The Block Kit result message for a meeting: ``{"text": fallback, "blocks": [...]}``.
 
     ``owners`` maps an assignee's lower-cased email, or their name, to a Slack user id, so owners are
     mentioned; ``tz`` is the IANA zone used for date fallbacks (readers see Slack's own local rendering).
+    ``ledger`` maps an action item's id to its ledger entry: those items are shown with their controls (assign,
+    done, snooze) and their current owner and state, firm ones first, as many as the message has room for;
+    ``now`` (default: the current time) decides what is overdue or snoozed.
     """
     firm = [a for a in insights.action_items if a.definitive]
     tentative = [a for a in insights.action_items if not a.definitive]
@@ -120,24 +208,30 @@ def render_insights(
         details.append(_plural(len(insights.members), "participant"))
     details.append(f"conversation `{escape_mrkdwn(insights.conversation.id)}`")
 
-    blocks: list[Block] = [header(_header_text(insights)), context(" · ".join(details))]
-    blocks += _summary_blocks(insights)
+    top: list[Block] = [header(_header_text(insights)), context(" · ".join(details))]
+    top += _summary_blocks(insights)
 
-    action_blocks = _list_blocks("Firm action items", [_item_line(a, owners, tz) for a in firm], "firm") + _list_blocks(
-        "Tentative action items", [_item_line(a, owners, tz) for a in tentative], "tentative"
-    )
-    blocks += [divider(), *(action_blocks or [section("*Action items*\nNo action items found.")])]
-
+    tail: list[Block] = []
     for title, lines, key in (
         ("Follow-ups", [_item_line(f, owners, tz) for f in insights.follow_ups], "follow_ups"),
         ("Questions", [_question_line(q, owners) for q in insights.questions], "questions"),
         ("Topics", [_topic_line(t) for t in top_topics(insights.topics)], "topics"),
     ):
         if lines:
-            blocks += [divider(), *_list_blocks(title, lines, key, counted=key != "topics")]
-
+            tail += [divider(), *_list_blocks(title, lines, key, counted=key != "topics")]
     if len(insights.topics) > MAX_TOPICS:
-        blocks.append(context(f"Showing the top {MAX_TOPICS} of {len(insights.topics)} topics."))
+        tail.append(context(f"Showing the top {MAX_TOPICS} of {len(insights.topics)} topics."))
     if not insights.messages and not insights.action_items and not insights.topics:
-        blocks.append(context("I found no speech in this recording, so there is nothing else to report."))
+        tail.append(context("I found no speech in this recording, so there is nothing else to report."))
+
+    entries = {a.id: _entry_for(a, entry, owners) for a in insights.action_items if (entry := (ledger or {}).get(a.id))}
+    if entries:
+        budget = MAX_BLOCKS - len(top) - len(tail) - 1  # the divider before the action items
+        current = now if now is not None else datetime.now(UTC)
+        action_blocks = _ledger_action_blocks(insights, entries, owners=owners, tz=tz, now=current, budget=budget)
+    else:
+        action_blocks = _list_blocks(
+            "Firm action items", [_item_line(a, owners, tz) for a in firm], "firm"
+        ) + _list_blocks("Tentative action items", [_item_line(a, owners, tz) for a in tentative], "tentative")
+    blocks = [*top, divider(), *(action_blocks or [section("*Action items*\nNo action items found.")]), *tail]
     return {"text": fallback_text(insights), "blocks": blocks[:MAX_BLOCKS]}

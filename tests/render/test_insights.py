@@ -6,9 +6,10 @@ import re
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
+from bot.digest.model import ItemKind, ItemStatus, LedgerEntry
 from bot.models import ActionItem, Conversation, Insights, Person, Question, SummaryItem, Topic
 from bot.render import render_insights
-from tests.render.helpers import START, all_text, only_safe_tokens, sample_insights, validated
+from tests.render.helpers import START, all_text, only_safe_tokens, sample_insights, slack_valid, validated
 
 
 def _section_after(payload: dict, heading: str) -> str:
@@ -167,3 +168,119 @@ def test_due_date_without_timezone_is_taken_as_utc():
     text = all_text(render_insights(sample_insights(action_items=(naive,))))
     expected = int(datetime(2020, 7, 11, 7, 0, tzinfo=UTC).timestamp())
     assert f"<!date^{expected}^" in text
+
+
+# --- with the action-item ledger ---------------------------------------------------------------------------------
+
+NOW = datetime(2020, 7, 12, 9, 0, tzinfo=UTC)
+
+
+def _ledger(items, **fields) -> dict[str, LedgerEntry]:
+    return {
+        a.id: LedgerEntry(id=f"L{a.id}", kind=ItemKind.ACTION, text=a.text, conversation_id="c", due=a.due, **fields)
+        for a in items
+    }
+
+
+def _controlled(payload: dict) -> list[str]:
+    return [
+        e["value"] for b in payload["blocks"] if b["type"] == "actions" for e in b["elements"] if e["type"] == "button"
+    ]
+
+
+def test_ledger_items_get_controls_with_the_entrys_owner_and_state():
+    insights = sample_insights()
+    ledger = _ledger(insights.action_items)
+    ledger["5802630861291520"] = replace(ledger["5802630861291520"], owner_user_id="U0PICKED")
+    payload = render_insights(insights, ledger=ledger, now=NOW, owners={"Vikram": "U0VIKRAM"})
+    blocks = slack_valid(payload)
+    assert _controlled(payload) == ["L4567077831573504", "L5802630861291520"]  # firm first
+    firm = next(b for b in blocks if b.get("block_id") == "ledger:L4567077831573504")
+    assert firm["text"]["text"].startswith("• Vikram you need to work on figuring out a plan")
+    assert firm["text"]["text"].endswith("— <@U0VIKRAM>")  # the meeting's owner when the ledger has none
+    assert firm["accessory"]["type"] == "users_select"
+    assert firm["accessory"]["initial_user"] == "U0VIKRAM"
+    tentative = next(b for b in blocks if b.get("block_id") == "ledger:L5802630861291520")
+    assert "— <@U0PICKED>, due <!date^1594450800^" in tentative["text"]["text"]  # someone picked an owner
+    assert tentative["text"]["text"].endswith(" · ⚠️ overdue")
+    headings = [b["text"]["text"] for b in blocks if b["type"] == "section"]
+    assert headings.index("*Firm action items (1)*") < headings.index("*Tentative action items (1)*")
+    assert "Mark done" in all_text(payload)
+    assert only_safe_tokens(payload)
+    # the rest of the message is as before
+    assert "*Follow-ups (1)*\n• Send the contract" in all_text(payload)
+    assert payload["text"] == render_insights(insights)["text"]
+
+
+def test_a_done_item_shows_as_done_without_controls():
+    insights = sample_insights()
+    ledger = _ledger(insights.action_items)
+    ledger["5802630861291520"] = replace(ledger["5802630861291520"], status=ItemStatus.DONE, done_by="U0BOB")
+    payload = render_insights(insights, ledger=ledger, now=NOW)
+    slack_valid(payload)
+    assert _controlled(payload) == ["L4567077831573504"]
+    done = next(b for b in payload["blocks"] if "Insurance" in b.get("text", {}).get("text", ""))
+    assert done == {
+        "type": "section",
+        "text": {
+            "type": "mrkdwn",
+            "text": "• ~We need to meet tomorrow for renewing your Insurance policy.~ — Salesman, "
+            "due <!date^1594450800^{date_short_pretty}|Jul 11, 2020> · ✅ done by <@U0BOB>",
+        },
+    }
+
+
+def test_items_outside_the_ledger_stay_plain_lines():
+    insights = sample_insights()
+    ledger = _ledger(insights.action_items[:1])
+    payload = render_insights(insights, ledger=ledger, now=NOW)
+    slack_valid(payload)
+    assert _controlled(payload) == ["L4567077831573504"]
+    assert "*Tentative action items (1)*\n• We need to meet tomorrow for renewing your Insurance policy." in all_text(
+        payload
+    )
+
+
+def test_without_a_ledger_the_message_is_unchanged():
+    insights = sample_insights()
+    plain = render_insights(insights, owners={"Vikram": "U0VIKRAM"})
+    assert render_insights(insights, owners={"Vikram": "U0VIKRAM"}, ledger={}, now=NOW) == plain
+    assert render_insights(insights, owners={"Vikram": "U0VIKRAM"}, ledger={"unknown": None}, now=NOW) == plain
+
+
+def test_40_ledger_items_fit_with_controls_for_as_many_as_there_is_room_for():
+    items = tuple(
+        ActionItem(id=str(i), text=f"Item {i} " + "x" * 80, definitive=i % 2 == 0, assignee=Person(name=f"P{i}"))
+        for i in range(40)
+    )
+    summary = (SummaryItem(id="s", text="A long meeting."),)
+    topics = tuple(Topic(id=str(i), text=f"topic {i}", score=i / 100) for i in range(40))
+    payload = render_insights(
+        sample_insights(action_items=items, summary=summary, topics=topics), ledger=_ledger(items), now=NOW
+    )
+    blocks = slack_valid(payload)
+    assert len(blocks) <= 50
+    controlled = _controlled(payload)
+    assert len(controlled) >= 12
+    assert controlled == [f"L{i}" for i in range(0, 2 * len(controlled), 2)]  # firm items first, in order
+    text = all_text(payload)
+    assert "*Firm action items (20)*" in text
+    assert "*Tentative action items (20)*" in text
+    # every item is somewhere: with controls, as a line, or counted in a "+N more"
+    lines = text.count("• Item ") - len(controlled)
+    assert len(controlled) + lines + sum(int(n) for n in re.findall(r"_\+(\d+) more_", text)) == 40
+    assert "Showing the top 10 of 40 topics." in text
+
+
+def test_500_ledger_items_still_fit_and_count_the_hidden_ones():
+    items = tuple(
+        ActionItem(id=str(i), text=f"Item {i} " + "x" * 200, definitive=i % 3 != 0, assignee=Person(name=f"P{i}"))
+        for i in range(500)
+    )
+    payload = render_insights(sample_insights(action_items=items), ledger=_ledger(items), now=NOW)
+    blocks = slack_valid(payload)
+    assert len(blocks) <= 50
+    text = all_text(payload)
+    hidden = sum(int(n) for n in re.findall(r"_\+(\d+) more_", text))
+    assert text.count("• Item ") + hidden == 500
+    assert hidden > 0
