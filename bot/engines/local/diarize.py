@@ -1,10 +1,13 @@
-"""Who spoke when, cheaply: voice features per utterance, clustered into "Speaker 1", "Speaker 2", …
+"""Who spoke when, cheaply: each utterance's voice as a Gaussian over its MFCC frames, clustered by BIC.
 
-No neural model: each utterance is described by the mean and spread of its MFCCs (the shape of the voice's
-spectrum) and its median pitch, all computed with numpy from the 16 kHz samples. Utterances are clustered
-bottom-up (average linkage) until the closest two groups are further apart than ``DISTANCE_THRESHOLD``, a
-value calibrated on the synthesized eval meetings (bench/bench_local_stt.py reports the accuracy). When
-voices are not that distinct, everything stays one speaker — the safe failure for a meeting summary.
+No neural model (the features are numpy, ``voice.py``). Every utterance long enough to judge is described by
+the sufficient statistics of a full-covariance Gaussian over its MFCC frames, plus its median pitch. Utterances
+are clustered bottom-up: the two clusters merged next are those whose pooled frames are best explained by one
+Gaussian rather than two, as measured by the Bayesian information criterion (the classic speaker-change and
+clustering test of Chen & Gopalakrishnan, 1998), with a penalty for a difference in pitch beyond what intonation
+explains. Merging stops when every remaining merge would make the model worse (ΔBIC > 0), so the number of
+speakers follows from the recording instead of a distance calibrated per meeting length — as clusters grow,
+their Gaussians become sharper and small but consistent differences between two voices start to count.
 Consecutive utterances of the same speaker are then merged, so one message is one speaker turn.
 """
 
@@ -15,164 +18,103 @@ from collections.abc import Collection, Sequence
 import numpy as np
 
 from bot.engines.local.transcribe import SAMPLE_RATE, Utterance
+from bot.engines.local.voice import VoiceStats, voice_features, voice_stats
 
-FRAME = 400  # 25 ms
-HOP = 160  # 10 ms
-N_FFT = 512
-N_MELS = 26
-N_MFCC = 13
-MIN_PITCH_HZ, MAX_PITCH_HZ = 60.0, 400.0
-# Utterances shorter than this carry too little voice to cluster on; they join the nearest cluster after.
-MIN_FEATURE_SECONDS = 0.6
-# Calibrated (bench/bench_local_stt.py) to balance two failures: merging two distinct voices of the eval
-# meetings, and splitting one voice whose pitch wanders from sentence to sentence (as people's does). A
-# tighter setting (no slack, threshold 1.0) scores ~99 % on the eval meetings but splits such a monologue
-# into 2-4 "speakers"; this one scores ~92 % and keeps it one.
-DISTANCE_THRESHOLD = 1.2
-# Pitch differences (in octaves) count this much against one unit of cepstral distance…
-PITCH_WEIGHT = 4.0
+# Weight of BIC's model-size penalty (the textbook value is 1). Consecutive 10 ms frames are far from
+# independent, so the likelihood gain of two Gaussians over one is overstated and the penalty must be larger.
+# Chosen on the tune-split meetings and the wandering-pitch monologue (bench/bench_local_stt.py): 3.2-4.5 with
+# PITCH_COST 1 all find every speaker count there; 3.6 sits in the middle.
+BIC_PENALTY = 3.6
+# Log-likelihood charged per frame for each octave two clusters' median pitches differ by…
+PITCH_COST = 1.0
 # …beyond this much, which is intonation rather than a different voice (0.1 octave ≈ 7 %).
 PITCH_SLACK_OCTAVES = 0.1
+# Keeps a covariance invertible when a cluster's frames happen to be nearly collinear.
+RIDGE = 1e-6
 MAX_MERGE_GAP_SECONDS = 2.0
 # A "speaker" heard for less than this in a whole recording is more likely an odd utterance of someone else.
 MIN_SPEAKER_SECONDS = 2.5
+# Appended recordings: a voice profile (``voice_features``) this close to a known one is the same speaker.
+DISTANCE_THRESHOLD = 1.2
+# Profile distance: pitch differences (in octaves) beyond the slack count this much against cepstral distance.
+PITCH_WEIGHT = 4.0
 
 
-def _mel_filterbank() -> np.ndarray:
-    def hz_to_mel(hz):
-        return 2595.0 * np.log10(1.0 + hz / 700.0)
+class _Clusters:
+    """Gaussian statistics of the clusters being merged, and the ΔBIC cost of merging any two of them."""
 
-    def mel_to_hz(mel):
-        return 700.0 * (10.0 ** (mel / 2595.0) - 1.0)
+    def __init__(self, stats: Sequence[VoiceStats], penalty: float):
+        self.counts = np.array([s.frames for s in stats], dtype=np.float64)
+        self.totals = np.vstack([s.total for s in stats])
+        self.outers = np.stack([s.outer for s in stats])
+        self.pitches: list[list[float]] = [[s.log_pitch] if np.isfinite(s.log_pitch) else [] for s in stats]
+        self.pitch = np.array([s.log_pitch for s in stats])
+        dim = self.totals.shape[1]
+        # Free parameters of one full-covariance Gaussian: the mean and the covariance's upper triangle
+        self.complexity = penalty * 0.5 * (dim + dim * (dim + 1) / 2)
+        self.own = self._half_n_logdet(self.counts, self.totals, self.outers)
 
-    mels = np.linspace(hz_to_mel(60.0), hz_to_mel(SAMPLE_RATE / 2 - 200), N_MELS + 2)
-    bins = np.floor((N_FFT + 1) * mel_to_hz(mels) / SAMPLE_RATE).astype(int)
-    bank = np.zeros((N_MELS, N_FFT // 2 + 1))
-    for i in range(N_MELS):
-        left, centre, right = bins[i], bins[i + 1], bins[i + 2]
-        bank[i, left:centre] = (np.arange(left, centre) - left) / max(1, centre - left)
-        bank[i, centre:right] = (right - np.arange(centre, right)) / max(1, right - centre)
-    return bank
+    @staticmethod
+    def _half_n_logdet(counts: np.ndarray, totals: np.ndarray, outers: np.ndarray) -> np.ndarray:
+        """N/2 · log|Σ| of the Gaussian (maximum likelihood) fitted to each set of frames."""
+        mean = totals / counts[:, None]
+        cov = outers / counts[:, None, None] - mean[:, :, None] * mean[:, None, :]
+        cov += RIDGE * np.eye(totals.shape[1])
+        return 0.5 * counts * np.linalg.slogdet(cov)[1]
+
+    def merge_cost(self, i: int, others: np.ndarray) -> np.ndarray:
+        """ΔBIC of replacing cluster ``i`` and each of ``others`` by one Gaussian, plus the pitch penalty.
+
+        Negative: one voice explains both better than two do, after paying for the second voice's parameters.
+        """
+        counts = self.counts[i] + self.counts[others]
+        joint = self._half_n_logdet(counts, self.totals[i] + self.totals[others], self.outers[i] + self.outers[others])
+        cost = joint - self.own[i] - self.own[others] - self.complexity * np.log(counts)
+        apart = np.nan_to_num(np.abs(self.pitch[i] - self.pitch[others]), nan=0.0)
+        return cost + PITCH_COST * counts * np.maximum(apart - PITCH_SLACK_OCTAVES, 0.0)
+
+    def merge(self, i: int, j: int) -> None:
+        """Fold cluster ``j`` into cluster ``i``."""
+        self.counts[i] += self.counts[j]
+        self.totals[i] += self.totals[j]
+        self.outers[i] += self.outers[j]
+        self.pitches[i] += self.pitches[j]
+        self.pitch[i] = np.median(self.pitches[i]) if self.pitches[i] else np.nan
+        self.own[i] = self._half_n_logdet(self.counts[i : i + 1], self.totals[i : i + 1], self.outers[i : i + 1])[0]
 
 
-_MEL_BANK = _mel_filterbank()
-_DCT = np.cos(np.pi / N_MELS * (np.arange(N_MELS) + 0.5)[None, :] * np.arange(N_MFCC)[:, None])
+def cluster(stats: Sequence[VoiceStats], penalty: float = BIC_PENALTY, speakers: int | None = None) -> list[int]:
+    """Agglomerative ΔBIC clustering; returns a cluster index per item (0-based, arbitrary order).
 
-
-def _frames(samples: np.ndarray) -> np.ndarray:
-    count = 1 + (len(samples) - FRAME) // HOP
-    index = np.arange(FRAME)[None, :] + HOP * np.arange(count)[:, None]
-    return samples[index] * np.hamming(FRAME)
-
-
-_YIN_WINDOW = 400
-_YIN_MAX_LAG = int(SAMPLE_RATE / MIN_PITCH_HZ) + 1
-_YIN_MIN_LAG = int(SAMPLE_RATE / MAX_PITCH_HZ)
-_YIN_THRESHOLD = 0.15
-
-
-def pitch_hz(samples: np.ndarray) -> float | None:
-    """Median fundamental frequency of the voiced frames (YIN), or None when there are too few.
-
-    YIN's cumulative-mean-normalised difference avoids the octave errors a plain autocorrelation makes.
+    Merging stops when no merge lowers the BIC or, when the number of ``speakers`` is known, exactly when
+    that many clusters are left.
     """
-    length = _YIN_WINDOW + _YIN_MAX_LAG
-    count = 1 + (len(samples) - length) // HOP
-    if count <= 0:
-        return None
-    frames = samples[np.arange(length)[None, :] + HOP * np.arange(count)[:, None]]
-    energy = (frames[:, :_YIN_WINDOW] ** 2).sum(axis=1)
-    frames = frames[energy > energy.max() * 1e-3]
-    n_fft = 1024
-    head = np.fft.rfft(frames[:, :_YIN_WINDOW], n=n_fft)
-    whole = np.fft.rfft(frames, n=n_fft)
-    corr = np.fft.irfft(np.conj(head) * whole, n=n_fft)[:, :_YIN_MAX_LAG]
-    squares = np.cumsum(np.pad(frames**2, ((0, 0), (1, 0))), axis=1)
-    lags = np.arange(_YIN_MAX_LAG)
-    lagged_energy = squares[:, lags + _YIN_WINDOW] - squares[:, lags]
-    diff = lagged_energy[:, :1] + lagged_energy - 2 * corr
-    running_mean = np.cumsum(diff[:, 1:], axis=1) / np.arange(1, _YIN_MAX_LAG)
-    normalised = diff[:, 1:] / np.maximum(running_mean, 1e-12)
-    search = normalised[:, _YIN_MIN_LAG - 1 :]
-    rows = np.arange(len(search))
-    below = search < _YIN_THRESHOLD
-    lag = np.where(below.any(axis=1), below.argmax(axis=1), search.argmin(axis=1))
-    for _ in range(20):  # slide down to the bottom of the dip the threshold first touched
-        step = np.minimum(lag + 1, search.shape[1] - 1)
-        lag = np.where(search[rows, step] < search[rows, lag], step, lag)
-    voiced = search[rows, lag] < 0.3
-    if voiced.sum() < 5:
-        return None
-    return float(np.median(SAMPLE_RATE / (_YIN_MIN_LAG + lag[voiced])))
-
-
-def voice_features(samples: np.ndarray) -> np.ndarray | None:
-    """MFCC 1-12 means and standard deviations plus log2 pitch for one utterance; None if too short or silent."""
-    if len(samples) < SAMPLE_RATE * MIN_FEATURE_SECONDS:
-        return None
-    samples = samples.astype(np.float64)
-    frames = _frames(samples)
-    energy = (frames**2).sum(axis=1)
-    # Keep the loud frames: pauses and breaths say nothing about the voice
-    loud = energy > energy.max() * 10 ** (-3.0)
-    if loud.sum() < 20:
-        return None
-    frames = frames[loud]
-    power = np.abs(np.fft.rfft(frames, n=N_FFT)) ** 2
-    log_mel = np.log(power @ _MEL_BANK.T + 1e-10)
-    mfcc = log_mel @ _DCT.T / N_MELS * 2
-    pitch = pitch_hz(samples)
-    log_pitch = np.log2(pitch) if pitch else np.nan
-    return np.concatenate([mfcc[:, 1:].mean(axis=0), mfcc[:, 1:].std(axis=0), [log_pitch]])
-
-
-def _distance(a: np.ndarray, b: np.ndarray) -> float:
-    cepstral = float(np.linalg.norm(a[:-1] - b[:-1]) / np.sqrt(len(a) - 1))
-    pitch = a[-1] - b[-1]
-    return cepstral + (PITCH_WEIGHT * max(0.0, abs(float(pitch)) - PITCH_SLACK_OCTAVES) if np.isfinite(pitch) else 0.0)
-
-
-def distance_matrix(features: np.ndarray) -> np.ndarray:
-    """``_distance`` between every pair of rows, vectorised (hours of audio make thousands of utterances)."""
-    cepstra = features[:, :-1]
-    squared = (cepstra**2).sum(axis=1)
-    cepstral = np.sqrt(np.maximum(squared[:, None] + squared[None, :] - 2 * cepstra @ cepstra.T, 0.0))
-    pitch = np.abs(features[:, -1][:, None] - features[:, -1][None, :])
-    pitch = np.maximum(np.nan_to_num(pitch, nan=0.0) - PITCH_SLACK_OCTAVES, 0.0)
-    return cepstral / np.sqrt(cepstra.shape[1]) + PITCH_WEIGHT * pitch
-
-
-def cluster(
-    features: Sequence[np.ndarray], threshold: float = DISTANCE_THRESHOLD, speakers: int | None = None
-) -> list[int]:
-    """Average-linkage agglomerative clustering; returns a cluster index per item (0-based, arbitrary order).
-
-    Merging stops when the closest clusters are further apart than ``threshold`` or, when the number of
-    ``speakers`` is known, exactly when that many clusters are left.
-    """
-    n = len(features)
+    n = len(stats)
     if n <= 1:
         return [0] * n
-    dist = distance_matrix(np.vstack(features))
-    np.fill_diagonal(dist, np.inf)
-    sizes = np.ones(n)
+    clusters = _Clusters(stats, penalty)
+    cost = np.full((n, n), np.inf)
+    for i in range(n - 1):
+        cost[i, i + 1 :] = clusters.merge_cost(i, np.arange(i + 1, n))
+    cost = np.minimum(cost, cost.T)
     labels = np.arange(n)
+    alive = np.ones(n, dtype=bool)
     for remaining in range(n, 1, -1):
-        i, j = np.unravel_index(np.argmin(dist), dist.shape)
-        if (remaining <= speakers) if speakers else dist[i, j] > threshold:
+        i, j = np.unravel_index(np.argmin(cost), cost.shape)
+        if (remaining <= speakers) if speakers else cost[i, j] > 0:
             break
-        # Lance-Williams update for average linkage: the merged row is the size-weighted mean
-        merged = (dist[i] * sizes[i] + dist[j] * sizes[j]) / (sizes[i] + sizes[j])
-        dist[i], dist[:, i] = merged, merged
-        dist[i, i] = np.inf
-        dist[j, :], dist[:, j] = np.inf, np.inf  # j is gone: it can never be the closest again
-        sizes[i] += sizes[j]
+        clusters.merge(i, j)
         labels[labels == j] = i
+        alive[j] = False
+        cost[j, :], cost[:, j] = np.inf, np.inf  # j is gone: it can never be the cheapest merge again
+        others = np.flatnonzero(alive & (np.arange(n) != i))
+        if len(others):
+            cost[i, others] = cost[others, i] = clusters.merge_cost(i, others)
     return labels.tolist()
 
 
-def absorb_small_clusters(features: Sequence[np.ndarray], labels: list[int], durations: Sequence[float]) -> list[int]:
-    """Fold clusters with under ``MIN_SPEAKER_SECONDS`` of speech into the nearest larger one.
+def absorb_small_clusters(stats: Sequence[VoiceStats], labels: list[int], durations: Sequence[float]) -> list[int]:
+    """Fold clusters with under ``MIN_SPEAKER_SECONDS`` of speech into the larger one they merge with best.
 
     A lone "okay" or a cough rarely has features typical of its speaker; calling it a new person is worse
     than attributing it to the closest voice.
@@ -183,18 +125,32 @@ def absorb_small_clusters(features: Sequence[np.ndarray], labels: list[int], dur
     large = [label for label, total in totals.items() if total >= MIN_SPEAKER_SECONDS]
     if not large or len(large) == len(totals):
         return labels
-    members = {label: [i for i, lab in enumerate(labels) if lab == label] for label in large}
-    result = list(labels)
-    for i, label in enumerate(labels):
-        if label not in members:
-            result[i] = min(large, key=lambda big: np.mean([_distance(features[i], features[j]) for j in members[big]]))
-    return result
+    groups = sorted(set(labels))
+    pooled = [_pool([s for s, lab in zip(stats, labels, strict=True) if lab == label]) for label in groups]
+    clusters = _Clusters(pooled, BIC_PENALTY)
+    index = {label: k for k, label in enumerate(groups)}
+    targets = np.array([index[label] for label in large])
+    nearest = {
+        label: large[int(np.argmin(clusters.merge_cost(index[label], targets)))]
+        for label in groups
+        if label not in large
+    }
+    return [nearest.get(label, label) for label in labels]
+
+
+def _pool(stats: Sequence[VoiceStats]) -> VoiceStats:
+    pitches = [s.log_pitch for s in stats if np.isfinite(s.log_pitch)]
+    return VoiceStats(
+        sum(s.frames for s in stats),
+        np.sum([s.total for s in stats], axis=0),
+        np.sum([s.outer for s in stats], axis=0),
+        float(np.median(pitches)) if pitches else float("nan"),
+    )
 
 
 def diarize(
     audio: np.ndarray,
     utterances: Sequence[Utterance],
-    threshold: float = DISTANCE_THRESHOLD,
     *,
     speakers: int | None = None,
 ) -> list[Utterance]:
@@ -204,11 +160,11 @@ def diarize(
     """
     if not utterances:
         return []
-    features = [voice_features(audio[int(u.start * SAMPLE_RATE) : int(u.end * SAMPLE_RATE)]) for u in utterances]
+    features = [voice_stats(audio[int(u.start * SAMPLE_RATE) : int(u.end * SAMPLE_RATE)]) for u in utterances]
     usable = [i for i, f in enumerate(features) if f is not None]
     raw = [0] * len(utterances)
     if usable:
-        labels = cluster([features[i] for i in usable], threshold, speakers)
+        labels = cluster([features[i] for i in usable], speakers=speakers)
         durations = [utterances[i].end - utterances[i].start for i in usable]
         if not speakers:  # a count the user gave is not second-guessed
             labels = absorb_small_clusters([features[i] for i in usable], labels, durations)
@@ -294,6 +250,13 @@ def match_speakers(
             mapping[label] = f"Speaker {next_number}"
             next_number += 1
     return mapping
+
+
+def _distance(a: np.ndarray, b: np.ndarray) -> float:
+    """How far apart two ``voice_features`` profiles are: cepstral distance plus pitch beyond intonation."""
+    cepstral = float(np.linalg.norm(a[:-1] - b[:-1]) / np.sqrt(len(a) - 1))
+    pitch = a[-1] - b[-1]
+    return cepstral + (PITCH_WEIGHT * max(0.0, abs(float(pitch)) - PITCH_SLACK_OCTAVES) if np.isfinite(pitch) else 0.0)
 
 
 def _speaker_number(label: str) -> int:
