@@ -79,9 +79,10 @@ def test_help_lists_every_subcommand():
         "/symbl status",
         "/symbl auto on|off",
         "/symbl digest now",
-        "/symbl digest daily HH:MM [TZ]",
-        "/symbl digest weekly DAY HH:MM [TZ]",
+        "/symbl digest daily HH:MM [TZ] [always]",
+        "/symbl digest weekly DAY HH:MM [TZ] [always]",
         "/symbl digest off",
+        "/symbl settings",
     ):
         escaped = usage.replace("<", "&lt;").replace(">", "&gt;")
         assert f"`{escaped}`" in text
