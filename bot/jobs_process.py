@@ -19,21 +19,17 @@ from bot.wakeup import Wakeup
 log = logging.getLogger(__name__)
 
 WAKE_FD_ENV = "BOT_WAKE_FD"
-NICENESS = 10  # where SCHED_IDLE is missing: background work still yields to the web process, whose answers Slack times
+NICENESS = 10
 
 
 def lower_priority() -> None:
-    """Let this process run only on CPU time that the web process (Slack's answers) does not want.
+    """Let the web process (Slack's answers) win the CPU, without starving this process on a busy machine.
 
-    SCHED_IDLE (Linux) does that outright, and every thread started afterwards inherits it; nice 10 is the
-    portable approximation. Measured with ``make bench``: a burst of Slack requests meets far fewer of the jobs
-    started by the burst before it.
+    nice 10 gives it about a tenth of a contended core. SCHED_IDLE was measured too (``make bench``): its gain in
+    the burst latency was within the run-to-run noise, and it lets any other busy process starve meetings.
     """
     try:
-        if hasattr(os, "SCHED_IDLE"):
-            os.sched_setscheduler(0, os.SCHED_IDLE, os.sched_param(0))
-        else:
-            os.nice(NICENESS)
+        os.nice(NICENESS)
     except OSError:
         log.warning("could not lower the jobs process's priority")
 
@@ -54,6 +50,7 @@ def run(settings: Settings, wakeup: Wakeup | None = None) -> None:
             if wakeup is not None:
                 if wakeup.wait(1.0):
                     services.sweeper.sweep_safely()
+                    services.digest_runner.tick()
             else:
                 stopping.wait(1.0)
     finally:

@@ -32,6 +32,7 @@ from bot.engines.base import Engine
 from bot.errors import BotError, JobFailedError, RateLimitedError, user_text
 from bot.media import classify
 from bot.models import JobStatus, MediaKind, SubmitOptions
+from bot.notes import MeetingNotes
 from bot.slack_io import SlackIO, is_transient
 from bot.store.jobs import JobStore
 from bot.store.tables import Job, Stage, utcnow
@@ -62,6 +63,7 @@ class Pipeline:
         store: JobStore,
         engine: Engine,
         slack: SlackIO,
+        notes: MeetingNotes,
         *,
         clock: Callable[[], datetime] = utcnow,
     ):
@@ -69,6 +71,7 @@ class Pipeline:
         self.store = store
         self.engine = engine
         self.slack = slack
+        self.notes = notes
         self.clock = clock
         self.owner = f"{socket.gethostname()}-{os.getpid()}-{uuid.uuid4().hex[:6]}"
         self._pool = ThreadPoolExecutor(max_workers=settings.worker_threads, thread_name_prefix="job")
@@ -295,12 +298,9 @@ class Pipeline:
     def _post(self, job: Job) -> dict:
         insights = insights_from_dict(json.loads(job.insights_json))
         if not job.result_posted:
-            owners = {}
-            for item in (*insights.action_items, *insights.follow_ups):
-                email = item.assignee.email if item.assignee else None
-                if email and (user_id := self.slack.user_for_email(email)):
-                    owners[email.lower()] = user_id
-            self.slack.update(job.channel_id, job.status_ts, render.render_insights(insights, owners=owners))
+            # The ledger is written before the message: its rows carry the buttons' ids, and writing them twice
+            # (a retried step) updates the same rows.
+            self.slack.update(job.channel_id, job.status_ts, self.notes.record(job, insights))
             self.store.update(job.id, result_posted=True)
             job.result_posted = True
         if not job.transcript_uploaded and insights.messages:

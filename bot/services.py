@@ -18,12 +18,17 @@ from pathlib import Path
 from slack_sdk import WebClient
 
 from bot.config import Settings
+from bot.digest.runner import DigestRunner, DigestWriter
 from bot.engines.base import Engine
+from bot.notes import MeetingNotes
 from bot.pipeline import Pipeline
 from bot.scheduler import Sweeper
 from bot.slack_io import SlackIO, make_web_client
+from bot.store.channels import ChannelStore
 from bot.store.db import Database
+from bot.store.digests import DigestStore
 from bot.store.jobs import JobStore
+from bot.store.ledger import LedgerStore
 from bot.store.schema import prepare
 from bot.store.tables import utcnow
 from bot.wakeup import Wakeup
@@ -33,17 +38,24 @@ log = logging.getLogger(__name__)
 
 @dataclass
 class Services:
-    """The app's long-lived collaborators; ``pipeline``, ``sweeper`` and ``engine`` only where jobs run."""
+    """The app's long-lived collaborators; ``pipeline``, ``sweeper``, ``digest_runner`` and ``engine`` only where
+    jobs run."""
 
     settings: Settings
     database: Database
     store: JobStore
+    channels: ChannelStore
+    ledger: LedgerStore
+    digests: DigestStore
     client: WebClient
     slack: SlackIO
+    notes: MeetingNotes
+    digest_writer: DigestWriter
     wakeup: Wakeup | None = None
     engine: Engine | None = None
     pipeline: Pipeline | None = None
     sweeper: Sweeper | None = None
+    digest_runner: DigestRunner | None = None
 
     @property
     def heartbeat_path(self) -> Path:
@@ -53,6 +65,13 @@ class Services:
         """Start a new job's work: here if jobs run in this process, else by waking the jobs process."""
         if self.pipeline is not None:
             self.pipeline.enqueue(job_id)
+        else:
+            self.wake()
+
+    def wake(self) -> None:
+        """Have the jobs process look at the store now (new jobs, digest requests, changed schedules)."""
+        if self.digest_runner is not None:
+            self.digest_runner.tick()
         elif self.wakeup is not None:
             self.wakeup.notify()
 
@@ -67,6 +86,8 @@ class Services:
             start_engine()
         if self.sweeper is not None:
             self.sweeper.start()
+        if self.digest_runner is not None:
+            self.digest_runner.start()
 
     def close(self) -> None:
         if self.sweeper is not None:
@@ -98,11 +119,30 @@ def build_services(
         engine = build_engine(settings, database)
     prepare(database)
     store = JobStore(database)
+    ledger, digests = LedgerStore(database), DigestStore(database)
     client = make_web_client(settings.slack_bot_token, settings.slack_api_url)
     slack = SlackIO(client, files_host=settings.slack_files_host)
-    services = Services(settings, database, store, client, slack, wakeup=wakeup)
+    services = Services(
+        settings,
+        database,
+        store,
+        channels=ChannelStore(database),
+        ledger=ledger,
+        digests=digests,
+        client=client,
+        slack=slack,
+        notes=MeetingNotes(ledger, store, slack),
+        digest_writer=DigestWriter(digests=digests, ledger=ledger, slack=slack),
+        wakeup=wakeup,
+    )
     if run_jobs:
         services.engine = engine
-        services.pipeline = Pipeline(settings, store, engine, slack)
+        services.pipeline = Pipeline(settings, store, engine, slack, services.notes)
         services.sweeper = Sweeper(store, services.pipeline, settings.poll_interval_seconds, services.heartbeat_path)
+        services.digest_runner = DigestRunner(
+            channels=services.channels,
+            writer=services.digest_writer,
+            scheduler=services.sweeper.scheduler,
+            owner=services.pipeline.owner,
+        )
     return services

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from slack_bolt import App
 
-from handlers import commands, events
+from handlers import actions, commands, events
 
 
 def register_handlers(app: App, services) -> None:
     """Register every listener. Order matters in Bolt: specific listeners before catch-alls."""
     commands.register(app, services)
     events.register(app, services)
+    actions.register(app, services)

@@ -22,7 +22,7 @@ def register(app: App, services: Services) -> None:
         if event.get("bot_id"):
             return
         team_id, channel_id = context.team_id, event["channel"]
-        if not services.store.auto_process(team_id, channel_id):
+        if not services.channels.auto_process(team_id, channel_id):
             return
         thread_ts, append_to = intake.thread_route(services, team_id, channel_id, event)
         for file in event.get("files") or []:
@@ -48,7 +48,7 @@ def register(app: App, services: Services) -> None:
             return
         team_id, channel_id = context.team_id, event["channel"]
         links = list(intake.media_links(event))
-        if not links or not services.store.auto_process(team_id, channel_id):
+        if not links or not services.channels.auto_process(team_id, channel_id):
             return
         thread_ts, append_to = intake.thread_route(services, team_id, channel_id, event)
         for url in links:

@@ -1,4 +1,4 @@
-"""The job store: every read and write of jobs, conversations and channel settings.
+"""The job store: every read and write of jobs and the conversations they created.
 
 Claiming a job is a conditional UPDATE (owner and lease expiry), so a job is worked on by one thread of one
 process at a time even with several replicas on one PostgreSQL; a crashed worker's lease simply expires.
@@ -15,7 +15,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 
 from bot.store.db import Database
-from bot.store.tables import ChannelSettings, ConversationRecord, Job, Stage, utcnow
+from bot.store.tables import ConversationRecord, Job, Stage, utcnow
 
 # Statements on Slack's request path, built once: SQLAlchemy then reuses their compiled form, and building the
 # expression on every request would cost more than running it. Both dialects can skip a duplicate key.
@@ -68,9 +68,6 @@ _ACTIVE_IN_CHANNEL = (
     )
     .order_by(Job.created_at)
     .limit(50)
-)
-_AUTO_PROCESS = sa.select(ChannelSettings.auto_process).where(
-    ChannelSettings.team_id == sa.bindparam("team_id"), ChannelSettings.channel_id == sa.bindparam("channel_id")
 )
 
 
@@ -132,6 +129,13 @@ class JobStore:
         with self.db.session(writes=False) as s:
             return s.scalars(sa.select(Job).where(Job.engine_job_id == engine_job_id)).first()
 
+    def with_status_message(self, team_id: str, channel_id: str, ts: str) -> Job | None:
+        """The job whose status message (later its results) is ``ts`` in this channel of this workspace."""
+        with self.db.session(writes=False) as s:
+            return s.scalars(
+                sa.select(Job).where(Job.team_id == team_id, Job.channel_id == channel_id, Job.status_ts == ts)
+            ).first()
+
     def active_in_channel(self, team_id: str, channel_id: str) -> Sequence[sa.Row]:
         """The channel's unfinished jobs, oldest first: only what ``/symbl status`` shows (it must answer fast)."""
         with self.db.statement() as conn:
@@ -179,19 +183,3 @@ class JobStore:
                     ConversationRecord.thread_ts == thread_ts,
                 )
             ).first()
-
-    # -- channel settings ---------------------------------------------------------------------------------
-
-    def auto_process(self, team_id: str, channel_id: str) -> bool:
-        """Whether recordings shared in this channel are processed (on unless the channel turned it off)."""
-        with self.db.statement() as conn:
-            enabled = conn.execute(_AUTO_PROCESS, {"team_id": team_id, "channel_id": channel_id}).scalar()
-        return True if enabled is None else enabled
-
-    def set_auto_process(self, team_id: str, channel_id: str, enabled: bool) -> None:
-        with self.db.session() as s:
-            row = s.get(ChannelSettings, (team_id, channel_id))
-            if row is None:
-                s.add(ChannelSettings(team_id=team_id, channel_id=channel_id, auto_process=enabled))
-            else:
-                row.auto_process = enabled

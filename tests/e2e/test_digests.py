@@ -1,0 +1,191 @@
+"""End-to-end: channel settings, digests and the action-item ledger's buttons, through the real app over HTTP.
+
+Each test asserts what people in the channel would see: the digest's lines and links, a click changing the
+notes message in place, and the next digest reflecting it.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+
+from tests.e2e.conftest import wait_until
+from tests.e2e.harness import CHANNEL, SIGNING_SECRET, TEAM_ID, USER
+from tests.e2e.test_slack_flows import share_file, wait_for_results
+from tests.fakes.slack_requests import block_action_body
+
+FIRM_ITEM = "Marco will send the updated budget to finance by Friday"
+TENTATIVE_ITEM = "look into a backup vendor for push notifications"
+PERMALINK = re.compile(r"<https://example\.slack\.com/archives/C111/p\d+\|")
+
+
+def process_meeting(stack, name):
+    """Share a recording and wait for its notes; the notes message (with the buttons)."""
+    _, event = share_file(stack, name, "video/mp4")
+    stack.app.event(event)
+    return wait_for_results(stack, event["ts"])[0]
+
+
+def digests(stack):
+    """The digests posted to the channel, oldest first (top-level bot messages that call themselves a digest)."""
+    return [
+        m
+        for m in stack.slack.messages.get(CHANNEL, [])
+        if not m.is_reply and m.user != USER and "digest" in (m.text or "").lower()
+    ]
+
+
+def ask_for_digest(stack, count_before):
+    _, body, seconds = stack.app.command(stack.slack, "digest now")
+    assert seconds < 3
+    assert "Posting a digest" in body
+    return wait_until(lambda: len(digests(stack)) > count_before and digests(stack)[-1], 20, "a digest")
+
+
+def controls(message, action_id):
+    """(block, element) pairs of the message's controls with this action id."""
+    found = []
+    for block in message.blocks or []:
+        for element in [block.get("accessory"), *(block.get("elements") or [])]:
+            if isinstance(element, dict) and element.get("action_id") == action_id:
+                found.append((block, element))
+    return found
+
+
+def item_control(message, action_id, text):
+    """The control of ``action_id`` that belongs to the item whose line holds ``text``."""
+    blocks = message.blocks or []
+    for index, block in enumerate(blocks):
+        if text in json.dumps(block):
+            for candidate in blocks[index : index + 2]:
+                for block_, element in controls_in(candidate, action_id):
+                    return block_, element
+    raise AssertionError(f"no {action_id} control for {text!r}")
+
+
+def controls_in(block, action_id):
+    return [
+        (block, e)
+        for e in [block.get("accessory"), *(block.get("elements") or [])]
+        if isinstance(e, dict) and e.get("action_id") == action_id
+    ]
+
+
+def click(stack, message, action_id, *, value="", block_id="b", **extra):
+    body = block_action_body(
+        action_id,
+        value=value,
+        block_id=block_id,
+        response_url=stack.slack.response_url(),
+        message_ts=message.ts,
+        thread_ts=message.thread_ts,
+        **extra,
+    )
+    status, _, seconds = stack.app.post_signed(body, "application/x-www-form-urlencoded")
+    assert status == 200
+    assert seconds < 3
+    return status
+
+
+def test_digest_now_lists_both_meetings_and_their_open_items_with_links_to_their_threads(stack):
+    process_meeting(stack, "monday-sync.mp4")
+    process_meeting(stack, "design-review.mp4")
+    digest = ask_for_digest(stack, 0)
+    shown = json.dumps(digest.blocks)
+    assert "monday-sync.mp4" in shown and "design-review.mp4" in shown
+    assert shown.count(FIRM_ITEM) == 2  # one per meeting: each meeting's item is its own
+    assert TENTATIVE_ITEM in shown
+    assert len(PERMALINK.findall(shown)) >= 2
+    assert "Do we have sign-off from legal" in shown  # a question no later meeting answered
+    assert stack.slack.calls_to("chat.getPermalink")
+
+
+def test_mark_done_changes_the_notes_in_place_and_drops_the_item_from_the_next_digest(stack):
+    notes = process_meeting(stack, "standup.mp4")
+    _, button = item_control(notes, "ledger_done", FIRM_ITEM)
+    edits_before = stack.slack.message(CHANNEL, notes.ts).edits
+    click(stack, notes, "ledger_done", value=button["value"])
+    redrawn = wait_until(
+        lambda: (m := stack.slack.message(CHANNEL, notes.ts)).edits > edits_before and m, 10, "the notes redrawn"
+    )
+    assert not [b for b, _ in controls(redrawn, "ledger_done") if FIRM_ITEM in json.dumps(b)]
+    assert "done" in json.dumps(redrawn.blocks)
+    digest = ask_for_digest(stack, 0)
+    shown = json.dumps(digest.blocks)
+    assert FIRM_ITEM not in shown
+    assert TENTATIVE_ITEM in shown
+
+
+def test_assign_to_changes_the_owner_shown_on_the_notes_and_in_the_digest(stack):
+    stack.slack.add_user("U0DANA", name="dana", real_name="Dana Scott")
+    notes = process_meeting(stack, "planning.mp4")
+    block, picker = item_control(notes, "ledger_assign", TENTATIVE_ITEM)
+    assert picker["type"] == "users_select"
+    edits_before = stack.slack.message(CHANNEL, notes.ts).edits
+    click(stack, notes, "ledger_assign", block_id=block["block_id"], selected_user="U0DANA")
+    redrawn = wait_until(
+        lambda: (m := stack.slack.message(CHANNEL, notes.ts)).edits > edits_before and m, 10, "the notes redrawn"
+    )
+    line = next(b for b in redrawn.blocks if TENTATIVE_ITEM in json.dumps(b))
+    assert "<@U0DANA>" in json.dumps(line)
+    digest = ask_for_digest(stack, 0)
+    assert "<@U0DANA>" in json.dumps(digest.blocks)
+
+
+def test_snooze_hides_an_item_from_the_digest(stack):
+    notes = process_meeting(stack, "retro.mp4")
+    block, _ = item_control(notes, "ledger_snooze", TENTATIVE_ITEM)
+    click(stack, notes, "ledger_snooze", block_id=block["block_id"], selected_option={"value": "1w"})
+    wait_until(lambda: "until" in json.dumps(stack.slack.message(CHANNEL, notes.ts).blocks), 10, "snoozed")
+    digest = ask_for_digest(stack, 0)
+    assert TENTATIVE_ITEM not in json.dumps(digest.blocks)
+
+
+def test_a_click_on_another_workspaces_item_changes_nothing_and_says_so(stack):
+    notes = process_meeting(stack, "private.mp4")
+    _, button = item_control(notes, "ledger_done", FIRM_ITEM)
+    body = block_action_body(
+        "ledger_done", value=button["value"], team_id="T0OTHER", response_url=stack.slack.response_url("T0OTHER")
+    )
+    status, _, _ = stack.app.post_signed(body, "application/x-www-form-urlencoded")
+    assert status == 200
+    answer = wait_until(lambda: stack.slack.responses, 10, "a private answer")[0]
+    assert "couldn't find" in json.dumps(answer.body)
+    digest = ask_for_digest(stack, 0)
+    assert FIRM_ITEM in json.dumps(digest.blocks)
+
+
+def test_an_unsigned_click_is_refused(stack):
+    body = block_action_body("ledger_done", value="anything", response_url=stack.slack.response_url())
+    status, _, _ = stack.app.post_signed(body, "application/x-www-form-urlencoded", secret="not-" + SIGNING_SECRET)
+    assert status == 401
+
+
+def test_auto_off_stops_auto_processing_in_that_channel_only(stack):
+    _, body, _ = stack.app.command(stack.slack, "auto off")
+    assert "off" in body
+    _, quiet = share_file(stack, "ignored.mp4", "video/mp4")
+    stack.app.event(quiet)
+    other = stack.slack.add_file(name="elsewhere.mp4", mimetype="video/mp4", content=b"\0" * 4096)
+    event = stack.slack.post_user_message("C222", files=[other])
+    stack.app.event(event)
+    wait_until(lambda: any(m.is_reply and m.thread_ts == event["ts"] for m in stack.slack.messages.get("C222", [])), 20)
+    assert len(stack.symbl.requests_to("POST", "/v1/process/video")) == 1
+    assert not [m for m in stack.slack.messages.get(CHANNEL, []) if m.thread_ts == quiet["ts"] and m.is_reply]
+    _, settings, _ = stack.app.command(stack.slack, "settings")
+    assert "Auto-processing of shared recordings:* off" in settings
+
+
+def test_a_schedule_defaults_to_the_users_time_zone_and_is_confirmed(stack):
+    stack.slack.add_user(USER, name="steve", tz="Europe/Paris")
+    _, body, _ = stack.app.command(stack.slack, "digest weekly mon 09:00")
+    assert "every Monday at 09:00 (Europe/Paris)" in body
+    assert "<!date^" in body  # the next run, in each reader's own time zone
+    _, settings, _ = stack.app.command(stack.slack, "settings")
+    assert "every Monday at 09:00 (Europe/Paris)" in settings
+    _, bad, _ = stack.app.command(stack.slack, "digest daily 25:00")
+    assert "HH:MM" in bad
+    _, off, _ = stack.app.command(stack.slack, "digest off")
+    assert "off" in off
+    _, settings, _ = stack.app.command(stack.slack, "settings", team=TEAM_ID)
+    assert "*Digest:* off" in settings
