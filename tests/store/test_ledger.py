@@ -68,9 +68,7 @@ def test_follow_ups_are_kept_apart_from_action_items(database):
     ledger = LedgerStore(database)
     follow_up = NewItem(ItemKind.FOLLOW_UP, FollowUp(id="f1", text="Meet again on Friday"))
     sync(ledger, [action("a1", "Send the budget"), follow_up])
-    assert [e.text for e in ledger.open_items("T1", "C1", now=NOW, kind=ItemKind.FOLLOW_UP)] == [
-        "Meet again on Friday"
-    ]
+    assert [e.text for e in ledger.open_items("T1", "C1", now=NOW, kind=ItemKind.FOLLOW_UP)] == ["Meet again on Friday"]
 
 
 def test_one_workspace_cannot_see_or_change_anothers_items(database):
