@@ -189,3 +189,12 @@ def test_a_schedule_defaults_to_the_users_time_zone_and_is_confirmed(stack):
     assert "off" in off
     _, settings, _ = stack.app.command(stack.slack, "settings", team=TEAM_ID)
     assert "*Digest:* off" in settings
+
+
+def test_an_owner_without_a_known_email_is_found_by_name_among_the_channels_members(stack):
+    stack.slack.add_user("U0MR", name="marco.r", real_name="Marco Rossi")  # no email on file in Slack
+    stack.slack.add_user("U0PRIYA", name="priya", real_name="Priya Shah")
+    stack.slack.add_channel(CHANNEL, members=(USER, "U0MR", "U0PRIYA"))
+    notes = process_meeting(stack, "names.mp4")
+    line = next(b for b in notes.blocks if FIRM_ITEM in json.dumps(b))
+    assert "<@U0MR>" in json.dumps(line)

@@ -1,0 +1,109 @@
+"""Several app processes on one PostgreSQL database: what one process would do once still happens once.
+
+Each replica is a real ``python -m bot serve`` (its web workers and its own jobs process); they share the
+database, the fake Slack and the Symbl emulator, as replicas behind a load balancer would.
+"""
+
+from __future__ import annotations
+
+import time
+from datetime import timedelta
+
+import pytest
+import sqlalchemy as sa
+
+from bot.digest.schedule import DigestSchedule, previous_run
+from bot.store.db import Database
+from bot.store.schema import prepare
+from bot.store.tables import ChannelSettings, utcnow
+from tests.e2e.conftest import wait_until
+from tests.e2e.harness import CHANNEL, TEAM_ID, AppProcess, app_env
+from tests.fakes.slack_api import FakeSlack
+from tests.fakes.symbl_emulator import SymblEmulator
+from tests.pg import fresh_database
+
+
+@pytest.fixture
+def replicas(tmp_path, postgres_server):
+    """Start ``count`` app processes on one fresh PostgreSQL database; ``prepare`` runs before they start."""
+    started: list[AppProcess] = []
+    slack = FakeSlack().start()
+    symbl = SymblEmulator(auto_advance_seconds=0.1).start()
+    with fresh_database(postgres_server) as url:
+
+        def start(count: int, before_start=None) -> list[AppProcess]:
+            database = Database(url)
+            prepare(database)
+            if before_start:
+                before_start(database)
+            database.dispose()
+            for index in range(count):
+                data_dir = tmp_path / f"replica{index}"
+                data_dir.mkdir()
+                env = app_env(slack=slack, data_dir=data_dir, engine="symbl", symbl_url=symbl.url, DATABASE_URL=url)
+                started.append(AppProcess(env=env, log_path=data_dir / "app.log"))
+            for app in started:
+                app.start()
+            return started
+
+        try:
+            yield slack, start
+        finally:
+            for app in started:
+                app.stop()
+    symbl.stop()
+    slack.stop()
+
+
+def test_a_digest_due_while_no_process_was_up_is_posted_once_by_two_replicas(replicas):
+    slack, start = replicas
+    now = utcnow()
+    due = (now - timedelta(minutes=5)).replace(second=0, microsecond=0)
+    schedule = DigestSchedule("daily", due.hour, due.minute, None, "UTC", always=True)
+    assert previous_run(schedule, now) == due
+
+    def schedule_it(database: Database) -> None:
+        with database.session() as s:
+            s.add(
+                ChannelSettings(
+                    team_id=TEAM_ID,
+                    channel_id=CHANNEL,
+                    auto_process=True,
+                    digest_cadence="daily",
+                    digest_hour=due.hour,
+                    digest_minute=due.minute,
+                    digest_tz="UTC",
+                    digest_always=True,
+                    updated_at=now - timedelta(days=1),
+                )
+            )
+
+    start(2, before_start=schedule_it)
+    posted = wait_until(
+        lambda: [c for c in slack.calls_to("chat.postMessage") if c.ok and "digest" in str(c.args).lower()],
+        30,
+        "a digest",
+    )
+    time.sleep(3)  # both jobs processes caught up at start; give the slower one time to post a second
+    digests = [c for c in slack.calls_to("chat.postMessage") if c.ok and "digest" in str(c.args).lower()]
+    assert len(digests) == len(posted) == 1
+
+
+def test_a_shared_recording_delivered_to_two_replicas_makes_one_job_and_one_result(replicas):
+    slack, start = replicas
+    first, second = start(2)
+    file = slack.add_file(name="standup.mp4", mimetype="video/mp4", content=b"\0" * 4096)
+    event = slack.post_user_message(CHANNEL, files=[file])
+    # Slack retries a delivery it thinks failed; behind a load balancer the retry reaches the other replica.
+    assert first.event(event, event_id="Ev0REPLICA1")[0] == 200
+    assert second.event(event, event_id="Ev0REPLICA1")[0] == 200
+    assert second.event(event, event_id="Ev0REPLICA2")[0] == 200  # and file_shared-like duplicates
+    wait_until(lambda: [u for u in slack.uploads if u.thread_ts == event["ts"]], 30, "the transcript")
+    time.sleep(2)
+    replies = [m for m in slack.thread(CHANNEL, event["ts"]) if m.user != "U111" and not m.files]
+    assert len(replies) == 1
+    assert len([u for u in slack.uploads if u.thread_ts == event["ts"]]) == 1
+    database = Database(first.env["DATABASE_URL"])
+    with database.session(writes=False) as s:
+        assert s.scalar(sa.text("SELECT count(*) FROM jobs")) == 1
+    database.dispose()
