@@ -24,6 +24,7 @@ from bot.engines.local.dates import find_due_date
 from bot.engines.local.insights_questions import is_question
 from bot.engines.local.insights_text import (
     STOPWORDS,
+    clauses,
     content_words,
     is_name_token,
     is_request,
@@ -41,14 +42,6 @@ FOLLOW_UP = "follow_up"
 # Who a clause's task belongs to before speaker labels are turned into names.
 SPEAKER = "<speaker>"
 ADDRESSEE = "<addressee>"
-
-_CLAUSE_BREAK = re.compile(
-    r",?\s+(?:and|but|so|then)\s+(?=(?:i|i'll|i'm|i've|we|we'll|we're|you|you'll|he|she|they|let's)\b)"
-    # Whisper often strings a turn together with commas: "…first, Dave, can you…", "…missing, I'll get them…".
-    r"|,\s+(?=(?:i'll|i will|we'll|we will|let's|can you|could you|would you|will you|please)\b)"
-    r"|,\s+(?=[A-Z][a-z]+,\s)",
-    re.IGNORECASE,
-)
 
 _FIRST_PERSON_FUTURE = re.compile(
     r"\b(?P<who>i|we)\s*(?:'ll|’ll|\s+will|\s+shall|\s+am going to|'m going to|\s+are going to|'re going to)\s+"
@@ -184,18 +177,6 @@ class _Found:
     owner: str | None  # a name, SPEAKER, ADDRESSEE or None
     definitive: bool
     vacuous: bool
-
-
-def clauses(sentence: str) -> list[str]:
-    """The sentence cut where a new subject starts ("Send me the deck and I'll review it" -> two clauses)."""
-    parts = [c.strip(" ,") for c in _CLAUSE_BREAK.split(sentence) if c.strip(" ,")]
-    merged: list[str] = []
-    for part in parts:
-        if merged and is_name_token(merged[-1].rstrip(",")):
-            merged[-1] = f"{merged[-1]}, {part}"  # "Tom, please…": a name alone is whom the next clause addresses
-        else:
-            merged.append(part)
-    return merged
 
 
 def _is_vacuous(clause: str, verb: str | None) -> bool:

@@ -18,7 +18,14 @@ from collections import defaultdict
 from collections.abc import Sequence
 
 from bot.engines.local.insights_questions import is_question
-from bot.engines.local.insights_text import is_name_token, is_request, sentences, strip_lead, trailing_vocative
+from bot.engines.local.insights_text import (
+    clauses,
+    is_name_token,
+    is_request,
+    sentences,
+    strip_lead,
+    trailing_vocative,
+)
 from bot.models import Message
 
 SELF_INTRO_WEIGHT = 3.0
@@ -30,6 +37,10 @@ _SELF_INTRO = re.compile(
     r"(?:\b(?:this is|i'm|i am|my name is|it's)\s+([A-Z][a-z]+)\b)"
     r"|(?:^|[.,!?]\s+|\bhi(?: all| everyone)?,?\s+)([A-Z][a-z]+) here\b",
     re.IGNORECASE,
+)
+# A fragment that only calls someone: "Bob", "okay, Bob" (split off at the comma), "thanks Bob", "Bob?"
+_LONE_NAME = re.compile(
+    r"(?:(?i:okay|ok|so|and|great|perfect|right|thanks|thank you|hi|hey|hello)\s+)*([A-Z][a-z]+)[?.!]?"
 )
 _OPENING_ACK = re.compile(r"^(?:[\w']+[,.!]?\s+){0,3}?(?i:thanks|thank you|hi|hey|hello)[,]?\s+([A-Z][a-z]+)\b")
 
@@ -53,15 +64,28 @@ def _self_introductions(text: str) -> list[str]:
     return names
 
 
+def _clauses(text: str) -> list[str]:
+    """The text's clauses in order: Whisper often joins sentences with commas ("…yesterday, Bob, could you…")."""
+    return [clause for sentence in sentences(text) for clause in clauses(sentence)]
+
+
 def _addressed_names(text: str) -> list[str]:
     """Names said to someone in this text, in order."""
     names = []
-    for sentence in sentences(text):
-        _, addressed = strip_lead(sentence)
-        for name in (addressed, trailing_vocative(sentence)):
-            if name:
-                names.append(name)
+    for clause in _clauses(text):
+        _, addressed = strip_lead(clause)
+        names += [name for name in (addressed, trailing_vocative(clause)) if name]
     return names
+
+
+def _asks(text: str) -> bool:
+    return is_question(text) or is_request(text)
+
+
+def _vocative(fragment: str) -> str | None:
+    """The name when ``fragment`` is only someone being called ("Bob", "okay Bob", "Bob?"), else None."""
+    match = _LONE_NAME.fullmatch(fragment.strip())
+    return match.group(1) if match and is_name_token(match.group(1)) else None
 
 
 def _last_addressed(text: str) -> str | None:
@@ -69,14 +93,30 @@ def _last_addressed(text: str) -> str | None:
 
     Only the turn's last sentences count, back to the first statement: in "Tom, can you do it? I can do that."
     the diarizer has merged the answer into the same turn, so the next speaker is not the one addressed.
+    Whisper joins sentences with commas, so a sentence is read as comma-separated fragments, and the name must
+    be called right at the last asking fragment: "…arrived yesterday, Bob, could you set them up?" asks Bob,
+    "Thanks, Carol, I saw it, so where are we on the budget?" asks nobody by name.
     """
+    called_next = False  # the sentence after this one asked without a name: "Bob. Would you set it up?"
     for sentence in reversed(sentences(text)):
-        _, addressed = strip_lead(sentence)
-        name = addressed or trailing_vocative(sentence)
-        if name:
+        if called_next and (name := _vocative(sentence.rstrip("."))):
             return name
-        if not (is_question(sentence) or is_request(sentence)):
-            return None
+        fragments = [f for f in re.split(r",\s+", sentence) if f.strip()]
+        asking = [i for i, fragment in enumerate(fragments) if _asks(fragment) and not _vocative(fragment)]
+        if not asking:
+            if not _asks(sentence):
+                return None
+            called_next = False
+            continue
+        last = asking[-1]
+        after = fragments[last + 1] if last + 1 < len(fragments) else ""
+        before = fragments[last - 1] if last else ""
+        for name in (_vocative(after), strip_lead(fragments[last])[1], trailing_vocative(fragments[last])):
+            if name:
+                return name
+        if last and (name := _vocative(before)):
+            return name
+        called_next = last == 0
     return None
 
 

@@ -129,6 +129,27 @@ def trailing_vocative(sentence: str) -> str | None:
     return match.group(1) if match and is_name_token(match.group(1)) else None
 
 
+_CLAUSE_BREAK = re.compile(
+    r",?\s+(?:and|but|so|then)\s+(?=(?:i|i'll|i'm|i've|we|we'll|we're|you|you'll|he|she|they|let's)\b)"
+    # Whisper often strings a turn together with commas: "…first, Dave, can you…", "…missing, I'll get them…".
+    r"|,\s+(?=(?:i'll|i will|we'll|we will|let's|can you|could you|would you|will you|please)\b)"
+    r"|,\s+(?=[A-Z][a-z]+,\s)",
+    re.IGNORECASE,
+)
+
+
+def clauses(sentence: str) -> list[str]:
+    """The sentence cut where a new subject starts ("Send me the deck and I'll review it" -> two clauses)."""
+    parts = [c.strip(" ,") for c in _CLAUSE_BREAK.split(sentence) if c.strip(" ,")]
+    merged: list[str] = []
+    for part in parts:
+        if merged and is_name_token(merged[-1].rstrip(",")):
+            merged[-1] = f"{merged[-1]}, {part}"  # "Tom, please…": a name alone is whom the next clause addresses
+        else:
+            merged.append(part)
+    return merged
+
+
 _REQUEST_FORM = re.compile(r"\b(?:can|could|will|would) you\b|^please\b|\bplease\s+[a-z]+", re.IGNORECASE)
 _REPLY_OPENING = re.compile(
     r"^(?:okay|ok|sure|yes|yeah|yep|will do|no problem|sounds good|of course|absolutely|definitely|got it)\b",

@@ -254,3 +254,32 @@ def test_the_last_unnamed_voice_takes_the_last_name_greeted():
     assert insights.speaker_names == {"Speaker 1": "Dave", "Speaker 2": "Alice", "Speaker 3": "Tom"}
     [item] = insights.action_items
     assert item.assignee == Person(name="Tom")
+
+
+def test_a_name_addressed_inside_whisper_comma_joined_sentences_names_who_answers():
+    # Whisper often strings sentences together with commas; the request still goes to the name before it
+    insights = extract(
+        ("Speaker 1", "The new laptops came in this morning, Nina, could you image them before Thursday?"),
+        ("Speaker 2", "Sure, I'll do it tomorrow."),
+        ("Speaker 1", "Great, Omar, please file the tickets for the docks, so we don't lose track."),
+        ("Speaker 3", "Will do."),
+    )
+    assert insights.speaker_names == {"Speaker 2": "Nina", "Speaker 3": "Omar"}
+
+
+def test_a_name_thanked_before_an_unaddressed_question_does_not_name_who_answers():
+    insights = extract(
+        ("Speaker 1", "I sent the draft around yesterday."),
+        ("Speaker 2", "Thanks, Nina, I saw the draft, so where are we on the budget?"),
+        ("Speaker 3", "The budget is done."),
+    )
+    assert insights.speaker_names == {"Speaker 1": "Nina"}
+
+
+def test_a_name_said_as_its_own_sentence_before_a_request_names_who_answers():
+    insights = extract(
+        ("Speaker 1", "We need the slides for the board."),
+        ("Speaker 2", "I like that. Nina. Would you be able to draft them by Friday?"),
+        ("Speaker 3", "Yes, I'll take care of it."),
+    )
+    assert insights.speaker_names == {"Speaker 3": "Nina"}
