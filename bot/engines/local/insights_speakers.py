@@ -124,12 +124,14 @@ def infer_speaker_names(messages: Sequence[Message]) -> dict[str, str]:
     """Map each "Speaker N" label to the real name the conversation reveals, when it reveals one."""
     votes: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))
     not_them: dict[str, set[str]] = defaultdict(set)
+    introduced: dict[str, set[str]] = defaultdict(set)
     for index, message in enumerate(messages):
         label = _label(message)
         if label is None:
             continue
         for name in _self_introductions(message.text):
             votes[label][name] += SELF_INTRO_WEIGHT
+            introduced[label].add(name)
         for name in _addressed_names(message.text):
             not_them[label].add(name)
         addressed = _last_addressed(message.text)
@@ -161,9 +163,10 @@ def infer_speaker_names(messages: Sequence[Message]) -> dict[str, str]:
         if label not in names and name not in taken:
             names[label] = name
             taken.add(name)
-    # Names said to someone belong to people in the room: with one such name and one unnamed voice left, they match.
+    # Names said to someone, or claimed in an introduction, belong to people in the room: with one such name
+    # and one unnamed voice left, they match.
     unnamed = {_label(m) for m in messages if is_placeholder(_label(m)) and _label(m) is not None} - names.keys()
-    spare = set().union(*not_them.values()) - taken if not_them else set()
+    spare = (set().union(*not_them.values(), *introduced.values()) - taken) if not_them or introduced else set()
     if len(unnamed) == 1 and len(spare) == 1:
         label, name = unnamed.pop(), spare.pop()
         if name not in not_them[label]:

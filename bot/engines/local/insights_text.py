@@ -53,7 +53,7 @@ NOT_NAMES = (
     | word_set(
         """
         i i'm i'll i've i'd this that it everyone everybody all guys folks team there here let's we you they she he
-        today tomorrow yesterday speaker
+        today tomorrow yesterday speaker name
         """
     )
 )

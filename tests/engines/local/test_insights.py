@@ -283,3 +283,34 @@ def test_a_name_said_as_its_own_sentence_before_a_request_names_who_answers():
         ("Speaker 3", "Yes, I'll take care of it."),
     )
     assert insights.speaker_names == {"Speaker 3": "Nina"}
+
+
+def test_the_last_unnamed_voice_takes_the_name_someone_claimed_but_lost():
+    # Two voices claim a name (a mis-heard "And Priya" became "I'm Priya"); the other claim wins for that
+    # voice, and the name that is left over goes to the one voice nobody named.
+    insights = extract(
+        ("Speaker 1", "Hi everyone, it's Dave. The new hires start on Monday."),
+        ("Speaker 2", "Are their laptops ready?"),
+        ("Speaker 1", "Yes. Bob, could you set them up?"),
+        ("Speaker 3", "Sure."),
+        ("Speaker 4", "Who will mentor them?"),
+        ("Speaker 1", "Alice, would that work for you?"),
+        ("Speaker 2", "Happy to."),
+        ("Speaker 1", "Great. I'm Priya, send me the training list by Friday."),
+        ("Speaker 4", "Will do."),
+    )
+    assert insights.speaker_names == {
+        "Speaker 1": "Dave",
+        "Speaker 2": "Alice",
+        "Speaker 3": "Bob",
+        "Speaker 4": "Priya",
+    }
+
+
+def test_a_misheard_name_written_as_the_word_name_is_nobodys_name():
+    insights = extract(
+        ("Speaker 1", "Hi all, this is Carol. Name, could you send the report by Friday?"),
+        ("Speaker 2", "Sure, I will."),
+    )
+    assert "Name" not in insights.speaker_names.values()
+    assert all(item.assignee != Person(name="Name") for item in insights.action_items)
