@@ -107,12 +107,19 @@ class UnexpectedResponseError(EngineError):
     """The engine answered outside its documented contract."""
 
 
-def user_text(error: BaseException) -> str:  # noqa: PLR0912 - one case per kind of error
+def user_text(error: BaseException, *, gave_up: bool = False) -> str:  # noqa: PLR0912 - one case per kind of error
     """What to tell a person about this error, in one or two plain sentences.
 
     This is the only place an error becomes user-facing text. Unknown errors get a generic line; their
-    details belong in the log (with the traceback), never in the channel.
+    details belong in the log (with the traceback), never in the channel. ``gave_up``: a passing problem was
+    retried until the job's deadline, so the text must not promise another try.
     """
+    if gave_up:
+        match error:
+            case SlackApiError():
+                return "Slack kept refusing my messages until the deadline, so I stopped trying. Share it again later."
+            case _:
+                return "The transcription service kept failing until the deadline, so I stopped trying. Try later."
     match error:
         case ConfigError():
             return f"The app is not configured correctly: {error}"

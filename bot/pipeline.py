@@ -41,7 +41,8 @@ log = logging.getLogger(__name__)
 
 LEASE_SECONDS = 60.0  # a crashed process's jobs are resumed by another within about this long
 LEASE_RENEW_SECONDS = 20.0  # a live process renews its leases this often, however long a step (an upload) takes
-MAX_ATTEMPTS = 6  # consecutive transient failures before a job is given up
+MAX_RETRY_DELAY = 300.0  # transient failures are retried with capped, jittered exponential backoff…
+POSTING_PATIENCE = timedelta(hours=24)  # …until the job's deadline; results already fetched wait this much longer
 MAX_POLL_INTERVAL = 60.0
 BUSY_RETRY_SECONDS = 30.0  # how long to wait when the engine's concurrency limit is reached
 
@@ -152,8 +153,9 @@ class Pipeline:
             or isinstance(exc, requests.RequestException)
             or (isinstance(exc, SlackApiError) and is_transient(exc))
         )
-        if transient and job.attempts + 1 < MAX_ATTEMPTS:
-            delay = min(300.0, 2.0 * 2**job.attempts) * random.uniform(0.5, 1.0)  # noqa: S311 - jitter, not crypto
+        if transient and self.clock() < self._give_up_at(job):
+            exponent = min(job.attempts, 16)
+            delay = min(MAX_RETRY_DELAY, 2.0 * 2**exponent) * random.uniform(0.5, 1.0)  # noqa: S311 - jitter
             log.warning(
                 "job step failed, retrying in %.0fs: %s",
                 delay,
@@ -165,7 +167,15 @@ class Pipeline:
             log.exception("job failed unexpectedly", extra={"job_id": job.id, "stage": job.stage})
         else:
             log.info("job failed: %s", type(exc).__name__, extra={"job_id": job.id, "stage": job.stage})
-        return self._fail(job, user_text(exc))
+        return self._fail(job, user_text(exc, gave_up=transient))
+
+    def _give_up_at(self, job: Job) -> datetime:
+        """Until when transient failures are retried: the job's deadline, a day more once results exist.
+
+        A vendor or Slack outage then delays a meeting instead of losing it; only the deadline ends the wait.
+        """
+        deadline = job.created_at + timedelta(seconds=self.settings.job_deadline_seconds)
+        return deadline + POSTING_PATIENCE if job.stage == Stage.POSTING else deadline
 
     def _fail(self, job: Job, reason: str) -> dict:
         """Tell the thread what went wrong (best effort) and end the job."""
