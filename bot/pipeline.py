@@ -25,7 +25,7 @@ from pathlib import Path
 import requests
 from slack_sdk.errors import SlackApiError
 
-from bot import render
+from bot import failpoints, render
 from bot.codec import insights_from_dict, insights_to_dict
 from bot.config import Settings
 from bot.engines.base import Engine
@@ -131,11 +131,13 @@ class Pipeline:
             while job.stage in self._steps:
                 if job.next_run_at and job.next_run_at > self.clock() + timedelta(seconds=0.5):
                     break
-                changes = self._steps[job.stage](job) or {}
+                finished = job.stage
+                changes = self._steps[finished](job) or {}
                 changes.setdefault("attempts", 0)
                 self.store.update(job.id, **changes)
                 for key, value in changes.items():
                     setattr(job, key, value)
+                failpoints.hit(f"after_{finished}")
         except _Stop as stop:
             fields = stop.fields
         except Exception as exc:
@@ -215,15 +217,34 @@ class Pipeline:
             verb = "add a recording to" if job.append_to else "process"
             label = render.escape_mrkdwn(job.name or job.url or "a recording")
             parent = {"text": f"🎙️ {who}{verb} *{label}*. Results will follow in this thread."}
-            changes["thread_ts"] = job.thread_ts = self.slack.post(job.channel_id, parent)
-            self.store.update(job.id, thread_ts=job.thread_ts)
+            changes["thread_ts"] = job.thread_ts = self._post_once(job, "parent", parent)
         if job.status_ts is None:
             status = render.render_status("queued", name=job.name)
-            changes["status_ts"] = job.status_ts = self.slack.post(job.channel_id, status, thread_ts=job.thread_ts)
-            self.store.update(job.id, status_ts=job.status_ts)  # saved at once: the status message must stay unique
+            changes["status_ts"] = job.status_ts = self._post_once(job, "status", status, thread_ts=job.thread_ts)
         if job.source_ts:
             self.slack.react(job.channel_id, job.source_ts, "hourglass_flowing_sand")
         return {**changes, "stage": Stage.FETCHING}
+
+    def _post_once(self, job: Job, role: str, payload: dict, *, thread_ts: str | None = None) -> str:
+        """Post the job's parent or status message exactly once, even across a crash.
+
+        The intent is saved before posting and the ts right after. If a crash fell between the two, the next
+        attempt finds the intent still set and looks for the message (tagged with the job's id) before posting.
+        """
+        flag, column, tag = f"{role}_posting", "thread_ts" if role == "parent" else "status_ts", f"{job.id}:{role}"
+        ts = None
+        if getattr(job, flag):
+            ts = self.slack.find_tagged(
+                job.channel_id, tag, thread_ts=thread_ts, oldest=job.created_at.timestamp() - 60
+            )
+        if ts is None:
+            self.store.update(job.id, **{flag: True})
+            setattr(job, flag, True)
+            failpoints.hit(f"before_{role}_post")
+            ts = self.slack.post(job.channel_id, payload, thread_ts=thread_ts, tag=tag)
+            failpoints.hit(f"after_{role}_post")
+        self.store.update(job.id, **{column: ts})  # saved at once: there must never be a second one
+        return ts
 
     def _fetch(self, job: Job) -> dict:
         """Download a Slack file to disk (streamed), or check a link; nothing is held in memory."""
@@ -287,6 +308,7 @@ class Pipeline:
         if job.deadline_at and now > job.deadline_at:
             hours = self.settings.job_deadline_seconds / 3600
             raise _Stop(**self._fail(job, f"Processing took longer than {hours:g} h, so I stopped waiting for it."))
+        failpoints.hit("while_polling")
         status = self.engine.job_status(job.engine_job_id)
         if status == JobStatus.COMPLETED:
             return {"stage": Stage.COLLECTING}
@@ -313,14 +335,18 @@ class Pipeline:
             self.slack.update(job.channel_id, job.status_ts, self.notes.record(job, insights))
             self.store.update(job.id, result_posted=True)
             job.result_posted = True
+        failpoints.hit("between_result_and_transcript")
         if not job.transcript_uploaded and insights.messages:
-            self.slack.upload_text(
-                job.channel_id,
-                job.thread_ts,
-                filename=f"transcript-{insights.conversation.id}.txt",
-                title=f"Transcript: {insights.conversation.name or job.name or insights.conversation.id}",
-                content=render.transcript_text(insights),
-            )
+            # An upload a crash interrupted after sharing is not shared twice: its file id was saved first.
+            if not (job.transcript_file_id and self.slack.is_shared(job.transcript_file_id, job.channel_id)):
+                self.slack.upload_text(
+                    job.channel_id,
+                    job.thread_ts,
+                    filename=f"transcript-{insights.conversation.id}.txt",
+                    title=f"Transcript: {insights.conversation.name or job.name or insights.conversation.id}",
+                    content=render.transcript_text(insights),
+                    before_share=lambda file_id: self.store.update(job.id, transcript_file_id=file_id),
+                )
             self.store.update(job.id, transcript_uploaded=True)
         if job.source_ts:
             self.slack.unreact(job.channel_id, job.source_ts, "hourglass_flowing_sand")

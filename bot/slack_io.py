@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -31,6 +32,7 @@ from bot.errors import DownloadError, EmptyMediaError, MediaTooLargeError
 log = logging.getLogger(__name__)
 
 _CHUNK = 1 << 20
+METADATA_EVENT = "symbl_bot_message"  # the Slack message metadata type on messages we may need to find again
 USER_CACHE_SECONDS = 3600.0
 MAX_MEMBERS_TO_MATCH = 200
 _MAX_REDIRECTS = 5
@@ -112,12 +114,35 @@ class SlackIO:
 
     # -- messages -----------------------------------------------------------------------------------------
 
-    def post(self, channel: str, payload: dict[str, Any], *, thread_ts: str | None = None) -> str:
-        """Post a message (``payload`` has ``text`` and maybe ``blocks``); returns its ts."""
+    def post(
+        self, channel: str, payload: dict[str, Any], *, thread_ts: str | None = None, tag: str | None = None
+    ) -> str:
+        """Post a message (``payload`` has ``text`` and maybe ``blocks``); returns its ts.
+
+        ``tag`` is stored with the message as Slack message metadata, so :meth:`find_tagged` can find it again
+        when a crash lost the ts.
+        """
+        metadata = {"event_type": METADATA_EVENT, "event_payload": {"tag": tag}} if tag else None
         response = self.client.chat_postMessage(
-            channel=channel, thread_ts=thread_ts, unfurl_links=False, unfurl_media=False, **payload
+            channel=channel, thread_ts=thread_ts, unfurl_links=False, unfurl_media=False, metadata=metadata, **payload
         )
         return response["ts"]
+
+    def find_tagged(self, channel: str, tag: str, *, thread_ts: str | None = None, oldest: float = 0.0) -> str | None:
+        """The ts of the bot's message posted with ``tag``: in the thread, or at the channel's top level."""
+        if thread_ts:
+            page = self.client.conversations_replies(
+                channel=channel, ts=thread_ts, include_all_metadata=True, limit=200
+            )
+        else:
+            page = self.client.conversations_history(
+                channel=channel, oldest=f"{oldest:.6f}", include_all_metadata=True, limit=200
+            )
+        for message in page.get("messages") or []:
+            metadata = message.get("metadata") or {}
+            if metadata.get("event_type") == METADATA_EVENT and (metadata.get("event_payload") or {}).get("tag") == tag:
+                return message.get("ts")
+        return None
 
     def update(self, channel: str, ts: str, payload: dict[str, Any]) -> None:
         """Replace a message's content in place."""
@@ -156,11 +181,43 @@ class SlackIO:
         except SlackApiError:
             return None
 
-    def upload_text(self, channel: str, thread_ts: str, *, filename: str, title: str, content: str) -> None:
-        """Upload a text file into a thread (files_upload_v2: get URL, send bytes, complete)."""
-        self.client.files_upload_v2(
-            channel=channel, thread_ts=thread_ts, filename=filename, title=title, content=content.encode("utf-8")
+    def upload_text(
+        self,
+        channel: str,
+        thread_ts: str,
+        *,
+        filename: str,
+        title: str,
+        content: str,
+        before_share: Callable[[str], None] = lambda _file_id: None,
+    ) -> str:
+        """Upload a text file into a thread; returns the file's id.
+
+        The three steps of files_upload_v2 (get an upload URL, send the bytes, complete), done here so that
+        ``before_share(file_id)`` runs before the file appears in the channel: a caller saves the id, and after
+        a crash :meth:`is_shared` tells whether the upload finished.
+        """
+        data = content.encode("utf-8")
+        ticket = self.client.files_getUploadURLExternal(filename=filename, length=len(data))
+        response = self._http.post(ticket["upload_url"], data=data, timeout=(10, 60), allow_redirects=False)
+        if response.status_code != 200:
+            raise DownloadError(f"Slack refused the transcript upload (HTTP {response.status_code}).")
+        before_share(ticket["file_id"])
+        self.client.files_completeUploadExternal(
+            files=[{"id": ticket["file_id"], "title": title}], channel_id=channel, thread_ts=thread_ts
         )
+        return ticket["file_id"]
+
+    def is_shared(self, file_id: str, channel: str) -> bool:
+        """Whether an uploaded file was shared in ``channel`` (an upload never completed is in no channel)."""
+        try:
+            info = self.client.files_info(file=file_id)["file"]
+        except SlackApiError as exc:
+            if exc.response.get("error") == "file_not_found":
+                return False
+            raise
+        shares = info.get("shares") or {}  # {"public": {channel: [...]}, "private": {...}}
+        return channel in (info.get("channels") or []) or any(channel in group for group in shares.values())
 
     def user_for_email(self, email: str) -> str | None:
         """The Slack user id for an email, or None; cached, since meetings repeat the same people."""

@@ -66,6 +66,11 @@ class Job(Base):
     insights_json: Mapped[str | None] = mapped_column(sa.Text)
     result_posted: Mapped[bool] = mapped_column(sa.Boolean, default=False)
     transcript_uploaded: Mapped[bool] = mapped_column(sa.Boolean, default=False)
+    # Set just before a message is posted or a file shared: a crash between Slack's answer and saving its ts
+    # leaves the flag up, and the next attempt looks for what the crashed one posted instead of posting again.
+    parent_posting: Mapped[bool] = mapped_column(sa.Boolean, default=False)
+    status_posting: Mapped[bool] = mapped_column(sa.Boolean, default=False)
+    transcript_file_id: Mapped[str | None] = mapped_column(sa.String(64))
     error_text: Mapped[str | None] = mapped_column(sa.Text)
 
     attempts: Mapped[int] = mapped_column(sa.Integer, default=0)  # consecutive retryable failures

@@ -35,6 +35,29 @@ class ApiError(Exception):
 
 
 WORKSPACE_URL = "https://example.slack.com"  # the workspace's web address, as permalinks carry it
+_EVENT_TYPE = re.compile(r"^[a-zA-Z0-9_]{1,255}$")
+
+
+def _flag(value: Any) -> bool:
+    return str(value).lower() in {"1", "true"}
+
+
+def _metadata(raw: Any) -> dict[str, Any] | None:
+    """A message's ``metadata`` argument as Slack validates it: ``event_type`` and an ``event_payload`` object."""
+    if raw is None or raw == "":
+        return None
+    if isinstance(raw, str):
+        try:
+            raw = json.loads(raw)
+        except json.JSONDecodeError:
+            raise ApiError("invalid_metadata_format") from None
+    if not isinstance(raw, dict):
+        raise ApiError("invalid_metadata_format")
+    if not isinstance(raw.get("event_type"), str) or not _EVENT_TYPE.match(raw["event_type"]):
+        raise ApiError("invalid_metadata_schema", "[ERROR] event_type must be a short identifier")
+    if not isinstance(raw.get("event_payload"), dict):
+        raise ApiError("invalid_metadata_schema", "[ERROR] event_payload must be an object")
+    return {"event_type": raw["event_type"], "event_payload": raw["event_payload"]}
 
 
 def _required(args: dict[str, Any], name: str, error: str = "invalid_arguments") -> str:
@@ -119,6 +142,7 @@ class WebMethods:
         text, blocks = self._message_content(args, method="chat.postMessage")
         thread_ts = args.get("thread_ts") or None
         self._check_thread(channel, thread_ts, "chat.postMessage")
+        metadata = _metadata(args.get("metadata"))
         message = Message(
             channel=channel,
             ts=self._next_ts(),
@@ -127,7 +151,8 @@ class WebMethods:
             user=self.bot_user_id,
             bot_id=self.bot_id,
             thread_ts=thread_ts,
-            args={k: v for k, v in args.items() if k not in {"text", "blocks", "token"}},
+            args={k: v for k, v in args.items() if k not in {"text", "blocks", "token", "metadata"}},
+            metadata=metadata,
         )
         self.messages.setdefault(channel, []).append(message)
         return {"ok": True, "channel": channel, "ts": message.ts, "message": self._wire(message)}
@@ -367,9 +392,10 @@ class WebMethods:
             if not m.is_reply and (oldest <= float(m.ts) <= latest if inclusive else oldest < float(m.ts) < latest)
         ]
         picked.sort(key=lambda m: float(m.ts), reverse=True)
+        with_metadata = _flag(args.get("include_all_metadata"))
         return {
             "ok": True,
-            "messages": [self._wire(m) for m in picked[:limit]],
+            "messages": [self._wire(m, metadata=with_metadata) for m in picked[:limit]],
             "has_more": len(picked) > limit,
             "response_metadata": {"next_cursor": ""},
         }
@@ -383,9 +409,10 @@ class WebMethods:
             raise ApiError("thread_not_found")
         root = parent.thread_ts or parent.ts
         thread = [m for m in self.messages.get(channel, []) if root in (m.ts, m.thread_ts)]
+        with_metadata = _flag(args.get("include_all_metadata"))
         return {
             "ok": True,
-            "messages": [self._wire(m) for m in thread],
+            "messages": [self._wire(m, metadata=with_metadata) for m in thread],
             "has_more": False,
             "response_metadata": {"next_cursor": ""},
         }
@@ -407,8 +434,10 @@ class WebMethods:
     def _find_message(self, channel: str, ts: str) -> Message | None:
         return next((m for m in self.messages.get(channel, []) if m.ts == ts), None)
 
-    def _wire(self, message: Message) -> dict[str, Any]:
+    def _wire(self, message: Message, *, metadata: bool = False) -> dict[str, Any]:
         body = message.as_slack()
+        if metadata and message.metadata:  # Slack returns metadata only to readers who ask for it
+            body["metadata"] = message.metadata
         body["team"] = self.team_id
         replies = [m for m in self.messages.get(message.channel, []) if m.thread_ts == message.ts and m.is_reply]
         if replies and not message.is_reply:

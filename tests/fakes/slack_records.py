@@ -40,6 +40,7 @@ class Message:
     recipient: str | None = None  # ephemeral messages only: the one user who sees it
     edits: int = 0
     args: dict[str, Any] = field(default_factory=dict)  # the posting call's arguments (unfurl_links, …)
+    metadata: dict[str, Any] | None = None  # Slack message metadata: event_type and event_payload
 
     @property
     def is_reply(self) -> bool:
