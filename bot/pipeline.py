@@ -25,7 +25,7 @@ from pathlib import Path
 import requests
 from slack_sdk.errors import SlackApiError
 
-from bot import failpoints, render
+from bot import failpoints, metrics, render
 from bot.codec import insights_from_dict, insights_to_dict
 from bot.config import Settings
 from bot.engines.base import Engine
@@ -146,6 +146,7 @@ class Pipeline:
             self.store.release(job.id, self.owner, **fields)
 
     def _on_error(self, job: Job, exc: Exception) -> dict:
+        metrics.job_error(job.stage, exc)
         if isinstance(exc, RateLimitedError) and exc.concurrency_limit and job.stage == Stage.SUBMITTING:
             # Not a failure: the account is at its job limit; wait our turn.
             self._status(job, "queued", detail=user_text(exc))
@@ -196,6 +197,7 @@ class Pipeline:
         except Exception:
             log.exception("could not report a failed job to Slack", extra={"job_id": job.id})
         self._discard_media(job)
+        metrics.job_finished(Stage.FAILED, job.created_at, self.clock())
         return {"stage": Stage.FAILED, "error_text": reason, "finished_at": self.clock()}
 
     # -- steps --------------------------------------------------------------------------------------------
@@ -351,6 +353,7 @@ class Pipeline:
         if job.source_ts:
             self.slack.unreact(job.channel_id, job.source_ts, "hourglass_flowing_sand")
             self.slack.react(job.channel_id, job.source_ts, "white_check_mark")
+        metrics.job_finished(Stage.DONE, job.created_at, self.clock())
         return {"stage": Stage.DONE, "finished_at": self.clock(), "result_posted": True, "transcript_uploaded": True}
 
     @staticmethod
