@@ -27,6 +27,7 @@ from slack_sdk.http_retry.builtin_handlers import (
     ServerErrorRetryHandler,
 )
 
+from bot import metrics
 from bot.errors import DownloadError, EmptyMediaError, MediaTooLargeError
 
 log = logging.getLogger(__name__)
@@ -80,9 +81,41 @@ def retry_handlers() -> list:
     ]
 
 
+class TimedWebClient(WebClient):
+    """A WebClient that records each Web API call's duration (retries included) by method and outcome.
+
+    slack_sdk has no request hooks (its retry handlers only see failures), and every method helper
+    (``chat_postMessage`` …) goes through ``api_call``, so timing it here covers all of them. Bolt makes its own
+    client per request, but our listeners never use it: they call Slack through ``SlackIO`` and this client.
+    """
+
+    def api_call(self, api_method: str, **kwargs):
+        started = time.perf_counter()
+        outcome = "exception"
+        try:
+            response = super().api_call(api_method, **kwargs)
+            outcome = "ok"
+            return response
+        except SlackApiError as exc:
+            outcome = _error_code(exc)
+            raise
+        except Exception as exc:
+            outcome = type(exc).__name__
+            raise
+        finally:
+            metrics.slack_call(api_method, outcome, time.perf_counter() - started)
+
+
+def _error_code(exc: SlackApiError) -> str:
+    try:
+        return str(exc.response.get("error") or "error")
+    except Exception:  # a body that was not JSON
+        return "error"
+
+
 def make_web_client(token: str, api_url: str) -> WebClient:
-    """A WebClient for our API URL with the retry handlers attached and a finite timeout."""
-    return WebClient(token=token, base_url=api_url, timeout=30, retry_handlers=retry_handlers())
+    """A WebClient for our API URL with the retry handlers attached, a finite timeout and its calls timed."""
+    return TimedWebClient(token=token, base_url=api_url, timeout=30, retry_handlers=retry_handlers())
 
 
 def _netloc(url: str) -> str:

@@ -21,6 +21,7 @@ from typing import Any, BinaryIO
 import requests
 from requests.adapters import HTTPAdapter
 
+from bot import metrics
 from bot.errors import (
     AuthError,
     BadRequestError,
@@ -215,7 +216,11 @@ class SymblHttp:
             attempt += 1
             token = self.tokens.get() if authenticated else None
             try:
-                response = self._attempt(method, url, params=params, json=json, body=body, headers=headers, token=token)
+                with metrics.timed_symbl_request(method, path) as record_status:
+                    response = self._attempt(
+                        method, url, params=params, json=json, body=body, headers=headers, token=token
+                    )
+                    record_status(response.status_code)
             except EngineTimeoutError as exc:
                 error: EngineError = exc
             else:
