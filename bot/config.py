@@ -50,6 +50,11 @@ class Settings:
     job_deadline_seconds: float = 4 * 3600.0  # Symbl's own maximum media duration
     worker_threads: int = 4  # the jobs process's pool
     web_workers: int = 2  # gunicorn processes answering Slack (they hold no jobs, so any number is safe)
+    # Fairness and abuse limits: recordings worked on at once per channel and per person (more wait their turn),
+    # and recordings one person may have waiting at all (more are refused with a note).
+    max_running_per_channel: int = 5
+    max_running_per_user: int = 3
+    max_pending_per_user: int = 20
     local_allow_private_urls: bool = False  # tests only: let the offline engine fetch loopback URLs
     extra: Mapping[str, str] = field(default_factory=dict)
 
@@ -120,6 +125,9 @@ class Settings:
             job_deadline_seconds=number("JOB_DEADLINE_SECONDS", cls.job_deadline_seconds),
             worker_threads=number("WORKER_THREADS", cls.worker_threads, int),
             web_workers=number("WEB_WORKERS", cls.web_workers, int),
+            max_running_per_channel=number("MAX_RUNNING_PER_CHANNEL", cls.max_running_per_channel, int),
+            max_running_per_user=number("MAX_RUNNING_PER_USER", cls.max_running_per_user, int),
+            max_pending_per_user=number("MAX_PENDING_PER_USER", cls.max_pending_per_user, int),
             local_allow_private_urls=env.get("LOCAL_ALLOW_PRIVATE_URLS", "").lower() in {"1", "true", "yes"},
         )
         if problems:

@@ -2,6 +2,7 @@
 
     BotError                     anything this app raises on purpose
     ├── ConfigError              a setting is missing or malformed (one line per problem)
+    ├── LimitError               a person has too many recordings waiting already
     ├── MediaError               the recording itself is unusable
     │   ├── UnsupportedMediaError    not audio or video we can process
     │   ├── MediaTooLargeError       over MAX_FILE_MB
@@ -34,6 +35,10 @@ class BotError(Exception):
 
 class ConfigError(BotError):
     """Configuration is missing or malformed. The message has one line per problem."""
+
+
+class LimitError(BotError):
+    """Too many recordings waiting for one person; the message says how many and what to do."""
 
 
 class MediaError(BotError):
@@ -123,6 +128,8 @@ def user_text(error: BaseException, *, gave_up: bool = False) -> str:  # noqa: P
     match error:
         case ConfigError():
             return f"The app is not configured correctly: {error}"
+        case LimitError():
+            return str(error)
         case MediaError():
             return str(error)
         case AuthError():

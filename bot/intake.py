@@ -11,6 +11,7 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
+from bot.errors import LimitError
 from bot.media import is_media_name
 from bot.services import Services
 
@@ -23,7 +24,16 @@ def _key(*parts: str) -> str:
 
 
 def start_job(services: Services, *, key_parts: tuple[str, ...], **fields: Any) -> str | None:
-    """Write the job row and queue it; its id, or None if this exact input already made a job."""
+    """Write the job row and queue it; its id, or None if this exact input already made a job.
+
+    Raises ``LimitError`` when the person already has ``MAX_PENDING_PER_USER`` recordings waiting.
+    """
+    limit = services.settings.max_pending_per_user
+    if fields.get("user_id") and services.store.pending_for_user(fields["team_id"], fields["user_id"]) >= limit:
+        raise LimitError(
+            f"You already have {limit} recordings waiting to be processed. "
+            "Share this one again once some of them are done."
+        )
     job_id = services.store.create_job(
         idempotency_key=_key(*key_parts),
         engine=services.settings.engine,

@@ -45,6 +45,7 @@ MAX_RETRY_DELAY = 300.0  # transient failures are retried with capped, jittered 
 POSTING_PATIENCE = timedelta(hours=24)  # …until the job's deadline; results already fetched wait this much longer
 MAX_POLL_INTERVAL = 60.0
 BUSY_RETRY_SECONDS = 30.0  # how long to wait when the engine's concurrency limit is reached
+SLOT_RETRY_SECONDS = 15.0  # how often a job waiting for its channel's or person's turn looks again
 
 
 class _Stop(Exception):
@@ -77,6 +78,7 @@ class Pipeline:
         self.owner = f"{socket.gethostname()}-{os.getpid()}-{uuid.uuid4().hex[:6]}"
         self._pool = ThreadPoolExecutor(max_workers=settings.worker_threads, thread_name_prefix="job")
         self._inflight: set[str] = set()
+        self._told_to_wait: set[str] = set()
         self._lock = threading.Lock()
         self._stopping = threading.Event()
         threading.Thread(target=self._renew_leases, name="lease-renewal", daemon=True).start()
@@ -225,7 +227,27 @@ class Pipeline:
             changes["status_ts"] = job.status_ts = self._post_once(job, "status", status, thread_ts=job.thread_ts)
         if job.source_ts:
             self.slack.react(job.channel_id, job.source_ts, "hourglass_flowing_sand")
+        self._wait_for_a_free_slot(job, changes)
         return {**changes, "stage": Stage.FETCHING}
+
+    def _wait_for_a_free_slot(self, job: Job, changes: dict) -> None:
+        """Keep the job queued while its channel or its person has too many recordings being worked on.
+
+        A soft limit: two workers deciding at the same moment may both go ahead. Waiting jobs stay in the
+        queued stage, so they never count against each other.
+        """
+        in_channel, for_user = self.store.running_counts(job)
+        settings = self.settings
+        if in_channel < settings.max_running_per_channel and (
+            not job.user_id or for_user < settings.max_running_per_user
+        ):
+            return
+        if job.id not in self._told_to_wait:  # one note per wait, not one per check
+            self._told_to_wait.add(job.id)
+            ahead = in_channel if in_channel >= settings.max_running_per_channel else for_user
+            where = "in this channel" if in_channel >= settings.max_running_per_channel else "of yours"
+            self._status(job, "queued", detail=f"Waiting: {ahead} recordings {where} are being processed first.")
+        raise _Stop(**changes, next_run_at=self.clock() + timedelta(seconds=SLOT_RETRY_SECONDS))
 
     def _post_once(self, job: Job, role: str, payload: dict, *, thread_ts: str | None = None) -> str:
         """Post the job's parent or status message exactly once, even across a crash.

@@ -15,7 +15,7 @@ from slack_bolt import Ack, App
 from bot import commands, intake, render
 from bot.digest.runner import request_now
 from bot.digest.schedule import DigestSchedule, ScheduleError, describe, next_run, parse_schedule
-from bot.errors import BotError
+from bot.errors import BotError, LimitError, user_text
 from bot.net.safe_fetch import validate_url
 from bot.render import JobSummary
 from bot.render.mrkdwn import slack_date
@@ -23,10 +23,6 @@ from bot.services import Services
 from bot.store.tables import utcnow
 
 log = logging.getLogger(__name__)
-
-
-def _reply(ack: Ack, text: str, blocks: list | None = None) -> None:
-    ack(response_type="ephemeral", text=text, blocks=blocks)
 
 
 def digest_command(services: Services, command: dict, action: str, args: tuple[str, ...]) -> str:
@@ -78,88 +74,119 @@ def settings_text(services: Services, team_id: str, channel_id: str) -> str:
     return "\n".join(lines)
 
 
+def _url_problem(services: Services, url: str) -> str | None:
+    """A user-facing reason the link cannot be used, or None."""
+    try:
+        validate_url(url, allow_private=services.settings.local_allow_private_urls)
+    except BotError as exc:
+        return f"I can't use that link: {render.escape_mrkdwn(str(exc))}"
+    return None
+
+
+def _help(problem: str | None) -> dict:
+    payload = render.render_help()
+    if problem:
+        payload = {**payload, "text": f"{render.escape_mrkdwn(problem)}\n\n{payload['text']}"}
+        if payload.get("blocks"):
+            problem_block = {"type": "section", "text": {"type": "mrkdwn", "text": payload["text"][:2900]}}
+            payload["blocks"] = [problem_block, *payload["blocks"][1:]]
+    return payload
+
+
+def _start(services: Services, command: dict, url: str, done: str, **fields) -> dict:
+    """Write the job for a command (keyed by its trigger id, so a retried request makes no second job)."""
+    if problem := _url_problem(services, url):
+        return {"text": problem}
+    team_id, channel_id = command["team_id"], command["channel_id"]
+    try:
+        intake.start_job(
+            services,
+            key_parts=(team_id, channel_id, "command", command.get("trigger_id") or url),
+            team_id=team_id,
+            user_id=command.get("user_id"),
+            origin="command",
+            url=url,
+            response_url=command.get("response_url"),
+            **fields,
+        )
+    except LimitError as exc:
+        return {"text": user_text(exc)}
+    return {"text": done}
+
+
+def _process(services: Services, command: dict, url: str, name: str | None) -> dict:
+    return _start(
+        services,
+        command,
+        url,
+        "On it. I'll post a message here and put the results in its thread.",
+        channel_id=command["channel_id"],
+        name=name or url.rsplit("/", 1)[-1][:200] or url,
+    )
+
+
+def _append(services: Services, command: dict, conversation_id: str, url: str) -> dict:
+    record = services.store.conversation(command["team_id"], conversation_id)
+    if record is None:
+        return {"text": f"I couldn't find conversation `{render.escape_mrkdwn(conversation_id)}` here."}
+    return _start(
+        services,
+        command,
+        url,
+        "Adding it to that conversation. The updated notes will appear in its thread.",
+        channel_id=record.channel_id,
+        name=record.name,
+        append_to=conversation_id,
+        thread_ts=record.thread_ts,
+    )
+
+
+def _status(services: Services, team_id: str, channel_id: str) -> dict:
+    summaries = [
+        JobSummary(
+            name=job.name or "recording",
+            stage=job.stage,
+            started_at=job.created_at,
+            conversation_id=job.conversation_id,
+            permalink=None,
+        )
+        for job in services.store.active_in_channel(team_id, channel_id)
+    ]
+    return render.render_job_list(summaries)
+
+
+def _auto(services: Services, team_id: str, channel_id: str, enabled: bool) -> dict:
+    services.channels.set_auto_process(team_id, channel_id, enabled)
+    state = "on: I'll process recordings shared here" if enabled else "off: I'll ignore recordings here"
+    return {"text": f"Auto-processing is now {state}. Change it with `/symbl auto on|off`."}
+
+
+def answer(services: Services, command: dict) -> dict:
+    """What ``/symbl …`` does and says: ``{"text", "blocks"?}`` for the person who typed it."""
+    team_id, channel_id = command["team_id"], command["channel_id"]
+    match commands.parse(command.get("text", "")):
+        case commands.Help(problem=problem):
+            return _help(problem)
+        case commands.Process(url=url, name=name):
+            return _process(services, command, url, name)
+        case commands.Append(conversation_id=conversation_id, url=url):
+            return _append(services, command, conversation_id, url)
+        case commands.Status():
+            return _status(services, team_id, channel_id)
+        case commands.Auto(enabled=enabled):
+            return _auto(services, team_id, channel_id, enabled)
+        case commands.Digest(action=action, args=args):
+            return {"text": digest_command(services, command, action, args)}
+        case commands.ShowSettings():
+            return {"text": settings_text(services, team_id, channel_id)}
+    raise AssertionError("unreachable: parse() returns one of the commands above")
+
+
 def register(app: App, services: Services) -> None:
     """Register ``/symbl``."""
 
-    def check_url(url: str) -> str | None:
-        """A user-facing reason the link cannot be used, or None."""
-        try:
-            validate_url(url, allow_private=services.settings.local_allow_private_urls)
-        except BotError as exc:
-            return str(exc)
-        return None
-
     def symbl(ack: Ack, command: dict) -> None:
-        team_id, channel_id, user_id = command["team_id"], command["channel_id"], command.get("user_id")
-        parsed = commands.parse(command.get("text", ""))
-        match parsed:
-            case commands.Help(problem=problem):
-                payload = render.render_help()
-                if problem:
-                    payload = {**payload, "text": f"{render.escape_mrkdwn(problem)}\n\n{payload['text']}"}
-                    if payload.get("blocks"):
-                        problem_block = {"type": "section", "text": {"type": "mrkdwn", "text": payload["text"][:2900]}}
-                        payload["blocks"] = [problem_block, *payload["blocks"][1:]]
-                _reply(ack, payload["text"], payload.get("blocks"))
-            case commands.Process(url=url, name=name):
-                if reason := check_url(url):
-                    _reply(ack, f"I can't use that link: {render.escape_mrkdwn(reason)}")
-                    return
-                intake.start_job(
-                    services,
-                    key_parts=(team_id, channel_id, "command", command.get("trigger_id") or url),
-                    team_id=team_id,
-                    channel_id=channel_id,
-                    user_id=user_id,
-                    origin="command",
-                    url=url,
-                    name=name or url.rsplit("/", 1)[-1][:200] or url,
-                    response_url=command.get("response_url"),
-                )
-                _reply(ack, "On it. I'll post a message here and put the results in its thread.")
-            case commands.Append(conversation_id=conversation_id, url=url):
-                record = services.store.conversation(team_id, conversation_id)
-                if record is None:
-                    _reply(ack, f"I couldn't find conversation `{render.escape_mrkdwn(conversation_id)}` here.")
-                    return
-                if reason := check_url(url):
-                    _reply(ack, f"I can't use that link: {render.escape_mrkdwn(reason)}")
-                    return
-                intake.start_job(
-                    services,
-                    key_parts=(team_id, channel_id, "command", command.get("trigger_id") or url),
-                    team_id=team_id,
-                    channel_id=record.channel_id,
-                    user_id=user_id,
-                    origin="command",
-                    url=url,
-                    name=record.name,
-                    append_to=conversation_id,
-                    thread_ts=record.thread_ts,
-                    response_url=command.get("response_url"),
-                )
-                _reply(ack, "Adding it to that conversation. The updated notes will appear in its thread.")
-            case commands.Status():
-                jobs = services.store.active_in_channel(team_id, channel_id)
-                summaries = [
-                    JobSummary(
-                        name=job.name or "recording",
-                        stage=job.stage,
-                        started_at=job.created_at,
-                        conversation_id=job.conversation_id,
-                        permalink=None,
-                    )
-                    for job in jobs
-                ]
-                payload = render.render_job_list(summaries)
-                _reply(ack, payload["text"], payload.get("blocks"))
-            case commands.Auto(enabled=enabled):
-                services.channels.set_auto_process(team_id, channel_id, enabled)
-                state = "on: I'll process recordings shared here" if enabled else "off: I'll ignore recordings here"
-                _reply(ack, f"Auto-processing is now {state}. Change it with `/symbl auto on|off`.")
-            case commands.Digest(action=action, args=args):
-                _reply(ack, digest_command(services, command, action, args))
-            case commands.ShowSettings():
-                _reply(ack, settings_text(services, team_id, channel_id))
+        payload = answer(services, command)
+        ack(response_type="ephemeral", text=payload["text"], blocks=payload.get("blocks"))
 
     app.command("/symbl")(symbl)

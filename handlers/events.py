@@ -5,14 +5,31 @@ Listeners only decide and write a job row (milliseconds); downloads and uploads 
 
 from __future__ import annotations
 
+import contextlib
 import logging
 
 from slack_bolt import App
+from slack_sdk.errors import SlackApiError
 
 from bot import intake
+from bot.errors import LimitError, user_text
 from bot.services import Services
 
 log = logging.getLogger(__name__)
+
+
+@contextlib.contextmanager
+def _limit_told(services: Services, channel_id: str, event: dict):
+    """A share refused for the sharer's limit gets a note only they see, instead of silence."""
+    try:
+        yield
+    except LimitError as exc:
+        try:
+            services.slack.ephemeral(
+                channel_id, event.get("user") or "", user_text(exc), thread_ts=event.get("thread_ts")
+            )
+        except SlackApiError:
+            log.warning("could not tell a user their recording was refused", extra={"channel_id": channel_id})
 
 
 def register(app: App, services: Services) -> None:
@@ -28,19 +45,20 @@ def register(app: App, services: Services) -> None:
         for file in event.get("files") or []:
             if intake.looks_like_media(file) is False:
                 continue  # a document or an image: not ours to comment on
-            intake.start_job(
-                services,
-                key_parts=(team_id, channel_id, event["ts"], file["id"]),
-                team_id=team_id,
-                channel_id=channel_id,
-                user_id=event.get("user"),
-                origin="file",
-                source_ts=event["ts"],
-                thread_ts=thread_ts,
-                file_id=file["id"],
-                name=file.get("title") or file.get("name"),
-                append_to=append_to,
-            )
+            with _limit_told(services, channel_id, event):
+                intake.start_job(
+                    services,
+                    key_parts=(team_id, channel_id, event["ts"], file["id"]),
+                    team_id=team_id,
+                    channel_id=channel_id,
+                    user_id=event.get("user"),
+                    origin="file",
+                    source_ts=event["ts"],
+                    thread_ts=thread_ts,
+                    file_id=file["id"],
+                    name=file.get("title") or file.get("name"),
+                    append_to=append_to,
+                )
 
     def on_message(event: dict, context) -> None:
         # Edits (message_changed, also how Slack adds unfurls), deletions, joins and bots are not new recordings.
@@ -52,19 +70,20 @@ def register(app: App, services: Services) -> None:
             return
         thread_ts, append_to = intake.thread_route(services, team_id, channel_id, event)
         for url in links:
-            intake.start_job(
-                services,
-                key_parts=(team_id, channel_id, event["ts"], url),
-                team_id=team_id,
-                channel_id=channel_id,
-                user_id=event.get("user"),
-                origin="link",
-                source_ts=event["ts"],
-                thread_ts=thread_ts,
-                url=url,
-                name=url.rsplit("/", 1)[-1][:200] or url,
-                append_to=append_to,
-            )
+            with _limit_told(services, channel_id, event):
+                intake.start_job(
+                    services,
+                    key_parts=(team_id, channel_id, event["ts"], url),
+                    team_id=team_id,
+                    channel_id=channel_id,
+                    user_id=event.get("user"),
+                    origin="link",
+                    source_ts=event["ts"],
+                    thread_ts=thread_ts,
+                    url=url,
+                    name=url.rsplit("/", 1)[-1][:200] or url,
+                    append_to=append_to,
+                )
 
     def acknowledge_only() -> None:
         """``file_shared`` duplicates the ``message`` file share; it is acknowledged and never makes a job."""

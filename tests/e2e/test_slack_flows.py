@@ -338,3 +338,35 @@ def test_a_command_in_a_channel_the_bot_cannot_post_to_answers_the_user_privatel
     answer = wait_until(lambda: stack.slack.responses, 15, "a private answer")[0]
     assert "/invite @symbl" in str(answer.body)
     assert not stack.symbl.requests_to("POST", "/v1/process")
+
+
+def test_a_person_with_too_many_recordings_waiting_is_told_so_and_nothing_is_queued(make_stack):
+    stack = make_stack(auto_advance=None, MAX_PENDING_PER_USER="2")
+    for n in (1, 2):
+        _, body, _ = stack.app.command(stack.slack, f"process https://media.example.com/call{n}.mp3")
+        assert "On it" in body
+    _, body, _ = stack.app.command(stack.slack, "process https://media.example.com/call3.mp3")
+    assert "already have 2 recordings waiting" in body
+    _, event = share_file(stack, "call4.mp4", "video/mp4")
+    stack.app.event(event)
+    note = wait_until(lambda: stack.slack.ephemerals, 10, "a note only the sharer sees")[0]
+    assert "already have 2 recordings waiting" in note.text and note.recipient == "U111"
+    _, other_person, _ = stack.app.command(stack.slack, "process https://media.example.com/x.mp3", user="U222")
+    assert "On it" in other_person  # the limit is per person
+
+
+def test_a_channel_at_its_limit_queues_the_next_recording_until_one_finishes(make_stack):
+    stack = make_stack(auto_advance=None, MAX_RUNNING_PER_CHANNEL="1")
+    _, first = share_file(stack, "first.mp4", "video/mp4")
+    stack.app.event(first)
+    job_id = wait_until(lambda: list(stack.symbl.jobs), 10, "the first Symbl job")[0]
+    _, second = share_file(stack, "second.mp4", "video/mp4")
+    stack.app.event(second)
+    waiting = wait_until(
+        lambda: [m for m in bot_replies(stack.slack, second["ts"]) if "Waiting" in str(m.blocks)], 10, "a note"
+    )
+    assert "being processed first" in str(waiting[0].blocks)
+    assert len(stack.symbl.requests_to("POST", "/v1/process/video")) == 1  # the second one has not started
+    stack.symbl.complete(job_id)
+    wait_for_results(stack, first["ts"])
+    wait_until(lambda: len(stack.symbl.requests_to("POST", "/v1/process/video")) == 2, 30, "the second one starting")

@@ -71,3 +71,18 @@ def test_timestamps_come_back_timezone_aware(database):
     store = JobStore(database)
     job = new_job(store)
     assert store.get(job.id).created_at.tzinfo is not None
+
+
+def test_running_and_pending_counts_are_per_channel_per_person_and_per_team(database):
+    store = JobStore(database)
+    mine = new_job(store, key="k1", user_id="U1", stage=Stage.PROCESSING)
+    new_job(store, key="k2", user_id="U1", stage=Stage.FETCHING)
+    new_job(store, key="k3", user_id="U2", stage=Stage.POSTING)
+    new_job(store, key="k4", user_id="U1", stage=Stage.QUEUED)  # waiting: pending, not running
+    new_job(store, key="k5", user_id="U1", stage=Stage.DONE)  # finished: neither
+    new_job(store, key="k6", user_id="U1", stage=Stage.PROCESSING, channel_id="C2")
+    new_job(store, key="k7", user_id="U1", stage=Stage.PROCESSING, team="T2")
+    # Others running in C1: k2 and k3; others running for U1 in T1: k2 and k6.
+    assert store.running_counts(mine) == (2, 2)
+    assert store.pending_for_user("T1", "U1") == 4  # k1, k2, k4, k6
+    assert store.pending_for_user("T2", "U1") == 1
