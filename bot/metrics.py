@@ -39,7 +39,7 @@ CALL_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60,
 
 # What may become a label value: Slack method names and error codes are short identifiers from code or from
 # Slack's fixed vocabulary; anything else (a non-JSON answer's text) is bucketed as "other".
-_IDENTIFIER = re.compile(r"^[A-Za-z][A-Za-z0-9_.:-]{0,63}$")
+_IDENTIFIER = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$")
 
 # Symbl routes with their ids replaced, so a label never carries a conversation or job id.
 _SYMBL_ROUTES = (

@@ -4,7 +4,10 @@ gunicorn worker processes (WEB_WORKERS, each with WEB_THREADS threads) answer Sl
 Routes:
     POST /slack/events            events, slash commands and interactivity (Bolt verifies signatures)
     POST /symbl/webhook/<secret>  Symbl job-status callbacks: finish jobs at once (polling stays the safety net)
-    GET  /healthz                 200 once the database answers and the jobs process's sweep is recent; else 503
+    GET  /healthz                 liveness: 200 once the database answers and the jobs process's sweep is recent
+    GET  /readyz                  readiness: /healthz's checks, the schema in place, and this worker serving
+                                  (503 while it starts or shuts down), for a load balancer
+    GET  /metrics                 Prometheus text: every process's samples (``bot.metrics``) and jobs by stage
 
 The web process only writes job rows and wakes the jobs process (``bot.jobs_process``), which it supervises.
 """
@@ -20,12 +23,17 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Iterable
+from typing import Any
 
+import sqlalchemy as sa
+
+from bot import metrics
 from bot.config import Settings
 from bot.jobs_process import WAKE_FD_ENV
 from bot.services import Services, build_services
 from bot.store.db import Database
 from bot.store.schema import prepare
+from bot.store.tables import Job
 from bot.wakeup import Wakeup
 
 log = logging.getLogger(__name__)
@@ -40,6 +48,8 @@ WEB_THREADS = 8
 # default 5 ms switch interval makes it wait behind whichever thread holds the lock; requests are short, so a
 # finer interval costs little and keeps a burst's slowest answer close to its typical one.
 WEB_SWITCH_INTERVAL = 0.0005
+METRICS_DIR = "prometheus"  # under DATA_DIR: prometheus_client's multiprocess files, emptied by every serve
+HEARTBEAT_FILE = "jobs.heartbeat"  # Services.heartbeat_path: the jobs process touches it at every sweep
 
 
 def _respond(start_response, status: str, body: dict | str) -> list[bytes]:
@@ -70,6 +80,72 @@ def health(services: Services) -> tuple[bool, dict]:
     return all(checks.values()), checks
 
 
+class Lifecycle:
+    """Whether this web worker takes traffic: from gunicorn's ``post_worker_init`` until it starts to exit.
+
+    A worker told to stop (SIGTERM, a reload) still answers requests on connections it already holds for a few
+    seconds; answering /readyz with 503 then tells a load balancer to send the next ones elsewhere.
+    """
+
+    def __init__(self) -> None:
+        self._worker: Any = None
+
+    def attach(self, worker: Any) -> None:
+        self._worker = worker
+
+    @property
+    def state(self) -> str:
+        if self._worker is None:
+            return "starting"
+        return "serving" if self._worker.alive else "stopping"
+
+
+class SchemaCheck:
+    """Whether the database has every table and column the models use (checked until it has, then remembered).
+
+    One ``SELECT <every column> ... WHERE false`` per table: cheap, and it fails on a missing column as well as on
+    a missing table, however the schema got there (create_all or migrations).
+    """
+
+    def __init__(self, database: Database):
+        self.database = database
+        self._ready = False
+
+    def __call__(self) -> bool:
+        if self._ready:
+            return True
+        from bot.engines.local import tables as _local_tables  # noqa: F401 - registers the engine's tables
+        from bot.store.db import Base
+
+        try:
+            with self.database.engine.connect() as conn:
+                for table in Base.metadata.sorted_tables:
+                    conn.execute(sa.select(table).where(sa.false()))
+        except sa.exc.DBAPIError:
+            log.warning("readiness: the database schema is not ready yet", exc_info=True)
+            return False
+        self._ready = True
+        return True
+
+
+def readiness(
+    services: Services, lifecycle: Lifecycle | None, schema_ready: Callable[[], bool]
+) -> tuple[bool, dict[str, Any]]:
+    """Whether this replica should get traffic now: health plus the schema, and this worker neither starting
+    nor stopping (``lifecycle`` None: not under gunicorn, always serving)."""
+    ok, checks = health(services)
+    state = lifecycle.state if lifecycle is not None else "serving"
+    checks = {"worker": state, **checks, "schema": bool(checks["database"]) and schema_ready()}
+    return ok and state == "serving" and checks["schema"], checks
+
+
+def count_jobs_by_stage(database: Database) -> dict[str, int]:
+    """How many job rows are in each stage (one GROUP BY, at scrape time)."""
+    with database.engine.connect() as conn:
+        rows = conn.execute(sa.select(Job.stage, sa.func.count()).group_by(Job.stage))
+        return {str(stage): int(count) for stage, count in rows.all()}
+
+
 def handle_webhook(services: Services, environ: dict) -> tuple[str, dict]:
     """A Symbl status callback: ``{"jobId", "status"}``. Idempotent; unknown jobs are acknowledged and ignored."""
     try:
@@ -84,9 +160,11 @@ def handle_webhook(services: Services, environ: dict) -> tuple[str, dict]:
     return "200 OK", {"ok": True}
 
 
-def make_wsgi_app(services: Services, slack_handler: WSGIApp | None) -> WSGIApp:
-    """Route requests to Bolt, the webhook and the health check."""
+def make_wsgi_app(services: Services, slack_handler: WSGIApp | None, lifecycle: Lifecycle | None = None) -> WSGIApp:
+    """Route requests to Bolt, the webhook, the health and readiness checks and the metrics page."""
     webhook_prefix = "/symbl/webhook/"
+    schema_ready = SchemaCheck(services.database)
+    jobs_by_state = metrics.JobsByState(lambda: count_jobs_by_stage(services.database))
 
     def app(environ, start_response):
         path, method = environ.get("PATH_INFO", ""), environ.get("REQUEST_METHOD", "GET")
@@ -95,6 +173,13 @@ def make_wsgi_app(services: Services, slack_handler: WSGIApp | None) -> WSGIApp:
         if path == "/healthz" and method == "GET":
             ok, checks = health(services)
             return _respond(start_response, "200 OK" if ok else "503 Service Unavailable", checks)
+        if path == "/readyz" and method == "GET":
+            ok, checks = readiness(services, lifecycle, schema_ready)
+            return _respond(start_response, "200 OK" if ok else "503 Service Unavailable", checks)
+        if path == "/metrics" and method == "GET":
+            body, content_type = metrics.exposition([jobs_by_state])
+            start_response("200 OK", [("Content-Type", content_type), ("Content-Length", str(len(body)))])
+            return [body]
         if path.startswith(webhook_prefix) and method == "POST":
             if not hmac.compare_digest(path[len(webhook_prefix) :], services.settings.webhook_secret):
                 return _respond(start_response, "404 Not Found", "Not Found")
@@ -105,7 +190,9 @@ def make_wsgi_app(services: Services, slack_handler: WSGIApp | None) -> WSGIApp:
     return app
 
 
-def build_wsgi(settings: Settings, wakeup: Wakeup | None) -> tuple[WSGIApp, Services]:
+def build_wsgi(
+    settings: Settings, wakeup: Wakeup | None, lifecycle: Lifecycle | None = None
+) -> tuple[WSGIApp, Services]:
     """The web side: services without jobs, the Bolt app and the router (Socket Mode connects here too)."""
     from slack_bolt.adapter.wsgi import SlackRequestHandler
 
@@ -120,7 +207,7 @@ def build_wsgi(settings: Settings, wakeup: Wakeup | None) -> tuple[WSGIApp, Serv
         SocketModeHandler(bolt, settings.slack_app_token).connect()
     else:
         slack_handler = SlackRequestHandler(bolt)
-    return make_wsgi_app(services, slack_handler), services
+    return make_wsgi_app(services, slack_handler, lifecycle), services
 
 
 class JobsSupervisor:
@@ -143,6 +230,7 @@ class JobsSupervisor:
                 [sys.executable, "-m", "bot", "jobs"], env=env, pass_fds=(self.wakeup.read_fd,)
             )
             code = self.process.wait()
+            metrics.mark_process_dead(self.process.pid)
             if self.stopping.is_set():
                 return
             delay = 1.0 if time.monotonic() - started > 60 else min(delay * 2, 30.0)
@@ -170,8 +258,13 @@ def serve(settings: Settings) -> None:
     database = Database(settings.resolved_database_url)
     prepare(database)  # once, before the web workers and the jobs process start
     database.dispose()
+    # Before any worker forks or the jobs process starts: they all write their samples into this one directory.
+    metrics.prepare_multiprocess_dir(settings.data_dir / METRICS_DIR)
+    # A previous run's heartbeat would make this one look ready before its jobs process has swept once.
+    (settings.data_dir / HEARTBEAT_FILE).unlink(missing_ok=True)
     wakeup = Wakeup()
     supervisor = JobsSupervisor(wakeup)
+    lifecycle = Lifecycle()  # each worker has its own copy after the fork; post_worker_init attaches it
 
     class BotApplication(BaseApplication):
         def load_config(self):
@@ -184,10 +277,12 @@ def serve(settings: Settings) -> None:
             self.cfg.set("accesslog", None)
             self.cfg.set("when_ready", lambda _arbiter: supervisor.start())
             self.cfg.set("on_exit", lambda _arbiter: supervisor.stop())
+            self.cfg.set("post_worker_init", lifecycle.attach)
+            self.cfg.set("child_exit", lambda _arbiter, worker: metrics.mark_process_dead(worker.pid))
 
         def load(self):  # runs in the web worker, after the fork
             sys.setswitchinterval(WEB_SWITCH_INTERVAL)
-            return build_wsgi(settings, wakeup)[0]
+            return build_wsgi(settings, wakeup, lifecycle)[0]
 
     mode = "Socket Mode" if settings.slack_app_token else f"HTTP on port {settings.port}"
     print(f"symbl-bot: serving ({mode}, engine={settings.engine})", file=sys.stderr, flush=True)
