@@ -6,10 +6,15 @@ the jobs process (job latency, Symbl calls, the result's chat.update) reach a sc
 
 from __future__ import annotations
 
+import http.client
 import json
+import os
 import re
+import signal
+import time
 import urllib.error
 import urllib.request
+from pathlib import Path
 
 from tests.e2e.conftest import wait_until
 from tests.e2e.harness import SIGNING_SECRET
@@ -93,10 +98,7 @@ def test_metrics_after_one_recording_and_readiness(stack):
 
 
 def test_readiness_fails_when_the_jobs_process_stops_sweeping(stack):
-    """A replica whose jobs process is gone takes no traffic (and /healthz, the liveness check, says so too)."""
-    import os
-    import signal
-
+    """A replica whose jobs process has stopped sweeping takes no traffic."""
     status, _, _ = get(f"{stack.app.url}/readyz")
     assert status == 200
     jobs_heartbeat = stack.app.env["DATA_DIR"] + "/jobs.heartbeat"
@@ -115,8 +117,6 @@ def test_readiness_fails_when_the_jobs_process_stops_sweeping(stack):
 
 def _jobs_process_pid(root: int) -> int | None:
     """The ``python -m bot jobs`` process under the app's process tree (Linux /proc)."""
-    from pathlib import Path
-
     for proc in Path("/proc").iterdir():
         if not proc.name.isdigit():
             continue
@@ -129,3 +129,20 @@ def _jobs_process_pid(root: int) -> int | None:
         if cmdline[-3:-1] == [b"bot", b"jobs"] and parent == root:
             return int(proc.name)
     return None
+
+
+def test_a_stopping_worker_is_not_ready(stack):
+    """After SIGTERM a worker still answers on connections it holds for a moment: /readyz tells the balancer no."""
+    connection = http.client.HTTPConnection("127.0.0.1", stack.app.port, timeout=5)
+    try:
+        connection.request("GET", "/readyz")
+        first = connection.getresponse()
+        assert (first.status, json.loads(first.read())["worker"]) == (200, "serving")
+        os.kill(stack.app.process.pid, signal.SIGTERM)  # the gunicorn arbiter: it stops every worker gracefully
+        time.sleep(0.3)
+        connection.request("GET", "/readyz")  # the same kept-alive connection, to the same worker
+        second = connection.getresponse()
+        assert (second.status, json.loads(second.read())["worker"]) == (503, "stopping")
+    finally:
+        connection.close()
+    stack.app.process.wait(15)
