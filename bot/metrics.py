@@ -88,7 +88,7 @@ class Metrics:
     def __init__(self, registry: Any = None):
         from prometheus_client import REGISTRY, Counter, Histogram
 
-        registry = REGISTRY if registry is None else registry
+        self.registry = registry = REGISTRY if registry is None else registry
         self.job_latency = Histogram(
             f"{PREFIX}_job_latency_seconds",
             "Seconds from a job's creation to its end, by outcome (done or failed).",
@@ -255,9 +255,6 @@ def exposition(extra_collectors: Iterable[Any] = ()) -> tuple[bytes, str]:
 
         MultiProcessCollector(registry, path=directory)
     else:
-        from prometheus_client import REGISTRY
-
-        current()  # so an idle process still shows its (empty) families
-        registry.register(_Collected([REGISTRY]))
+        registry.register(_Collected([current().registry]))
     registry.register(_Collected(extra_collectors))
     return generate_latest(registry), CONTENT_TYPE_LATEST
