@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING
 import sqlalchemy as sa
 from sqlalchemy import event
 
-from bot.store.db import Base, Database, make_engine
+from bot.store.db import Base, Database, UTCDateTime, make_engine
 
 if TYPE_CHECKING:
     from alembic.config import Config
@@ -42,6 +42,13 @@ def import_table_modules() -> None:
     """Import every table module so ``Base.metadata`` knows them all."""
     from bot.engines.local import tables as local_tables  # noqa: F401
     from bot.store import tables  # noqa: F401
+
+
+def render_item(type_: str, obj, autogen_context) -> str | bool:
+    """Autogenerate writes ``UTCDateTime`` as what the database has, so revisions never import the app's types."""
+    if type_ == "type" and isinstance(obj, UTCDateTime):
+        return "sa.DateTime(timezone=True)"
+    return False
 
 
 def alembic_config(connection: sa.Connection | None = None) -> Config:

@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 from alembic import command
-from alembic.autogenerate import compare_metadata
+from alembic.autogenerate import compare_metadata, produce_migrations, render_python_code
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 
@@ -265,6 +265,14 @@ def test_prepare_at_head_changes_nothing_and_does_not_load_alembic(new_database,
         f"prepare(Database({database.url!r})); assert 'alembic' not in sys.modules, 'alembic imported'"
     )
     subprocess.run([sys.executable, "-c", check], check=True, cwd=ROOT, timeout=60)
+
+
+def test_autogenerate_writes_utc_timestamps_as_plain_timezone_aware_datetimes():
+    with sa.create_engine("sqlite://").connect() as conn:
+        operations = produce_migrations(MigrationContext.configure(conn, opts={"compare_type": True}), Base.metadata)
+    code = render_python_code(operations.upgrade_ops, render_item=schema.render_item, render_as_batch=True)
+    assert "sa.Column('next_run_at', sa.DateTime(timezone=True), nullable=False)" in code
+    assert "UTCDateTime" not in code
 
 
 def test_the_head_read_without_alembic_is_alembics_head():

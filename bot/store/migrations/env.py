@@ -7,20 +7,17 @@ to the database the app would use (``DATABASE_URL``, else the SQLite file in the
 
 from __future__ import annotations
 
+from logging.config import fileConfig
+
 from alembic import context
 
-from bot.store.db import Base, Database, UTCDateTime
-from bot.store.schema import import_table_modules
+from bot.store.db import Base, Database
+from bot.store.schema import import_table_modules, render_item
 
 import_table_modules()
 config = context.config
-
-
-def render_item(type_: str, obj, autogen_context) -> str | bool:
-    """Write ``UTCDateTime`` columns as what they are in the database, so revisions never import the app's types."""
-    if type_ == "type" and isinstance(obj, UTCDateTime):
-        return "sa.DateTime(timezone=True)"
-    return False
+if config.attributes.get("connection") is None and config.config_file_name:  # the command line: its logging setup
+    fileConfig(config.config_file_name, disable_existing_loggers=False)
 
 
 def configure(**kwargs) -> None:
