@@ -49,7 +49,7 @@ def digest_command(services: Services, command: dict, action: str, args: tuple[s
     try:
         schedule = parse_schedule(args, services.slack.user_tz(user_id) if user_id else None)
     except ScheduleError as exc:
-        return str(exc)
+        return render.escape_mrkdwn(str(exc))  # it quotes the user's word back (``<!channel>`` as a "time zone")
     services.channels.set_digest(team_id, channel_id, schedule)
     services.wake()
     return (
