@@ -11,9 +11,11 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-from bot.errors import LimitError
+from bot.errors import BotError, LimitError
 from bot.media import is_media_name
+from bot.net.safe_fetch import validate_url
 from bot.services import Services
+from bot.store.tables import Stage, utcnow
 
 _LINK_IN_TEXT = re.compile(r"<(https?://[^>|\s]+)(?:\|[^>]*)?>")
 
@@ -43,6 +45,37 @@ def start_job(services: Services, *, key_parts: tuple[str, ...], **fields: Any) 
     if job_id is not None:
         services.enqueue(job_id)
     return job_id
+
+
+def link_problem(services: Services, url: str) -> str | None:
+    """Why a link someone gave us will not be used, in a sentence for them; None when it may be.
+
+    The same checks for every way a link arrives (``/symbl process``, ``append``, a link in a message) and for
+    both engines: Symbl fetches links itself, but a private or malformed one must not leave this app either.
+    """
+    try:
+        validate_url(url, allow_private=services.settings.local_allow_private_urls)
+    except BotError as exc:
+        return str(exc)
+    return None
+
+
+def record_refused(services: Services, *, key_parts: tuple[str, ...], reason: str, **fields: Any) -> bool:
+    """Write a refused input as a job that already failed (nothing runs it); False if it was recorded before.
+
+    The row's key is the one a job for the same input would have, so the note saying why is posted once even
+    when Slack delivers the event again.
+    """
+    job_id = services.store.create_job(
+        idempotency_key=_key(*key_parts),
+        engine=services.settings.engine,
+        poll_interval=services.settings.poll_interval_seconds,
+        stage=Stage.FAILED,
+        error_text=reason,
+        finished_at=utcnow(),
+        **fields,
+    )
+    return job_id is not None
 
 
 def looks_like_media(file: dict[str, Any]) -> bool | None:

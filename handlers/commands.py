@@ -15,8 +15,7 @@ from slack_bolt import Ack, App
 from bot import commands, intake, render
 from bot.digest.runner import request_now
 from bot.digest.schedule import DigestSchedule, ScheduleError, describe, next_run, parse_schedule
-from bot.errors import BotError, LimitError, user_text
-from bot.net.safe_fetch import validate_url
+from bot.errors import LimitError, user_text
 from bot.render import JobSummary
 from bot.render.mrkdwn import slack_date
 from bot.services import Services
@@ -76,10 +75,8 @@ def settings_text(services: Services, team_id: str, channel_id: str) -> str:
 
 def _url_problem(services: Services, url: str) -> str | None:
     """A user-facing reason the link cannot be used, or None."""
-    try:
-        validate_url(url, allow_private=services.settings.local_allow_private_urls)
-    except BotError as exc:
-        return f"I can't use that link: {render.escape_mrkdwn(str(exc))}"
+    if reason := intake.link_problem(services, url):
+        return f"I can't use that link: {render.escape_mrkdwn(reason)}"
     return None
 
 

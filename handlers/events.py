@@ -1,6 +1,8 @@
 """Event listeners: recordings shared as files, links to recordings, and the events we only acknowledge.
 
 Listeners only decide and write a job row (milliseconds); downloads and uploads happen on the pipeline's pool.
+A link that may not be fetched (private address, credentials, not http…) makes no job; a Bolt lazy listener says
+why in the message's thread after Slack has its answer.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ import logging
 from slack_bolt import App
 from slack_sdk.errors import SlackApiError
 
-from bot import intake
+from bot import intake, render
 from bot.errors import LimitError, user_text
 from bot.services import Services
 
@@ -30,6 +32,10 @@ def _limit_told(services: Services, channel_id: str, event: dict):
             )
         except SlackApiError:
             log.warning("could not tell a user their recording was refused", extra={"channel_id": channel_id})
+
+
+def _link_name(url: str) -> str:
+    return url.rsplit("/", 1)[-1][:200] or url
 
 
 def register(app: App, services: Services) -> None:
@@ -70,6 +76,8 @@ def register(app: App, services: Services) -> None:
             return
         thread_ts, append_to = intake.thread_route(services, team_id, channel_id, event)
         for url in links:
+            if intake.link_problem(services, url):
+                continue  # refused: say_links_refused tells the thread why
             with _limit_told(services, channel_id, event):
                 intake.start_job(
                     services,
@@ -81,14 +89,46 @@ def register(app: App, services: Services) -> None:
                     source_ts=event["ts"],
                     thread_ts=thread_ts,
                     url=url,
-                    name=url.rsplit("/", 1)[-1][:200] or url,
+                    name=_link_name(url),
                     append_to=append_to,
                 )
+
+    def say_links_refused(event: dict, context) -> None:
+        """After the ack: a note in the thread and ❌ for each refused link, once per message and link."""
+        if event.get("subtype") or event.get("bot_id"):
+            return
+        team_id, channel_id = context.team_id, event["channel"]
+        refused = [(url, why) for url in intake.media_links(event) if (why := intake.link_problem(services, url))]
+        if not refused or not services.channels.auto_process(team_id, channel_id):
+            return
+        thread_ts, _ = intake.thread_route(services, team_id, channel_id, event)
+        for url, why in refused:
+            name = _link_name(url)
+            if not intake.record_refused(
+                services,
+                key_parts=(team_id, channel_id, event["ts"], url),
+                reason=why,
+                team_id=team_id,
+                channel_id=channel_id,
+                user_id=event.get("user"),
+                origin="link",
+                source_ts=event["ts"],
+                thread_ts=thread_ts,
+                url=url,
+                name=name,
+            ):
+                continue  # a redelivered event: the note is already there
+            try:
+                services.slack.post(channel_id, render.render_failure(why, name=name), thread_ts=thread_ts)
+                services.slack.react(channel_id, event["ts"], "x")
+            except SlackApiError as exc:
+                why_not = exc.response.get("error")
+                log.warning("could not say why a link was refused: %s", why_not, extra={"channel_id": channel_id})
 
     def acknowledge_only() -> None:
         """``file_shared`` duplicates the ``message`` file share; it is acknowledged and never makes a job."""
 
     app.event({"type": "message", "subtype": "file_share"})(on_file_share)
-    app.event("message")(on_message)
+    app.event("message")(ack=on_message, lazy=[say_links_refused])
     app.event("file_shared")(acknowledge_only)
     app.event("app_mention")(acknowledge_only)
