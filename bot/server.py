@@ -32,7 +32,7 @@ from bot.config import Settings
 from bot.jobs_process import WAKE_FD_ENV
 from bot.services import Services, build_services
 from bot.store.db import Database
-from bot.store.schema import prepare
+from bot.store.schema import current_revision, head_revision, prepare
 from bot.store.tables import Job
 from bot.wakeup import Wakeup
 
@@ -101,10 +101,10 @@ class Lifecycle:
 
 
 class SchemaCheck:
-    """Whether the database has every table and column the models use (checked until it has, then remembered).
+    """Whether the database is at the schema revision this code was written for (one query until it is).
 
-    One ``SELECT <every column> ... WHERE false`` per table: cheap, and it fails on a missing column as well as on
-    a missing table, however the schema got there (create_all or migrations).
+    Once it is, the answer is remembered: a newer replica migrating the database during a rolling deploy must
+    not take every older, already serving replica out of the load balancer at once.
     """
 
     def __init__(self, database: Database):
@@ -112,20 +112,13 @@ class SchemaCheck:
         self._ready = False
 
     def __call__(self) -> bool:
-        if self._ready:
-            return True
-        from bot.engines.local import tables as _local_tables  # noqa: F401 - registers the engine's tables
-        from bot.store.db import Base
-
-        try:
-            with self.database.engine.connect() as conn:
-                for table in Base.metadata.sorted_tables:
-                    conn.execute(sa.select(table).where(sa.false()))
-        except sa.exc.DBAPIError:
-            log.warning("readiness: the database schema is not ready yet", exc_info=True)
-            return False
-        self._ready = True
-        return True
+        if not self._ready:
+            head = head_revision()
+            try:
+                self._ready = head is not None and current_revision(self.database) == head
+            except sa.exc.DBAPIError:
+                log.warning("readiness: could not read the schema revision", exc_info=True)
+        return self._ready
 
 
 def readiness(

@@ -163,3 +163,18 @@ def test_on_postgresql_the_page_counts_jobs_and_the_replica_is_ready(make_stack,
         status, _, body = get(f"{stack.app.url}/readyz")
         assert status == 200, body
         stack.app.stop()  # before the database is dropped
+
+
+def test_the_schema_check_waits_for_the_newest_revision(tmp_path):
+    from bot.server import SchemaCheck
+    from bot.store.db import Database
+    from bot.store.schema import prepare
+
+    database = Database(f"sqlite:///{tmp_path / 'bot.sqlite3'}")
+    try:
+        check = SchemaCheck(database)
+        assert check() is False  # empty: not migrated yet
+        prepare(database)
+        assert check() is True
+    finally:
+        database.dispose()
