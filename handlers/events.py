@@ -22,10 +22,16 @@ log = logging.getLogger(__name__)
 
 @contextlib.contextmanager
 def _limit_told(services: Services, channel_id: str, event: dict):
-    """A share refused for the sharer's limit gets a note only they see, instead of silence."""
+    """A share refused for the sharer's limit gets a note only they see, instead of silence.
+
+    Yields a list that holds the error once refused: the caller then stops, since the rest of the same message
+    would be refused too, and one note per message is enough (a message may hold dozens of links).
+    """
+    refused: list[LimitError] = []
     try:
-        yield
+        yield refused
     except LimitError as exc:
+        refused.append(exc)
         try:
             services.slack.ephemeral(
                 channel_id, event.get("user") or "", user_text(exc), thread_ts=event.get("thread_ts")
@@ -51,7 +57,7 @@ def register(app: App, services: Services) -> None:
         for file in event.get("files") or []:
             if intake.looks_like_media(file) is False:
                 continue  # a document or an image: not ours to comment on
-            with _limit_told(services, channel_id, event):
+            with _limit_told(services, channel_id, event) as refused:
                 intake.start_job(
                     services,
                     key_parts=(team_id, channel_id, event["ts"], file["id"]),
@@ -65,6 +71,8 @@ def register(app: App, services: Services) -> None:
                     name=file.get("title") or file.get("name"),
                     append_to=append_to,
                 )
+            if refused:
+                break
 
     def on_message(event: dict, context) -> None:
         # Edits (message_changed, also how Slack adds unfurls), deletions, joins and bots are not new recordings.
@@ -78,7 +86,7 @@ def register(app: App, services: Services) -> None:
         for url in links:
             if intake.link_problem(services, url):
                 continue  # refused: say_links_refused tells the thread why
-            with _limit_told(services, channel_id, event):
+            with _limit_told(services, channel_id, event) as refused:
                 intake.start_job(
                     services,
                     key_parts=(team_id, channel_id, event["ts"], url),
@@ -92,6 +100,8 @@ def register(app: App, services: Services) -> None:
                     name=_link_name(url),
                     append_to=append_to,
                 )
+            if refused:
+                break
 
     def say_links_refused(event: dict, context) -> None:
         """After the ack: a note in the thread and ❌ for each refused link, once per message and link."""
