@@ -153,6 +153,8 @@ def user_text(error: BaseException, *, gave_up: bool = False) -> str:  # noqa: P
             code = error.response.get("error")
             if code in {"not_in_channel", "channel_not_found"}:
                 return "I can't post in this channel. Invite me with `/invite @symbl` and try again."
+            if code in {"file_not_found", "file_deleted"}:  # files.info: the share was deleted, or is not ours to see
+                return "Slack won't show me that file: it was deleted, or it isn't shared with me."
             return f"Slack refused my message ({code})."
         case _:
             return "Something went wrong on my side. The details are in the app's log."
