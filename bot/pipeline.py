@@ -287,6 +287,9 @@ class Pipeline:
         return {"stage": Stage.SUBMITTING}
 
     def _submit(self, job: Job) -> dict:
+        if job.local_path and not Path(job.local_path).exists():
+            # Downloaded by a replica that died before submitting: its disk is not ours, so download again.
+            return {"local_path": None, "stage": Stage.FETCHING}
         webhook = None
         if self.settings.public_url and self.engine.name == "symbl":
             webhook = f"{self.settings.public_url}/symbl/webhook/{self.settings.webhook_secret}"

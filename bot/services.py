@@ -113,11 +113,11 @@ def build_services(
     settings.require("SLACK_BOT_TOKEN")
     settings = replace(settings, webhook_secret=derive_webhook_secret(settings))
     database = Database(settings.resolved_database_url)
+    prepare(database)  # before anything reads a table, the offline engine included
     if run_jobs and engine is None:
         from bot.engines import build_engine
 
         engine = build_engine(settings, database)
-    prepare(database)
     store = JobStore(database)
     ledger, digests = LedgerStore(database), DigestStore(database)
     client = make_web_client(settings.slack_bot_token, settings.slack_api_url)

@@ -1,7 +1,7 @@
 """The database: one SQLAlchemy engine per process, SQLite by default, PostgreSQL via DATABASE_URL.
 
-Every table of the app (Slack jobs, the offline engine's jobs, channel settings…) hangs off ``Base`` so one
-``create_all`` (and later Alembic) covers them all.
+Every table of the app (Slack jobs, the offline engine's jobs, channel settings…) hangs off ``Base``; Alembic's
+revisions (``bot/store/migrations``) create and change them, and ``bot.store.schema.prepare`` applies them.
 """
 
 from __future__ import annotations
@@ -61,10 +61,6 @@ class Database:
         # lock of their own, which hands over at once; only other processes meet SQLite's busy wait.
         # PostgreSQL locks rows, so it needs nothing of the kind.
         self._write_guard = threading.RLock() if self.engine.dialect.name == "sqlite" else contextlib.nullcontext()
-
-    def create_all(self) -> None:
-        """Create any missing table (every model module must be imported first)."""
-        Base.metadata.create_all(self.engine)
 
     @contextmanager
     def session(self, *, writes: bool = True) -> Iterator[Session]:

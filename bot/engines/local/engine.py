@@ -124,8 +124,10 @@ class LocalEngine:
     # -- lifecycle -------------------------------------------------------------------------------------
 
     def start(self) -> None:
-        """Create the tables if missing and re-queue unfinished jobs whose lease has expired (or was never taken)."""
-        self.database.create_all()
+        """Bring the schema to head (cheap when it is) and re-queue unfinished jobs whose lease has expired."""
+        from bot.store.schema import prepare
+
+        prepare(self.database)
         self.media_dir.mkdir(parents=True, exist_ok=True)
         now = utcnow()
         with self.database.session() as s:

@@ -25,6 +25,7 @@ from bot.engines.local.transcribe import Transcriber
 from bot.errors import DownloadError, EmptyMediaError, NotFoundError
 from bot.models import ActionItem, JobStatus, MediaKind, Person, SubmitOptions, SummaryItem, Topic
 from bot.store.db import Database
+from bot.store.schema import prepare
 
 EXAMPLES = Path(__file__).resolve().parents[3] / "examples"
 STANDUP_MP3 = EXAMPLES / "standup.mp3"
@@ -174,7 +175,7 @@ def test_an_append_goes_after_the_first_recording_and_insights_cover_both(make_e
 
 
 def test_a_restart_finishes_an_abandoned_job_exactly_once(make_engine, database, settings):
-    database.create_all()
+    prepare(database)
     media = settings.data_dir / "local-media" / "abandoned.media"
     media.parent.mkdir(parents=True)
     shutil.copyfile(STANDUP_MP3, media)
