@@ -39,8 +39,8 @@ from bot.store.tables import Job, Stage, utcnow
 
 log = logging.getLogger(__name__)
 
-LEASE_SECONDS = 60.0  # a crashed process's jobs are resumed by another within about this long
-LEASE_RENEW_SECONDS = 20.0  # a live process renews its leases this often, however long a step (an upload) takes
+LEASE_SECONDS = 15.0  # a crashed process's jobs are resumed (by a restart or another replica) within this long
+LEASE_RENEW_SECONDS = 5.0  # a live process renews all its leases this often (one UPDATE), however long a step takes
 MAX_RETRY_DELAY = 300.0  # transient failures are retried with capped, jittered exponential backoff…
 POSTING_PATIENCE = timedelta(hours=24)  # …until the job's deadline; results already fetched wait this much longer
 MAX_POLL_INTERVAL = 60.0
