@@ -58,7 +58,14 @@ class EmptyMediaError(MediaError):
 
 
 class DownloadError(MediaError):
-    """Fetching the recording failed (HTTP error, HTML instead of media, a blocked address…)."""
+    """Fetching the recording failed (HTTP error, HTML instead of media, a blocked address…).
+
+    ``retryable`` for failures that may pass (a timeout, a dropped connection); the rest are final.
+    """
+
+    def __init__(self, message: str, *, retryable: bool = False):
+        super().__init__(message)
+        self.retryable = retryable
 
 
 class EngineError(BotError):
@@ -143,6 +150,8 @@ def user_text(error: BaseException, *, gave_up: bool = False) -> str:  # noqa: P
         case BadRequestError():
             detail = f" ({error.server_message})" if error.server_message else ""
             return f"The transcription service refused this recording{detail}."
+        case JobFailedError(server_message=str(reason)) if reason:
+            return f"Processing failed: {reason}"
         case JobFailedError():
             return "Processing failed on the transcription service's side. Try again, or try another file."
         case ServerError() | EngineTimeoutError():

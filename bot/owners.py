@@ -10,6 +10,8 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable, Mapping, Sequence
 
+from slack_sdk.errors import SlackApiError
+
 from bot.models import Person
 from bot.slack_io import Member, SlackIO
 from bot.store.ledger import person_key
@@ -65,8 +67,9 @@ class OwnerResolver:
     def _members(self, channel_id: str) -> list[Member] | None:
         try:
             return self.slack.channel_members(channel_id)
-        except Exception:  # names are a convenience: without the member list, owners stay plain names
-            log.warning("could not list the channel's members to match owners by name", exc_info=True)
+        except Exception as exc:  # names are a convenience: without the member list, owners stay plain names
+            reason = exc.response.get("error") if isinstance(exc, SlackApiError) else type(exc).__name__
+            log.warning("could not list the channel's members to match owners by name: %s", reason)
             return None
 
 

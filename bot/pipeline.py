@@ -168,7 +168,10 @@ class Pipeline:
                 extra={"job_id": job.id, "stage": job.stage},
             )
             return {"attempts": job.attempts + 1, "next_run_at": self.clock() + timedelta(seconds=delay)}
-        if not isinstance(exc, BotError):
+        if isinstance(exc, SlackApiError):  # Slack said no (a deleted file, a channel we left): no bug of ours
+            code = exc.response.get("error")
+            log.warning("job failed: Slack answered %s", code, extra={"job_id": job.id, "stage": job.stage})
+        elif not isinstance(exc, BotError):
             log.exception("job failed unexpectedly", extra={"job_id": job.id, "stage": job.stage})
         else:
             log.info("job failed: %s", type(exc).__name__, extra={"job_id": job.id, "stage": job.stage})
@@ -341,7 +344,8 @@ class Pipeline:
             return {"stage": Stage.COLLECTING}
         if status == JobStatus.FAILED:
             reason = getattr(self.engine, "job_error", lambda _id: None)(job.engine_job_id)
-            raise JobFailedError(reason or "the engine reported the job as failed")
+            # The offline engine says why in words meant for users (an undecodable file, a blocked link…).
+            raise JobFailedError(reason or "the engine reported the job as failed", server_message=reason)
         interval = min(MAX_POLL_INTERVAL, job.poll_interval * 1.5)
         raise _Stop(poll_interval=interval, next_run_at=now + timedelta(seconds=job.poll_interval), attempts=0)
 

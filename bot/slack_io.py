@@ -67,6 +67,12 @@ class Member:
     names: tuple[str, ...]
 
 
+def _mb(size: int) -> str:
+    """A size for people: "1.4 MB" (one decimal, so a file just over a limit never reads as equal to it)."""
+    megabytes = size / 2**20
+    return f"{megabytes:.0f} MB" if megabytes == int(megabytes) else f"{megabytes:.1f} MB"
+
+
 def is_transient(error: SlackApiError) -> bool:
     """Whether a Slack API error may go away if the call is made again later."""
     return error.response.get("error") not in PERMANENT_ERRORS
@@ -321,9 +327,7 @@ class SlackIO:
         size = int(file.get("size") or 0)
         name = file.get("name") or file.get("id", "file")
         if size > max_bytes:
-            raise MediaTooLargeError(
-                f"{name} is {size / 2**20:.0f} MB; the limit is {max_bytes / 2**20:.0f} MB (MAX_FILE_MB)."
-            )
+            raise MediaTooLargeError(f"{name} is {_mb(size)}; the limit is {_mb(max_bytes)} (MAX_FILE_MB).")
         if file.get("mode") == "external" or file.get("is_external"):
             raise DownloadError(f"{name} is stored outside Slack, so I can't download it. Upload the file itself.")
         url = file.get("url_private_download") or file.get("url_private")
@@ -345,14 +349,15 @@ class SlackIO:
                         raise DownloadError("Slack sent a web page instead of the file; I can't process it.")
                     received += len(chunk)
                     if received > max_bytes:
-                        raise MediaTooLargeError(
-                            f"{name} is larger than the limit of {max_bytes / 2**20:.0f} MB (MAX_FILE_MB)."
-                        )
+                        raise MediaTooLargeError(f"{name} is larger than the limit of {_mb(max_bytes)} (MAX_FILE_MB).")
                     out.write(chunk)
         if received == 0:
             raise EmptyMediaError(f"{name} is empty.")
         if size and received != size:
-            raise DownloadError(f"The download of {name} stopped early ({received} of {size} bytes); I'll retry.")
+            raise DownloadError(
+                f"The download of {name} was incomplete ({received} of {size} bytes), so I can't process it. "
+                "Share the file again."
+            )
         return received
 
     def _get_following_redirects(self, url: str) -> requests.Response:
@@ -365,7 +370,7 @@ class SlackIO:
                     url, headers=headers, stream=True, allow_redirects=False, timeout=(10, self._download_timeout)
                 )
             except requests.RequestException as exc:
-                raise DownloadError("Slack did not answer the file download in time; I'll retry.") from exc
+                raise DownloadError("Slack did not answer the file download in time.", retryable=True) from exc
             if response.is_redirect:
                 url = urljoin(url, response.headers["Location"])
                 response.close()

@@ -59,13 +59,16 @@ def register(app: App, services: Services) -> None:
         if item_id and user_id:
             services.ledger.assign(_team(body), item_id, user_id)
 
-    def snooze(ack: Ack, body: dict, action: dict) -> None:
+    def snooze(ack: Ack, body: dict, action: dict, respond: Respond) -> None:
         ack()
         choice = SNOOZE_CHOICES.get(((action.get("selected_option") or {}).get("value")) or "")
         item_id = _item_id(action)
         if item_id and choice:
             length: timedelta = choice[1]
             services.ledger.snooze(_team(body), item_id, utcnow() + length)
+        elif item_id:
+            labels = ", ".join(label for label, _ in SNOOZE_CHOICES.values())
+            respond(text=f"I can only snooze for {labels}.", response_type="ephemeral", replace_original=False)
 
     app.action(DONE_ACTION)(ack=mark_done, lazy=[redraw])
     app.action(ASSIGN_ACTION)(ack=assign, lazy=[redraw])

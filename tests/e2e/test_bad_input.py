@@ -340,13 +340,9 @@ ONE_DAY = {"text": {"type": "plain_text", "text": "1 day"}, "value": "1d"}
 
 
 @dataclass(frozen=True)
-class Known:
-    """A shortcoming whose fix lies outside this test's reach: what the user should (not) see, and where to fix it.
+class Also:
+    """More words the user must see, or must not see (a promise the app would not keep, a misleading size)."""
 
-    The case still asserts everything else; only these words make it an expected failure (xfail) until then.
-    """
-
-    fix: str
     sees: tuple[str, ...] = ()
     not_sees: tuple[str, ...] = ()
 
@@ -360,19 +356,15 @@ class Case:
     send: Send
     sees: tuple[str, ...]  # each must be in what the user saw; () means the app must stay silent
     engine: str = "symbl"
-    known: Known | None = None
+    also: Also | None = None
 
 
-def case(name: str, send: Send, *sees: str, engine: str = "symbl", known: Known | None = None) -> Case:
-    return Case(name, send, sees, engine, known)
+def case(name: str, send: Send, *sees: str, engine: str = "symbl", also: Also | None = None) -> Case:
+    return Case(name, send, sees, engine, also)
 
 
 # The offline engine words every failure for the user (``job_error``), but the pipeline raises
 # ``JobFailedError(reason)`` and ``user_text`` shows a fixed line for that class, so the reason is lost.
-ENGINE_REASON_LOST = (
-    "bot/pipeline.py _poll: pass the engine's job_error as JobFailedError(server_message=…), and have "
-    "bot/errors.user_text show it"
-)
 
 
 LONG_URL = "https://media.example.com/" + "a" * 10_000 + ".mp3"
@@ -438,21 +430,14 @@ CASES = [
         "file over MAX_FILE_MB",
         file_share("huge.mp4", "video/mp4", b"\x00" * 1_500_000),
         "the limit is 1 MB",
-        known=Known(
-            "bot/slack_io.py download: sizes are rounded down to whole MB, so 1.4 MB reads as within the limit",
-            not_sees=("is 1 MB; the limit is 1 MB",),
-        ),
+        also=Also(not_sees=("is 1 MB; the limit is 1 MB",)),
     ),
     case("file login page", file_share("elsewhere.mp4", "video/mp4", changes=on_another_host), "login page"),
     case(
         "file size differs",
         file_share("short.mp4", "video/mp4", changes={"size": 8192}),
         "4096 of 8192",
-        known=Known(
-            "bot/slack_io.py download: a short download is a plain DownloadError (not retryable), so the job "
-            "fails at once and 'I'll retry' is a promise nobody keeps",
-            not_sees=("I'll retry",),
-        ),
+        also=Also(not_sees=("I'll retry",)),
     ),
     case("file Slack will not show", file_share_event(lambda world: world.slack.file_stub("F0GONE")), "deleted"),
     case("file mov", file_share("call.mov", "video/quicktime"), "please share it as an MP4"),
@@ -530,6 +515,11 @@ CASES = [
     ),
     case("snooze unknown item", click("ledger_snooze", item="../../etc", selected_option=ONE_DAY), NOT_FOUND_ITEM),
     case(
+        "snooze for a length not offered",
+        click("ledger_snooze", item=lambda w: w.item_id, selected_option={"value": "99y"}),
+        "I can only snooze for",
+    ),
+    case(
         "snooze another team's item",
         click("ledger_snooze", item=lambda w: w.item_id, team=OTHER_TEAM, selected_option=ONE_DAY),
         NOT_FOUND_ITEM,
@@ -540,35 +530,35 @@ CASES = [
         file_share("noise.mp3", "audio/mpeg", bytes(range(256)) * 64),
         "couldn't process noise.mp3",
         engine="local",
-        known=Known(ENGINE_REASON_LOST, sees=("couldn't decode",)),
+        also=Also(sees=("couldn't decode",)),
     ),
     case(
         "offline: redirect to metadata",
         slash_then_note("process {server}/to-metadata.mp3"),
         "couldn't process to-metadata.mp3",
         engine="local",
-        known=Known(ENGINE_REASON_LOST, sees=("cloud metadata",)),
+        also=Also(sees=("cloud metadata",)),
     ),
     case(
         "offline: link is a web page",
         slash_then_note("process {server}/login.mp3"),
         "couldn't process login.mp3",
         engine="local",
-        known=Known(ENGINE_REASON_LOST, sees=("web page",)),
+        also=Also(sees=("web page",)),
     ),
     case(
         "offline: link not found",
         slash_then_note("process {server}/missing.mp3"),
         "couldn't process missing.mp3",
         engine="local",
-        known=Known(ENGINE_REASON_LOST, sees=("HTTP 404",)),
+        also=Also(sees=("HTTP 404",)),
     ),
     case(
         "offline: link with no bytes",
         slash_then_note("process {server}/nothing.mp3"),
         "couldn't process nothing.mp3",
         engine="local",
-        known=Known(ENGINE_REASON_LOST, sees=("empty file",)),
+        also=Also(sees=("empty file",)),
     ),
 ]
 
@@ -673,8 +663,8 @@ def test_bad_input_gets_a_clear_answer(case: Case, request) -> None:
     for text in posted_for(world, channel):
         for token in RAW_TOKENS:
             assert token not in text, f"{token} reached Slack unescaped: {text[:600]!r}"
-    if case.known and not case.known.holds(seen):
-        pytest.xfail(f"known, fix in {case.known.fix}")
+    if case.also:
+        assert case.also.holds(seen), f"the user should see {case.also}, saw: {seen[:600]!r}"
 
 
 def mrkdwn_of(payload: object) -> Iterator[str]:
@@ -734,18 +724,7 @@ def test_good_recordings_still_get_their_results_with_the_offline_engine(local_w
     results_in_thread(world, "CGOOD02", event["ts"], LOCAL_ACTION_ITEM, timeout=180)
 
 
-# Tracebacks the app logs for an input it answers correctly, from code outside this test's reach: what marks the
-# log line, and where the fix belongs.
-KNOWN_TRACEBACKS = {
-    "'error': 'file_not_found'": (
-        "bot/slack_io.py file_info (or bot/pipeline.py _on_error): a shared file Slack no longer shows is an "
-        "expected failure, yet it is logged as 'job failed unexpectedly' with a traceback"
-    ),
-}
-
-
 def test_the_logs_hold_no_traceback_and_no_secret(symbl_world: World, local_world: World) -> None:
-    known = set()
     for world in (symbl_world, local_world):
         log = world.app.log_path.read_text(errors="replace")
         secrets = [world.slack.bot_token, "test-app-secret", SIGNING_SECRET]
@@ -755,8 +734,4 @@ def test_the_logs_hold_no_traceback_and_no_secret(symbl_world: World, local_worl
             assert secret not in log, "a secret reached the log"
         for line in log.splitlines():
             if "Traceback" in line:
-                fixes = [fix for mark, fix in KNOWN_TRACEBACKS.items() if mark in line]
-                assert fixes, f"a traceback for bad input: {line[:3000]}"
-                known.update(fixes)
-    if known:
-        pytest.xfail("known, fix in " + "; ".join(sorted(known)))
+                raise AssertionError(f"a traceback for bad input: {line[:3000]}")
