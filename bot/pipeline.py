@@ -347,7 +347,9 @@ class Pipeline:
             # The offline engine says why in words meant for users (an undecodable file, a blocked link…).
             raise JobFailedError(reason or "the engine reported the job as failed", server_message=reason)
         interval = min(MAX_POLL_INTERVAL, job.poll_interval * 1.5)
-        raise _Stop(poll_interval=interval, next_run_at=now + timedelta(seconds=job.poll_interval), attempts=0)
+        # Counted from the answer, not the question: a slow status call must not make the next poll due at once.
+        next_poll = self.clock() + timedelta(seconds=job.poll_interval)
+        raise _Stop(poll_interval=interval, next_run_at=next_poll, attempts=0)
 
     def poll_now(self, job_id: str) -> None:
         """Make a processing job due at once (the webhook calls this) and run it."""
