@@ -33,6 +33,7 @@ from bot.errors import BotError, JobFailedError, RateLimitedError, user_text
 from bot.media import classify
 from bot.models import JobStatus, MediaKind, SubmitOptions
 from bot.notes import MeetingNotes
+from bot.render.mrkdwn import format_duration
 from bot.slack_io import SlackIO, is_transient
 from bot.store.jobs import JobStore
 from bot.store.tables import Job, Stage, utcnow
@@ -44,7 +45,7 @@ LEASE_RENEW_SECONDS = 5.0  # a live process renews all its leases this often (on
 MAX_RETRY_DELAY = 300.0  # transient failures are retried with capped, jittered exponential backoff…
 POSTING_PATIENCE = timedelta(hours=24)  # …until the job's deadline; results already fetched wait this much longer
 MAX_POLL_INTERVAL = 60.0
-BUSY_RETRY_SECONDS = 30.0  # how long to wait when the engine's concurrency limit is reached
+BUSY_RETRY_POLLS = 6  # at the engine's concurrency limit, try again after this many poll intervals (30 s by default)
 SLOT_RETRY_SECONDS = 15.0  # how often a job waiting for its channel's or person's turn looks again
 
 
@@ -152,7 +153,8 @@ class Pipeline:
         if isinstance(exc, RateLimitedError) and exc.concurrency_limit and job.stage == Stage.SUBMITTING:
             # Not a failure: the account is at its job limit; wait our turn.
             self._status(job, "queued", detail=user_text(exc))
-            return {"next_run_at": self.clock() + timedelta(seconds=BUSY_RETRY_SECONDS)}
+            wait = BUSY_RETRY_POLLS * self.settings.poll_interval_seconds
+            return {"next_run_at": self.clock() + timedelta(seconds=wait)}
         transient = (
             getattr(exc, "retryable", False)
             or isinstance(exc, requests.RequestException)
@@ -336,8 +338,8 @@ class Pipeline:
     def _poll(self, job: Job) -> dict:
         now = self.clock()
         if job.deadline_at and now > job.deadline_at:
-            hours = self.settings.job_deadline_seconds / 3600
-            raise _Stop(**self._fail(job, f"Processing took longer than {hours:g} h, so I stopped waiting for it."))
+            limit = format_duration(self.settings.job_deadline_seconds)
+            raise _Stop(**self._fail(job, f"Processing took longer than {limit}, so I stopped waiting for it."))
         failpoints.hit("while_polling")
         status = self.engine.job_status(job.engine_job_id)
         if status == JobStatus.COMPLETED:

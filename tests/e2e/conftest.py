@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import contextlib
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 import pytest
 
-from tests.e2e.harness import AppProcess, app_env
+from tests.e2e.harness import SIGNING_SECRET, AppProcess, app_env
 from tests.fakes.slack_api import FakeSlack
+from tests.fakes.symbl_data import MESSAGES
 from tests.fakes.symbl_emulator import SymblEmulator
+from tests.pg import fresh_database
 
 
 @dataclass
@@ -30,15 +33,20 @@ def wait_until(predicate: Callable[[], object], timeout: float = 20.0, what: str
     raise AssertionError(f"timed out after {timeout}s waiting for {what}")
 
 
-@pytest.fixture
-def make_stack(tmp_path) -> Iterator[Callable[..., Stack]]:
+@pytest.fixture(params=["sqlite", "postgres"])
+def make_stack(request, tmp_path) -> Iterator[Callable[..., Stack]]:
+    """Start the fakes and the real app; every end-to-end test runs on SQLite and on PostgreSQL."""
     started: list[Stack] = []
+    databases = contextlib.ExitStack()
 
     def make(*, auto_advance: float | None = 0.1, port: int | None = None, **env: str) -> Stack:
         slack = FakeSlack().start()
         symbl = SymblEmulator(auto_advance_seconds=auto_advance).start()
         data_dir = tmp_path / f"app{len(started)}"
         data_dir.mkdir()
+        if request.param == "postgres" and "DATABASE_URL" not in env:
+            server = request.getfixturevalue("postgres_server")
+            env["DATABASE_URL"] = databases.enter_context(fresh_database(server))
         app = AppProcess(
             env=app_env(slack=slack, data_dir=data_dir, engine="symbl", symbl_url=symbl.url, **env),
             log_path=data_dir / "app.log",
@@ -54,6 +62,19 @@ def make_stack(tmp_path) -> Iterator[Callable[..., Stack]]:
         stack.app.stop()
         stack.slack.stop()
         stack.symbl.stop()
+    databases.close()
+    for stack in started:  # every end-to-end run's whole log, checked after the app stopped writing it
+        assert_log_keeps_secrets(stack)
+
+
+def assert_log_keeps_secrets(stack: Stack) -> None:
+    """The app's log holds no token, secret or access token, and no sentence of any transcript."""
+    log = stack.app.log_path.read_text(errors="replace")
+    secrets = [stack.slack.bot_token, SIGNING_SECRET, stack.symbl.app_secret, *stack.symbl.issued_tokens()]
+    leaked = [s[:6] + "…" for s in secrets if s and s in log]
+    assert not leaked, f"secrets in the app's log: {leaked}"
+    spoken = [m.text for m in MESSAGES if m.text in log or m.text[:40] in log]
+    assert not spoken, f"transcript text in the app's log: {spoken}"
 
 
 @pytest.fixture

@@ -19,7 +19,6 @@ from pathlib import Path
 from tests.e2e.conftest import wait_until
 from tests.e2e.harness import SIGNING_SECRET
 from tests.e2e.test_slack_flows import share_file, wait_for_results
-from tests.pg import fresh_database
 
 SPOKEN = ("updated budget to finance", "premium analytics tier", "onboarding screens")
 
@@ -147,22 +146,6 @@ def test_a_stopping_worker_is_not_ready(stack):
     finally:
         connection.close()
     stack.app.process.wait(15)
-
-
-def test_on_postgresql_the_page_counts_jobs_and_the_replica_is_ready(make_stack, postgres_server):
-    with fresh_database(postgres_server) as url:
-        stack = make_stack(DATABASE_URL=url)
-        _, event = share_file(stack, "pg-sync.mp3", "audio/mpeg")
-        stack.app.event(event)
-        wait_for_results(stack, event["ts"])
-
-        def done_counted():
-            return samples(get(f"{stack.app.url}/metrics")[2]).get('symbl_bot_jobs_by_state{stage="done"}') == 1
-
-        wait_until(done_counted, 10, "the done job counted in PostgreSQL")
-        status, _, body = get(f"{stack.app.url}/readyz")
-        assert status == 200, body
-        stack.app.stop()  # before the database is dropped
 
 
 def test_the_schema_check_waits_for_the_newest_revision(tmp_path):

@@ -28,10 +28,10 @@ def replicas(tmp_path, postgres_server):
     """Start ``count`` app processes on one fresh PostgreSQL database; ``prepare`` runs before they start."""
     started: list[AppProcess] = []
     slack = FakeSlack().start()
-    symbl = SymblEmulator(auto_advance_seconds=0.1).start()
+    symbl = SymblEmulator(auto_advance_seconds=0.1, concurrency_limit=50).start()
     with fresh_database(postgres_server) as url:
 
-        def start(count: int, before_start=None) -> list[AppProcess]:
+        def start(count: int, before_start=None, **extra_env: str) -> list[AppProcess]:
             database = Database(url)
             prepare(database)
             if before_start:
@@ -40,14 +40,16 @@ def replicas(tmp_path, postgres_server):
             for index in range(count):
                 data_dir = tmp_path / f"replica{index}"
                 data_dir.mkdir()
-                env = app_env(slack=slack, data_dir=data_dir, engine="symbl", symbl_url=symbl.url, DATABASE_URL=url)
+                env = app_env(
+                    slack=slack, data_dir=data_dir, engine="symbl", symbl_url=symbl.url, DATABASE_URL=url, **extra_env
+                )
                 started.append(AppProcess(env=env, log_path=data_dir / "app.log"))
             for app in started:
                 app.start()
             return started
 
         try:
-            yield slack, start
+            yield slack, symbl, start
         finally:
             for app in started:
                 app.stop()
@@ -56,7 +58,7 @@ def replicas(tmp_path, postgres_server):
 
 
 def test_a_digest_due_while_no_process_was_up_is_posted_once_by_two_replicas(replicas):
-    slack, start = replicas
+    slack, _, start = replicas
     now = utcnow()
     due = (now - timedelta(minutes=5)).replace(second=0, microsecond=0)
     schedule = DigestSchedule("daily", due.hour, due.minute, None, "UTC", always=True)
@@ -90,7 +92,7 @@ def test_a_digest_due_while_no_process_was_up_is_posted_once_by_two_replicas(rep
 
 
 def test_a_shared_recording_delivered_to_two_replicas_makes_one_job_and_one_result(replicas):
-    slack, start = replicas
+    slack, _, start = replicas
     first, second = start(2)
     file = slack.add_file(name="standup.mp4", mimetype="video/mp4", content=b"\0" * 4096)
     event = slack.post_user_message(CHANNEL, files=[file])
@@ -107,3 +109,44 @@ def test_a_shared_recording_delivered_to_two_replicas_makes_one_job_and_one_resu
     with database.session(writes=False) as s:
         assert s.scalar(sa.text("SELECT count(*) FROM jobs")) == 1
     database.dispose()
+
+
+def test_three_replicas_poll_each_job_one_at_a_time_and_finish_a_dead_replicas_jobs(replicas):
+    slack, symbl, start = replicas
+    symbl.auto_advance_seconds = None  # jobs stay in progress until the test completes them
+    symbl.set_latency(0.5, r"^/v1/job/")  # a slow status answer: two pollers of one job would overlap
+    apps = start(3, MAX_RUNNING_PER_CHANNEL="10")
+    shares = []
+    for index in range(6):
+        file = slack.add_file(name=f"meeting-{index}.mp4", mimetype="video/mp4", content=b"\0" * 4096)
+        event = slack.post_user_message(CHANNEL, user=f"U0PERSON{index}", files=[file])
+        assert apps[index % 3].event(event)[0] == 200  # the load balancer spreads the deliveries
+        shares.append(event["ts"])
+    wait_until(lambda: len(symbl.jobs) == 6, 30, "six Symbl jobs")
+    time.sleep(4)  # polling, by three replicas at once
+
+    apps[0].kill()  # a replica dies holding leases; the other two must take its jobs over
+    polls: dict[str, list[float]] = {}
+    for request in symbl.requests_to("GET", "/v1/job/"):
+        polls.setdefault(request.path.rsplit("/", 1)[-1], []).append(request.received_at)
+    assert len(polls) == 6
+    for job_id, times in polls.items():
+        gaps = [b - a for a, b in zip(sorted(times), sorted(times)[1:], strict=False)]
+        assert all(gap >= 0.45 for gap in gaps), f"job {job_id} was polled by two replicas at once: {gaps}"
+
+    for job_id in list(symbl.jobs):
+        symbl.complete(job_id)
+
+    def finished():
+        return all(
+            [u for u in slack.uploads if u.thread_ts == ts]
+            and any("Marco" in str(m.blocks) for m in slack.thread(CHANNEL, ts) if m.user != f"U0PERSON{i}")
+            for i, ts in enumerate(shares)
+        )
+
+    wait_until(finished, 60, "every meeting's notes, the dead replica's included")
+    time.sleep(2)
+    for index, ts in enumerate(shares):
+        replies = [m for m in slack.thread(CHANNEL, ts) if m.user != f"U0PERSON{index}" and not m.files]
+        assert len(replies) == 1, f"meeting {index}: {len(replies)} notes messages"
+        assert len([u for u in slack.uploads if u.thread_ts == ts]) == 1, f"meeting {index}: transcripts"

@@ -78,6 +78,7 @@ class RecordedRequest:
     headers: Message
     body_size: int
     json: Any = None
+    received_at: float = field(default_factory=time.monotonic)  # when it arrived (before any injected latency)
 
 
 @dataclass
@@ -156,6 +157,7 @@ class SymblEmulator:
         self.tokens_issued = 0
         self.internal_errors: list[str] = []  # unexpected exceptions while handling a request (should stay empty)
         self._tokens: dict[str, float] = {}  # token -> monotonic expiry
+        self._every_token: list[str] = []  # including expired ones, for log checks
         self._current_token: str | None = None
         self._faults: list[Fault] = []
         self._latency: list[tuple[re.Pattern[str], float]] = []
@@ -341,6 +343,11 @@ class SymblEmulator:
         with self._lock:
             self._latency.append((re.compile(path_regex), seconds))
 
+    def issued_tokens(self) -> list[str]:
+        """Every access token handed out so far (tests check that none reaches a log)."""
+        with self._lock:
+            return list(self._every_token)
+
     def expire_tokens(self) -> None:
         """Invalidate every issued token: API calls get 401 until a new token is generated."""
         with self._lock:
@@ -435,6 +442,7 @@ class SymblEmulator:
                 self._tokens[token] = now + self.token_ttl
                 self._current_token = token
                 self.tokens_issued += 1
+                self._every_token.append(token)
             remaining = max(1, math.ceil(self._tokens[token] - now))
         return 200, {"accessToken": token, "expiresIn": remaining}
 
