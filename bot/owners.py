@@ -8,6 +8,7 @@ fits exactly one member: a wrong mention is worse than a plain name.
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Iterable, Mapping, Sequence
 
 from slack_sdk.errors import SlackApiError
@@ -17,6 +18,8 @@ from bot.slack_io import Member, SlackIO
 from bot.store.ledger import person_key
 
 log = logging.getLogger(__name__)
+
+RETRY_MEMBERS_SECONDS = 600.0
 
 
 def _normal(name: str) -> str:
@@ -42,6 +45,7 @@ class OwnerResolver:
 
     def __init__(self, slack: SlackIO):
         self.slack = slack
+        self._unlistable: dict[str, float] = {}  # channel -> when to try listing its members again
 
     def resolve(self, channel_id: str, people: Iterable[Person], overrides: Mapping[str, str]) -> dict[str, str]:
         """person key (``bot.store.ledger.person_key``) -> Slack user id, for everyone it can place."""
@@ -65,11 +69,14 @@ class OwnerResolver:
         return found
 
     def _members(self, channel_id: str) -> list[Member] | None:
+        if self._unlistable.get(channel_id, 0.0) > time.monotonic():
+            return None  # Slack refused lately; asking for every meeting would only repeat the refusal
         try:
             return self.slack.channel_members(channel_id)
         except Exception as exc:  # names are a convenience: without the member list, owners stay plain names
             reason = exc.response.get("error") if isinstance(exc, SlackApiError) else type(exc).__name__
             log.warning("could not list the channel's members to match owners by name: %s", reason)
+            self._unlistable[channel_id] = time.monotonic() + RETRY_MEMBERS_SECONDS
             return None
 
 
