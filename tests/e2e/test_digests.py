@@ -170,6 +170,7 @@ def test_auto_off_stops_auto_processing_in_that_channel_only(stack):
     event = stack.slack.post_user_message("C222", files=[other])
     stack.app.event(event)
     wait_until(lambda: any(m.is_reply and m.thread_ts == event["ts"] for m in stack.slack.messages.get("C222", [])), 20)
+    wait_until(lambda: stack.symbl.requests_to("POST", "/v1/process/video"), 20, "the other channel's submit")
     assert len(stack.symbl.requests_to("POST", "/v1/process/video")) == 1
     assert not [m for m in stack.slack.messages.get(CHANNEL, []) if m.thread_ts == quiet["ts"] and m.is_reply]
     _, settings, _ = stack.app.command(stack.slack, "settings")
