@@ -40,6 +40,28 @@ def _limit_told(services: Services, channel_id: str, event: dict):
             log.warning("could not tell a user their recording was refused", extra={"channel_id": channel_id})
 
 
+def _start(services: Services, event: dict, route: tuple, key: str, **fields) -> bool:
+    """Start a job for one recording of a message; False when the sharer's limit refused it (skip the rest).
+
+    ``route`` is (team, channel, thread ts, conversation to append to); ``key`` tells this recording apart from the
+    message's others (a file id or a URL) in the idempotency key.
+    """
+    team_id, channel_id, thread_ts, append_to = route
+    with _limit_told(services, channel_id, event) as refused:
+        intake.start_job(
+            services,
+            key_parts=(team_id, channel_id, event["ts"], key),
+            team_id=team_id,
+            channel_id=channel_id,
+            user_id=event.get("user"),
+            source_ts=event["ts"],
+            thread_ts=thread_ts,
+            append_to=append_to,
+            **fields,
+        )
+    return not refused
+
+
 def _link_name(url: str) -> str:
     return url.rsplit("/", 1)[-1][:200] or url
 
@@ -57,21 +79,9 @@ def register(app: App, services: Services) -> None:
         for file in event.get("files") or []:
             if intake.looks_like_media(file) is False:
                 continue  # a document or an image: not ours to comment on
-            with _limit_told(services, channel_id, event) as refused:
-                intake.start_job(
-                    services,
-                    key_parts=(team_id, channel_id, event["ts"], file["id"]),
-                    team_id=team_id,
-                    channel_id=channel_id,
-                    user_id=event.get("user"),
-                    origin="file",
-                    source_ts=event["ts"],
-                    thread_ts=thread_ts,
-                    file_id=file["id"],
-                    name=file.get("title") or file.get("name"),
-                    append_to=append_to,
-                )
-            if refused:
+            route = (team_id, channel_id, thread_ts, append_to)
+            name = file.get("title") or file.get("name")
+            if not _start(services, event, route, file["id"], origin="file", file_id=file["id"], name=name):
                 break
 
     def on_message(event: dict, context) -> None:
@@ -86,21 +96,8 @@ def register(app: App, services: Services) -> None:
         for url in links:
             if intake.link_problem(services, url):
                 continue  # refused: say_links_refused tells the thread why
-            with _limit_told(services, channel_id, event) as refused:
-                intake.start_job(
-                    services,
-                    key_parts=(team_id, channel_id, event["ts"], url),
-                    team_id=team_id,
-                    channel_id=channel_id,
-                    user_id=event.get("user"),
-                    origin="link",
-                    source_ts=event["ts"],
-                    thread_ts=thread_ts,
-                    url=url,
-                    name=_link_name(url),
-                    append_to=append_to,
-                )
-            if refused:
+            route = (team_id, channel_id, thread_ts, append_to)
+            if not _start(services, event, route, url, origin="link", url=url, name=_link_name(url)):
                 break
 
     def say_links_refused(event: dict, context) -> None:
