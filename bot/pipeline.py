@@ -246,6 +246,7 @@ class Pipeline:
         if in_channel < settings.max_running_per_channel and (
             not job.user_id or for_user < settings.max_running_per_user
         ):
+            self._told_to_wait.discard(job.id)  # the note was given; the set only holds jobs still waiting
             return
         if job.id not in self._told_to_wait:  # one note per wait, not one per check
             self._told_to_wait.add(job.id)

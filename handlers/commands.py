@@ -36,7 +36,7 @@ def digest_command(services: Services, command: dict, action: str, args: tuple[s
             channel_id=channel_id,
             user_id=user_id,
             request_id=command.get("trigger_id") or str(uuid.uuid4()),
-            tz=services.slack.user_tz(user_id) if user_id else None,
+            user_tz=lambda: services.slack.user_tz(user_id) if user_id else None,
             now=now,
         )
         services.wake()

@@ -52,7 +52,7 @@ def request_now(
     channel_id: str,
     user_id: str | None,
     request_id: str,
-    tz: str | None,
+    user_tz: Callable[[], str | None],
     now: datetime,
 ) -> timedelta:
     """Ask for a digest of this channel right away; returns the period it covers (the schedule's, else a week)."""
@@ -64,7 +64,7 @@ def request_now(
         run_key=f"now:{request_id}",
         period_start=now - span,
         period_end=now,
-        tz=(schedule.tz if schedule else None) or tz,
+        tz=schedule.tz if schedule else user_tz(),  # ask Slack for the user's zone only when the channel has none
         always=True,  # someone asked: an empty period still gets an answer
         now=now,
         requested_by=user_id,

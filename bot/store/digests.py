@@ -79,17 +79,6 @@ class DigestStore:
         with self.db.statement(writes=True) as conn:
             return bool(conn.execute(_INSERT_RUN[self.db.engine.dialect.name], values).rowcount)
 
-    def exists(self, team_id: str, channel_id: str, run_key: str) -> bool:
-        with self.db.statement() as conn:
-            return (
-                conn.execute(
-                    sa.select(_runs.id).where(
-                        _runs.team_id == team_id, _runs.channel_id == channel_id, _runs.run_key == run_key
-                    )
-                ).first()
-                is not None
-            )
-
     def due_ids(self, now: datetime, limit: int = 50) -> list[str]:
         """Pending runs whose next attempt is due and whose lease is free."""
         with self.db.statement() as conn:
