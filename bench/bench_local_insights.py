@@ -7,7 +7,10 @@ Two modes:
 * ``tiny.en``: the real offline pipeline, as the engine runs it — ``<name>.mp3`` decoded, transcribed by
   faster-whisper tiny.en, diarized, then extracted. Items are matched to gold turns by time overlap with
   ``<name>.timing.json``. This is the mode the issue's bar is about. Skipped (one failed row) when the audio or the
-  transcription modules are missing.
+  transcription modules are missing. It runs twice: without names, and with the roster the app passes from a Slack
+  channel's members, here ``EVAL_ROSTER`` (everyone the eval meetings name plus four strangers, not each meeting's
+  cast), from which misheard names are put back (``bot/engines/local/roster.py``). The assignee bar is held by the
+  run with the roster, as the app runs; the run without one is reported.
 
 Figures are given for all meetings and separately for the ``holdout`` split (meetings written with the others but
 never looked at while writing the rules). Matching rules: ``bot/engines/local/insights_eval.py``.
@@ -25,6 +28,7 @@ from datetime import timedelta
 from bench import Row
 from bot.engines.local.insights import InsightSet, extract_insights
 from bot.engines.local.insights_eval import (
+    EVAL_ROSTER,
     Meeting,
     Report,
     Score,
@@ -45,7 +49,7 @@ def _ratio(value: float, numerator: int, denominator: int) -> str:
     return f"{value:.2f} ({numerator}/{denominator})"
 
 
-def _rows(mode: str, report: Report) -> list[Row]:
+def _rows(mode: str, report: Report, *, assignee_bar: bool = True) -> list[Row]:
     actions, questions, follow_ups = report.action_items, report.questions, report.follow_ups
     found_actions = actions.true_positives + actions.false_positives
     gold_actions = actions.true_positives + actions.false_negatives
@@ -92,22 +96,22 @@ def _rows(mode: str, report: Report) -> list[Row]:
         ),
         Row(
             f"{prefix} action item assignee correct (matched)",
-            f">= {ASSIGNEE_TARGET}",
+            f">= {ASSIGNEE_TARGET}" if assignee_bar else "report",
             rate(actions, actions.assignee_correct),
-            matched > 0 and actions.rate(actions.assignee_correct) >= ASSIGNEE_TARGET,
+            not assignee_bar or (matched > 0 and actions.rate(actions.assignee_correct) >= ASSIGNEE_TARGET),
         ),
         Row(f"{prefix} action item due date correct (matched)", "report", rate(actions, actions.due_correct), True),
         Row(f"{prefix} action item definitive correct", "report", rate(actions, actions.definitive_correct), True),
     ]
 
 
-def _pipeline_messages(meeting: Meeting, transcribe: Callable, vocabulary: tuple[str, ...] = ()) -> list[Message]:
+def _pipeline_messages(meeting: Meeting, transcribe: Callable, roster: tuple[str, ...] = ()) -> list[Message]:
     """The meeting's audio through the engine's own steps: decode, tiny.en, diarize; one message per turn."""
     from bot.engines.local.diarize import diarize
     from bot.engines.local.transcribe import load_audio
 
     audio = load_audio(meeting.audio)
-    turns = diarize(audio, transcribe(audio, vocabulary=vocabulary))
+    turns = diarize(audio, transcribe(audio, roster=roster))
     return [
         Message(
             id=f"{meeting.name}-{index}",
@@ -154,7 +158,7 @@ def _unheard_assignees(meeting: Meeting, messages: Sequence[Message], insights: 
 
 
 def _pipeline_reports(
-    meetings: Sequence[Meeting], *, with_names: bool
+    meetings: Sequence[Meeting], *, roster: tuple[str, ...] = ()
 ) -> tuple[Report, Report, Report, Counter[str], float]:
     from bot.engines.local.transcribe import Transcriber
 
@@ -162,8 +166,7 @@ def _pipeline_reports(
     everything, holdout, oracle, unheard = Report(), Report(), Report(), Counter()
     started = time.monotonic()
     for meeting in meetings:
-        vocabulary = tuple(sorted({t.speaker for t in meeting.turns})) if with_names else ()
-        messages = _pipeline_messages(meeting, transcriber.transcribe, vocabulary)
+        messages = _pipeline_messages(meeting, transcriber.transcribe, roster)
         insights = extract_insights(messages, meeting_start=meeting.start)
         turns_of = turns_by_time(meeting, messages)
         evaluate(meeting, insights, turns_of, everything)
@@ -188,15 +191,15 @@ def run() -> list[Row]:
         return [*rows, Row("insights tiny.en pipeline", "runs", f"skipped: {exc}", ok=False)]
     if not with_audio:
         return [*rows, Row("insights tiny.en pipeline", "runs", "skipped: no <name>.mp3 with timings", ok=False)]
-    everything, holdout, oracle, unheard, seconds = _pipeline_reports(with_audio, with_names=False)
-    rows += _rows("tiny.en pipeline", everything)
-    rows += _rows("tiny.en pipeline, holdout", holdout)
-    rows.append(Row("insights tiny.en pipeline wall time", "report", f"{seconds:.0f} s", ok=True))
+    everything, holdout, oracle, unheard, seconds = _pipeline_reports(with_audio)
+    rows += _rows("tiny.en pipeline, no roster", everything, assignee_bar=False)
+    rows += _rows("tiny.en pipeline, no roster, holdout", holdout, assignee_bar=False)
+    rows.append(Row("insights tiny.en pipeline, no roster: wall time", "report", f"{seconds:.0f} s", ok=True))
     # Diagnostic, not a target: how much of the assignee gap is who-is-who rather than the extractor?
     oracle_actions = oracle.action_items
     rows.append(
         Row(
-            "insights tiny.en, diarized speakers named by oracle: assignee correct (diagnostic)",
+            "insights tiny.en, no roster, diarized speakers named by oracle: assignee correct (diagnostic)",
             "report",
             _ratio(
                 oracle_actions.rate(oracle_actions.assignee_correct),
@@ -209,13 +212,26 @@ def run() -> list[Row]:
     # Diagnostic: the share of matched items that no reading of the transcript can name (a ceiling on the figure)
     rows.append(
         Row(
-            "insights tiny.en: matched action items whose assignee's name is never said in the transcript (diagnostic)",
+            "insights tiny.en, no roster: matched action items whose assignee's name is never said in the transcript "
+            "(diagnostic)",
             "report",
             f"{unheard['unheard']}/{unheard['matched']}",
             ok=True,
         )
     )
-    # The app can know who is in the meeting (channel members); passed as Whisper hotwords, do names come out right?
-    named, *_ = _pipeline_reports(with_audio, with_names=True)
-    rows += [r for r in _rows("tiny.en + names as vocabulary", named) if "assignee" in r.figure or "recall" in r.figure]
+    # As the app runs: the channel's members as the roster. (Each meeting's exact cast as Whisper hotwords instead
+    # measured assignee 0.79 and cost action-item recall.)
+    everything, holdout, _, unheard, seconds = _pipeline_reports(with_audio, roster=EVAL_ROSTER)
+    label = f"tiny.en pipeline + {len(EVAL_ROSTER)}-name roster"
+    rows += _rows(label, everything)
+    rows += _rows(f"{label}, holdout", holdout)
+    rows.append(Row(f"insights {label}: wall time", "report", f"{seconds:.0f} s", ok=True))
+    rows.append(
+        Row(
+            f"insights {label}: matched action items whose assignee's name is never said (diagnostic)",
+            "report",
+            f"{unheard['unheard']}/{unheard['matched']}",
+            ok=True,
+        )
+    )
     return rows

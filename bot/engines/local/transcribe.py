@@ -11,10 +11,12 @@ from __future__ import annotations
 import logging
 import os
 import threading
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from bot.engines.local.roster import NameRescorer, first_names
 from bot.errors import UnsupportedMediaError
 
 if TYPE_CHECKING:
@@ -46,6 +48,7 @@ class Word:
     start: float
     end: float
     spaced: bool = True  # False when Whisper glued it to the previous word ("follow" + "-up")
+    probability: float = 1.0  # Whisper's confidence in the word
 
 
 @dataclass(frozen=True)
@@ -151,13 +154,22 @@ class Transcriber:
         _shared_model(self.model_spec, self.cpu_threads, self.workers)
 
     def transcribe(
-        self, audio: np.ndarray, *, vocabulary: tuple[str, ...] = (), language: str | None = None
+        self,
+        audio: np.ndarray,
+        *,
+        vocabulary: tuple[str, ...] = (),
+        language: str | None = None,
+        roster: Sequence[str] = (),
     ) -> list[Utterance]:
-        """Utterances of 16 kHz mono ``audio``, in time order, cut at pauses and sentence ends."""
+        """Utterances of 16 kHz mono ``audio``, in time order, cut at pauses and sentence ends.
+
+        ``vocabulary`` is handed to Whisper as hotwords. ``roster`` names the people who may be speaking (a channel's
+        members); first names Whisper misheard in a name's place are put back from it (``roster.py``).
+        """
         model = _shared_model(self.model_spec, self.cpu_threads, self.workers)
         if is_english_only(self.model_spec) or not language:
             language = self.language  # an English-only model cannot honour another language
-        segments, _info = model.transcribe(
+        segments, info = model.transcribe(
             audio,
             language=language,
             beam_size=self.beam_size,
@@ -165,12 +177,23 @@ class Transcriber:
             vad_filter=True,
             hotwords=" ".join(vocabulary) or None,
         )
-        words = [
-            Word(w.word.strip(), float(w.start), float(w.end), spaced=w.word[:1].isspace())
-            for segment in segments
-            for w in (segment.words or ())
-            if w.word.strip()
-        ]
+        names = first_names(roster)
+        # The name slots are read with English rules ("Name, could you…")
+        rescorer = NameRescorer(model, "en") if names and info.language == "en" else None
+        words: list[Word] = []
+        for segment in segments:
+            heard = [
+                Word(
+                    w.word.strip(),
+                    float(w.start),
+                    float(w.end),
+                    spaced=w.word[:1].isspace(),
+                    probability=float(w.probability),
+                )
+                for w in (segment.words or ())
+                if w.word.strip()
+            ]
+            words += rescorer.restore(audio, heard, names) if rescorer and heard else heard
         return split_utterances(words, find_pauses(audio))
 
 
