@@ -5,7 +5,8 @@
 # "Running in Docker / several replicas"); a load balancer sends traffic to those whose GET /readyz is 200.
 FROM python:3.11-slim
 
-ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_DISABLE_PIP_VERSION_CHECK=1 PORT=3000 DATA_DIR=/app/data
+ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_DISABLE_PIP_VERSION_CHECK=1 PORT=3000 DATA_DIR=/app/data \
+    SHUTDOWN_DRAIN_SECONDS=5
 WORKDIR /app
 
 # Dependencies first, in a layer that only pyproject.toml, constraints.txt and the model pin invalidate: the
@@ -31,9 +32,10 @@ VOLUME ["/app/data"]
 EXPOSE 3000
 
 # Liveness: /healthz is 200 while the database answers and the jobs process sweeps. Readiness for a load
-# balancer is /readyz (also 503 while a worker starts or shuts down); it is not the container's health.
+# balancer is /readyz (also 503 while the replica drains before it stops); it is not the container's health.
 HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \
   CMD python -c "import os, urllib.request; urllib.request.urlopen(f'http://127.0.0.1:{os.environ.get(\"PORT\", \"3000\")}/healthz', timeout=4)"
 
-# gunicorn (the web workers) and the jobs process it supervises; SIGTERM (docker stop) stops both gracefully.
+# granian (the web workers) and the jobs process it supervises; SIGTERM (docker stop) makes /readyz answer 503
+# for SHUTDOWN_DRAIN_SECONDS while requests are still served, then stops both gracefully.
 CMD ["python", "-m", "bot", "serve"]

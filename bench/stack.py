@@ -78,7 +78,7 @@ def jobs_pid(arbiter_pid: int, timeout: float = 30.0) -> int:
 
 
 def web_pids(arbiter_pid: int) -> list[int]:
-    """gunicorn's web workers under its arbiter."""
+    """The web server's workers under its main process."""
     return [p for p in child_pids(arbiter_pid) if b"jobs" not in Path(f"/proc/{p}/cmdline").read_bytes().split(b"\0")]
 
 

@@ -49,7 +49,10 @@ class Settings:
     webhook_secret: str = ""  # guards /symbl/webhook/…; derived from the signing secret when empty
     job_deadline_seconds: float = 4 * 3600.0  # Symbl's own maximum media duration
     worker_threads: int = 4  # the jobs process's pool
-    web_workers: int = 2  # gunicorn processes answering Slack (they hold no jobs, so any number is safe)
+    web_workers: int = 2  # web server processes answering Slack (they hold no jobs, so any number is safe)
+    # On SIGTERM: seconds of answering /readyz with 503 while still serving, so a load balancer moves traffic away
+    # before the socket closes. 0 (the default) stops at once; set it when replicas sit behind a balancer.
+    shutdown_drain_seconds: float = 0.0
     # Fairness and abuse limits: recordings worked on at once per channel and per person (more wait their turn),
     # and recordings one person may have waiting at all (more are refused with a note).
     max_running_per_channel: int = 5
@@ -87,7 +90,7 @@ class Settings:
 
         problems: list[str] = []
 
-        def number(name: str, default: float, kind: type = float):
+        def number(name: str, default: float, kind: type = float, *, zero_ok: bool = False):
             raw = env.get(name, "").strip()
             if not raw:
                 return default
@@ -96,8 +99,8 @@ class Settings:
             except ValueError:
                 problems.append(f"{name} must be a number, not {raw!r}.")
                 return default
-            if value <= 0:
-                problems.append(f"{name} must be positive, not {raw!r}.")
+            if value < 0 or (value == 0 and not zero_ok):
+                problems.append(f"{name} must be {'0 or more' if zero_ok else 'positive'}, not {raw!r}.")
                 return default
             return value
 
@@ -125,6 +128,7 @@ class Settings:
             job_deadline_seconds=number("JOB_DEADLINE_SECONDS", cls.job_deadline_seconds),
             worker_threads=number("WORKER_THREADS", cls.worker_threads, int),
             web_workers=number("WEB_WORKERS", cls.web_workers, int),
+            shutdown_drain_seconds=number("SHUTDOWN_DRAIN_SECONDS", cls.shutdown_drain_seconds, zero_ok=True),
             max_running_per_channel=number("MAX_RUNNING_PER_CHANNEL", cls.max_running_per_channel, int),
             max_running_per_user=number("MAX_RUNNING_PER_USER", cls.max_running_per_user, int),
             max_pending_per_user=number("MAX_PENDING_PER_USER", cls.max_pending_per_user, int),

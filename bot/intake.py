@@ -15,6 +15,7 @@ from bot.errors import BotError, LimitError
 from bot.media import is_media_name
 from bot.net.safe_fetch import validate_url
 from bot.services import Services
+from bot.store.jobs import PendingLimitReached
 from bot.store.tables import Stage, utcnow
 
 _LINK_IN_TEXT = re.compile(r"<(https?://[^>|\s]+)(?:\|[^>]*)?>")
@@ -31,17 +32,19 @@ def start_job(services: Services, *, key_parts: tuple[str, ...], **fields: Any) 
     Raises ``LimitError`` when the person already has ``MAX_PENDING_PER_USER`` recordings waiting.
     """
     limit = services.settings.max_pending_per_user
-    if fields.get("user_id") and services.store.pending_for_user(fields["team_id"], fields["user_id"]) >= limit:
+    try:
+        job_id = services.store.create_job(
+            idempotency_key=_key(*key_parts),
+            pending_limit=limit,
+            engine=services.settings.engine,
+            poll_interval=services.settings.poll_interval_seconds,
+            **fields,
+        )
+    except PendingLimitReached:
         raise LimitError(
             f"You already have {limit} recordings waiting to be processed. "
             "Share this one again once some of them are done."
-        )
-    job_id = services.store.create_job(
-        idempotency_key=_key(*key_parts),
-        engine=services.settings.engine,
-        poll_interval=services.settings.poll_interval_seconds,
-        **fields,
-    )
+        ) from None
     if job_id is not None:
         services.enqueue(job_id)
     return job_id

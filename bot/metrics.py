@@ -1,6 +1,6 @@
 """Prometheus metrics: the metric objects, the helpers that observe them, and the ``GET /metrics`` page.
 
-The app runs as several processes (gunicorn web workers and the jobs process), and a scrape reaches one web
+The app runs as several processes (web server workers and the jobs process), and a scrape reaches one web
 worker, so samples are kept in prometheus_client's multiprocess mode: ``serve`` gives every process one
 directory (``PROMETHEUS_MULTIPROC_DIR``, under DATA_DIR, emptied at start) and a scrape merges the files of all of
 them. prometheus_client decides between in-memory and file-backed values when it is first imported, so this
@@ -195,7 +195,7 @@ def timed_symbl_request(method: str, path: str) -> Iterator[Callable[[object], N
 def prepare_multiprocess_dir(directory: Path) -> None:
     """Empty ``directory`` and have every process started from now on (web workers, jobs process) write there.
 
-    Called by ``serve`` before gunicorn forks and before the jobs process starts: counters of a previous run
+    Called by ``serve`` before the web workers fork and before the jobs process starts: counters of a previous run
     must not add up with this one's, and a process only picks the mode when it first imports prometheus_client.
     """
     if "prometheus_client" in sys.modules and MULTIPROC_ENV not in os.environ:

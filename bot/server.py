@@ -1,6 +1,6 @@
-"""``python -m bot serve``: the app behind gunicorn (HTTP mode) or on a Socket Mode connection.
+"""``python -m bot serve``: the app behind granian (HTTP mode) or on a Socket Mode connection.
 
-gunicorn worker processes (WEB_WORKERS, each with WEB_THREADS threads) answer Slack.
+granian's worker processes (WEB_WORKERS, each with WEB_THREADS threads) answer Slack.
 Routes:
     POST /slack/events            events, slash commands and interactivity (Bolt verifies signatures)
     POST /symbl/webhook/<secret>  Symbl job-status callbacks: finish jobs at once (polling stays the safety net)
@@ -17,6 +17,7 @@ from __future__ import annotations
 import hmac
 import json
 import logging
+import multiprocessing
 import os
 import subprocess
 import sys
@@ -81,23 +82,22 @@ def health(services: Services) -> tuple[bool, dict]:
 
 
 class Lifecycle:
-    """Whether this web worker takes traffic: from gunicorn's ``post_worker_init`` until it starts to exit.
+    """Whether this replica takes traffic: "serving" until it is told to stop, then "stopping" while it drains.
 
-    A worker told to stop (SIGTERM, a reload) still answers requests on connections it already holds for a few
-    seconds; answering /readyz with 503 then tells a load balancer to send the next ones elsewhere.
+    One flag in shared memory, made before the web workers fork: the main process raises it on SIGTERM and keeps
+    serving for ``SHUTDOWN_DRAIN_SECONDS``, so /readyz answers 503 and a load balancer sends the next requests to
+    another replica before this one closes its socket.
     """
 
     def __init__(self) -> None:
-        self._worker: Any = None
+        self._stopping = multiprocessing.RawValue("b", 0)
 
-    def attach(self, worker: Any) -> None:
-        self._worker = worker
+    def stop(self) -> None:
+        self._stopping.value = 1
 
     @property
     def state(self) -> str:
-        if self._worker is None:
-            return "starting"
-        return "serving" if self._worker.alive else "stopping"
+        return "stopping" if self._stopping.value else "serving"
 
 
 class SchemaCheck:
@@ -125,7 +125,7 @@ def readiness(
     services: Services, lifecycle: Lifecycle | None, schema_ready: Callable[[], bool]
 ) -> tuple[bool, dict[str, Any]]:
     """Whether this replica should get traffic now: health plus the schema, and this worker neither starting
-    nor stopping (``lifecycle`` None: not under gunicorn, always serving)."""
+    nor stopping (``lifecycle`` None: not behind the web server, always serving)."""
     ok, checks = health(services)
     state = lifecycle.state if lifecycle is not None else "serving"
     checks = {"worker": state, **checks, "schema": bool(checks["database"]) and schema_ready()}
@@ -241,9 +241,7 @@ class JobsSupervisor:
 
 
 def serve(settings: Settings) -> None:
-    """Run the app: gunicorn (WEB_WORKERS processes of WEB_THREADS threads) plus the supervised jobs process."""
-    from gunicorn.app.base import BaseApplication
-
+    """Run the app: granian (WEB_WORKERS processes of WEB_THREADS threads) plus the supervised jobs process."""
     from bot import logs
 
     logs.configure()
@@ -257,26 +255,57 @@ def serve(settings: Settings) -> None:
     (settings.data_dir / HEARTBEAT_FILE).unlink(missing_ok=True)
     wakeup = Wakeup()
     supervisor = JobsSupervisor(wakeup)
-    lifecycle = Lifecycle()  # each worker has its own copy after the fork; post_worker_init attaches it
+    lifecycle = Lifecycle()  # shared with the web workers, which fork from this process
 
-    class BotApplication(BaseApplication):
-        def load_config(self):
-            self.cfg.set("bind", f"0.0.0.0:{settings.port}")
-            self.cfg.set("workers", settings.web_workers)
-            self.cfg.set("worker_class", "gthread")
-            self.cfg.set("threads", WEB_THREADS)
-            self.cfg.set("timeout", 60)
-            self.cfg.set("graceful_timeout", 10)
-            self.cfg.set("accesslog", None)
-            self.cfg.set("when_ready", lambda _arbiter: supervisor.start())
-            self.cfg.set("on_exit", lambda _arbiter: supervisor.stop())
-            self.cfg.set("post_worker_init", lifecycle.attach)
-            self.cfg.set("child_exit", lambda _arbiter, worker: metrics.mark_process_dead(worker.pid))
+    def load_web_app(_target: str) -> WSGIApp:  # runs in each web worker, after the fork
+        sys.setswitchinterval(WEB_SWITCH_INTERVAL)
+        return build_wsgi(settings, wakeup, lifecycle)[0]
 
-        def load(self):  # runs in the web worker, after the fork
-            sys.setswitchinterval(WEB_SWITCH_INTERVAL)
-            return build_wsgi(settings, wakeup, lifecycle)[0]
-
+    server = web_server(settings, lifecycle)
+    server.on_startup(supervisor.start)
+    server.on_shutdown(supervisor.stop)  # after the web workers have stopped: no new job rows can appear
     mode = "Socket Mode" if settings.slack_app_token else f"HTTP on port {settings.port}"
     print(f"symbl-bot: serving ({mode}, engine={settings.engine})", file=sys.stderr, flush=True)
-    BotApplication().run()
+    server.serve(target_loader=load_web_app)
+
+
+def web_server(settings: Settings, lifecycle: Lifecycle):
+    """granian serving WSGI: HTTP parsing and connections in Rust, only the app itself in Python.
+
+    Chosen over gunicorn's threaded worker, which spends about half a millisecond of interpreter time per request
+    on sockets and parsing; under a burst of Slack requests that time queues on the interpreter lock.
+    """
+    from granian.constants import Interfaces
+    from granian.server import Server
+
+    from bot.logs import JsonFormatter
+
+    class BotServer(Server):
+        def signal_handler_interrupt(self, *args, **kwargs):
+            # Not ready from now on; stop once a load balancer has had time to notice (granian then stops
+            # accepting, lets every worker finish its requests, and runs the shutdown hooks).
+            stop = super().signal_handler_interrupt
+            if settings.shutdown_drain_seconds > 0 and lifecycle.state == "serving":
+                lifecycle.stop()
+                threading.Timer(settings.shutdown_drain_seconds, stop).start()
+            else:  # no drain asked for, or a second signal: stop now
+                lifecycle.stop()
+                stop()
+
+    return BotServer(
+        "bot.server:load_web_app",  # only a name: the loader passed to serve() builds the app
+        address="0.0.0.0",  # noqa: S104 - the app is a server; in a container it must listen beyond loopback
+        port=settings.port,
+        interface=Interfaces.WSGI,
+        workers=settings.web_workers,
+        blocking_threads=WEB_THREADS,
+        respawn_failed_workers=True,
+        workers_kill_timeout=10,
+        log_dictconfig={
+            "formatters": {"json": {"()": JsonFormatter}},
+            "handlers": {
+                "stderr": {"class": "logging.StreamHandler", "formatter": "json", "stream": "ext://sys.stderr"}
+            },
+            "loggers": {"_granian": {"handlers": ["stderr"], "level": "INFO", "propagate": False}},
+        },
+    )

@@ -139,6 +139,7 @@ def _append(services: Services, command: dict, conversation_id: str, url: str) -
 
 
 def _status(services: Services, team_id: str, channel_id: str) -> dict:
+    jobs, total = services.store.active_in_channel(team_id, channel_id)
     summaries = [
         JobSummary(
             name=job.name or "recording",
@@ -147,9 +148,9 @@ def _status(services: Services, team_id: str, channel_id: str) -> dict:
             conversation_id=job.conversation_id,
             permalink=None,
         )
-        for job in services.store.active_in_channel(team_id, channel_id)
+        for job in jobs
     ]
-    return render.render_job_list(summaries)
+    return render.render_job_list(summaries, total=total)
 
 
 def _auto(services: Services, team_id: str, channel_id: str, enabled: bool) -> dict:

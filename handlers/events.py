@@ -100,12 +100,16 @@ def register(app: App, services: Services) -> None:
             if not _start(services, event, route, url, origin="link", url=url, name=_link_name(url)):
                 break
 
+    def refused_links(event: dict) -> list[tuple[str, str]]:
+        """The message's links to recordings that may not be fetched, each with the reason."""
+        if event.get("subtype") or event.get("bot_id"):
+            return []
+        return [(url, why) for url in intake.media_links(event) if (why := intake.link_problem(services, url))]
+
     def say_links_refused(event: dict, context) -> None:
         """After the ack: a note in the thread and ❌ for each refused link, once per message and link."""
-        if event.get("subtype") or event.get("bot_id"):
-            return
         team_id, channel_id = context.team_id, event["channel"]
-        refused = [(url, why) for url in intake.media_links(event) if (why := intake.link_problem(services, url))]
+        refused = refused_links(event)
         if not refused or not services.channels.auto_process(team_id, channel_id):
             return
         thread_ts, _ = intake.thread_route(services, team_id, channel_id, event)
@@ -136,6 +140,9 @@ def register(app: App, services: Services) -> None:
         """``file_shared`` duplicates the ``message`` file share; it is acknowledged and never makes a job."""
 
     app.event({"type": "message", "subtype": "file_share"})(on_file_share)
-    app.event("message")(ack=on_message, lazy=[say_links_refused])
+    # Only a message with a refused link gets the lazy follow-up: Bolt copies the whole request for a lazy
+    # listener, which would cost more than the ack of every ordinary message in every channel the app is in.
+    app.event("message", matchers=[lambda event: bool(refused_links(event))])(ack=on_message, lazy=[say_links_refused])
+    app.event("message")(on_message)
     app.event("file_shared")(acknowledge_only)
     app.event("app_mention")(acknowledge_only)

@@ -51,18 +51,19 @@ def pack_lines(
     *,
     max_sections: int,
     max_chars: int = MAX_SECTION_CHARS,
+    not_listed: int = 0,
 ) -> list[Block]:
     """Sections holding ``lines`` in order (mrkdwn, already escaped), at most ``max_sections`` of them.
 
-    ``title`` starts the first section. Lines that do not fit are replaced by one "+N more" line, which is
-    always given room, so a reader can tell the list was cut.
+    ``title`` starts the first section. Lines that do not fit, plus ``not_listed`` items the caller left out,
+    are replaced by one "+N more" line, which is always given room, so a reader can tell the list was cut.
     """
     texts: list[str] = []
     current = title or ""
     shown = 0
     for index, raw_line in enumerate(lines):
         line = clip_mrkdwn(raw_line, max_chars - 40)  # a line alone can never overflow, with room for "+N more"
-        remaining_after = len(lines) - index - 1
+        remaining_after = len(lines) - index - 1 + not_listed
         # Reserve room for a "+N more" tail in the last allowed section, unless this is the final line.
         reserve = 0 if remaining_after == 0 else len(more_line(remaining_after)) + 1
         is_last_section = len(texts) == max_sections - 1
@@ -78,7 +79,7 @@ def pack_lines(
             shown += 1
             continue
         break
-    hidden = len(lines) - shown
+    hidden = len(lines) - shown + not_listed
     if hidden:
         current = f"{current}\n{more_line(hidden)}" if current else more_line(hidden)
     if current:

@@ -35,13 +35,16 @@ def _job_line(job: JobSummary, tz: str | None) -> str:
     return " · ".join(parts)
 
 
-def render_job_list(jobs: Sequence[JobSummary], *, tz: str | None = None) -> dict:
-    """The list of jobs, newest first; "+N more" when they do not fit in one message."""
+def render_job_list(jobs: Sequence[JobSummary], *, total: int | None = None, tz: str | None = None) -> dict:
+    """The list of jobs, newest first; "+N more" for the ``total - len(jobs)`` not given and for lines that do not
+    fit in one message."""
+    total = max(total or 0, len(jobs))
     if not jobs:
         text = "No recordings are being processed right now."
         return {"text": text, "blocks": [section(text)]}
     ordered = sorted(jobs, key=lambda j: j.started_at, reverse=True)
-    title = f"*Recordings in progress ({len(jobs)})*"
-    blocks: list[Block] = pack_lines(title, [_job_line(j, tz) for j in ordered], max_sections=10)
-    noun = "recording is" if len(jobs) == 1 else "recordings are"
-    return {"text": clip(f"{len(jobs)} {noun} being processed.", MAX_FALLBACK_CHARS), "blocks": blocks}
+    title = f"*Recordings in progress ({total})*"
+    lines = [_job_line(j, tz) for j in ordered]
+    blocks: list[Block] = pack_lines(title, lines, max_sections=10, not_listed=total - len(jobs))
+    noun = "recording is" if total == 1 else "recordings are"
+    return {"text": clip(f"{total} {noun} being processed.", MAX_FALLBACK_CHARS), "blocks": blocks}

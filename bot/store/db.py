@@ -22,13 +22,18 @@ class Base(DeclarativeBase):
     """Declarative base shared by every table of the app."""
 
 
-def make_engine(url: str) -> sa.Engine:
-    """An engine tuned for this app: WAL and a busy timeout on SQLite, pre-ping on servers."""
+def make_engine(url: str, *, autocommit: bool = False) -> sa.Engine:
+    """An engine tuned for this app: WAL and a busy timeout on SQLite, pre-ping on servers.
+
+    ``autocommit``: every statement commits on its own, set once per connection rather than switched on and back
+    off at each checkout (which on SQLite costs an extra PRAGMA per statement).
+    """
+    options = {"isolation_level": "AUTOCOMMIT"} if autocommit else {}
     if url.startswith("sqlite"):
         path = url.split("///", 1)[-1]
         if path and path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
-        engine = sa.create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+        engine = sa.create_engine(url, connect_args={"check_same_thread": False, "timeout": 30}, **options)
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_conn, _record):  # WAL lets pollers read while a worker writes
@@ -42,9 +47,9 @@ def make_engine(url: str) -> sa.Engine:
         return engine
     if url.startswith("postgresql://"):  # psycopg 3 is the driver we ship
         url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
-    # Sized for a burst of concurrent requests: a connection opened past the pool is closed after use, and
-    # opening one costs a full authentication handshake.
-    return sa.create_engine(url, pool_pre_ping=True, pool_size=20, max_overflow=20, pool_recycle=1800)
+    # Sized for a burst of concurrent requests (a web worker runs 8 at once): a connection opened past the pool
+    # is closed after use, and opening one costs a full authentication handshake.
+    return sa.create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10, pool_recycle=1800, **options)
 
 
 class Database:
@@ -54,8 +59,14 @@ class Database:
         self.url = url
         self.engine = make_engine(url)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
-        # The same pool, but each statement commits on its own: one round trip instead of BEGIN, statement, COMMIT.
-        self._autocommit = self.engine.execution_options(isolation_level="AUTOCOMMIT")
+        # Connections of their own on which each statement commits by itself: one round trip instead of BEGIN,
+        # statement, COMMIT. (An in-memory SQLite database exists once per connection, so it shares the pool.)
+        in_memory = url.startswith("sqlite") and url.split("///", 1)[-1] in ("", ":memory:", "sqlite://")
+        self._autocommit = (
+            self.engine.execution_options(isolation_level="AUTOCOMMIT")
+            if in_memory
+            else make_engine(url, autocommit=True)
+        )
         # SQLite has one writer at a time, and a writer that finds the file locked sleeps in growing steps (1, 2,
         # 5 … 100 ms) and may lose the race again when it wakes. Threads of one process therefore queue on a
         # lock of their own, which hands over at once; only other processes meet SQLite's busy wait.
@@ -82,6 +93,7 @@ class Database:
         return self.engine.dialect.name == "postgresql"
 
     def dispose(self) -> None:
+        self._autocommit.dispose()
         self.engine.dispose()
 
 

@@ -6,6 +6,7 @@ process at a time even with several replicas on one PostgreSQL; a crashed worker
 
 from __future__ import annotations
 
+import functools
 import uuid
 from collections.abc import Sequence
 from datetime import datetime, timedelta
@@ -67,15 +68,53 @@ _RUNNING_COUNTS = sa.select(
 _PENDING_FOR_USER = sa.select(sa.func.count()).where(
     _jobs.team_id == sa.bindparam("team_id"), _jobs.user_id == sa.bindparam("user_id"), _jobs.stage.in_(Stage.ACTIVE)
 )
-_ACTIVE_IN_CHANNEL = (
-    sa.select(Job.name, Job.stage, Job.created_at, Job.conversation_id)
-    .where(
-        Job.team_id == sa.bindparam("team_id"),
-        Job.channel_id == sa.bindparam("channel_id"),
-        Job.stage.in_(Stage.ACTIVE),
+_KEY_TAKEN = sa.select(_jobs.id).where(_jobs.idempotency_key == sa.bindparam("idempotency_key"))
+
+
+@functools.cache
+def _insert_job_within_limit(dialect_name: str, names: tuple[str, ...]) -> sa.Insert:
+    """``INSERT … SELECT <values> WHERE <the user's unfinished jobs> < :pending_limit ON CONFLICT DO NOTHING``.
+
+    One statement per set of column names (a job from a file and one from a link set different columns), built
+    once and then reused from SQLAlchemy's compiled cache.
+    """
+    columns = ("id", "idempotency_key", *names)
+    values = sa.select(*(sa.bindparam(name, type_=_jobs[name].type) for name in columns)).where(
+        _PENDING_FOR_USER.scalar_subquery() < sa.bindparam("pending_limit")
     )
-    .order_by(Job.created_at)
-    .limit(50)
+    dialect = {"postgresql": postgresql, "sqlite": sqlite}[dialect_name]
+    return (
+        dialect.insert(Job.__table__)
+        .from_select(columns, values)
+        .on_conflict_do_nothing(index_elements=["idempotency_key"])
+        .returning(_jobs.id)  # psycopg reports no row count for INSERT … SELECT; a returned row says it happened
+    )
+
+
+class PendingLimitReached(Exception):
+    """The person already has as many unfinished jobs as they may; no job was written."""
+
+
+# The newest few, each row also carrying how many there are in all (an uncorrelated scalar subquery, computed
+# once from the (team, channel, stage) index: still one statement, and cheaper than a window count, which would
+# read every matching row in full before the limit applies).
+STATUS_LIST_LIMIT = 15
+_IN_CHANNEL_ACTIVE = (
+    _jobs.team_id == sa.bindparam("team_id"),
+    _jobs.channel_id == sa.bindparam("channel_id"),
+    _jobs.stage.in_(Stage.ACTIVE),
+)
+_ACTIVE_IN_CHANNEL = (
+    sa.select(
+        _jobs.name,
+        _jobs.stage,
+        _jobs.created_at,
+        _jobs.conversation_id,
+        sa.select(sa.func.count()).where(*_IN_CHANNEL_ACTIVE).scalar_subquery().label("total"),
+    )
+    .where(*_IN_CHANNEL_ACTIVE)
+    .order_by(_jobs.created_at.desc())
+    .limit(STATUS_LIST_LIMIT)
 )
 
 
@@ -87,17 +126,29 @@ class JobStore:
 
     # -- jobs ---------------------------------------------------------------------------------------------
 
-    def create_job(self, *, idempotency_key: str, **fields) -> str | None:
+    def create_job(self, *, idempotency_key: str, pending_limit: int | None = None, **fields) -> str | None:
         """Insert a job before any work starts; its id, or None when a job with this key already exists.
+
+        With ``pending_limit`` and a ``user_id``, the job is written only while that person has fewer unfinished
+        jobs in the workspace, checked by the insert itself; else ``PendingLimitReached`` (a redelivery of a job
+        already written is still just None).
 
         This runs on every Slack request that starts work, so it is one Core ``INSERT … ON CONFLICT DO NOTHING``
         (the ORM's unit of work costs more than the insert itself, and a caught IntegrityError more still).
         """
         job_id = str(uuid.uuid4())
-        insert = _INSERT_JOB[self.db.engine.dialect.name]
+        params = {"id": job_id, "idempotency_key": idempotency_key, **fields}
+        dialect = self.db.engine.dialect.name
+        if pending_limit is None or not fields.get("user_id"):
+            with self.db.statement(writes=True) as conn:
+                return job_id if conn.execute(_INSERT_JOB[dialect], params).rowcount else None
+        insert = _insert_job_within_limit(dialect, tuple(sorted(fields)))
         with self.db.statement(writes=True) as conn:
-            inserted = conn.execute(insert, {"id": job_id, "idempotency_key": idempotency_key, **fields}).rowcount
-        return job_id if inserted else None
+            if conn.execute(insert, {**params, "pending_limit": pending_limit}).first() is not None:
+                return job_id
+            if conn.execute(_KEY_TAKEN, params).first() is not None:
+                return None
+        raise PendingLimitReached(pending_limit)
 
     def get(self, job_id: str) -> Job | None:
         with self.db.session(writes=False) as s:
@@ -146,11 +197,6 @@ class JobStore:
             ).one()
         return int(row.channel or 0), int(row.user or 0)
 
-    def pending_for_user(self, team_id: str, user_id: str) -> int:
-        """The user's unfinished jobs in this workspace (checked on Slack's request path, so one indexed count)."""
-        with self.db.statement() as conn:
-            return int(conn.execute(_PENDING_FOR_USER, {"team_id": team_id, "user_id": user_id}).scalar() or 0)
-
     def with_status_message(self, team_id: str, channel_id: str, ts: str) -> Job | None:
         """The job whose status message (later its results) is ``ts`` in this channel of this workspace."""
         with self.db.session(writes=False) as s:
@@ -158,10 +204,12 @@ class JobStore:
                 sa.select(Job).where(Job.team_id == team_id, Job.channel_id == channel_id, Job.status_ts == ts)
             ).first()
 
-    def active_in_channel(self, team_id: str, channel_id: str) -> Sequence[sa.Row]:
-        """The channel's unfinished jobs, oldest first: only what ``/symbl status`` shows (it must answer fast)."""
+    def active_in_channel(self, team_id: str, channel_id: str) -> tuple[Sequence[sa.Row], int]:
+        """The channel's newest unfinished jobs (at most ``STATUS_LIST_LIMIT``) and how many there are in all:
+        what ``/symbl status`` shows, in one statement (it must answer fast)."""
         with self.db.statement() as conn:
-            return list(conn.execute(_ACTIVE_IN_CHANNEL, {"team_id": team_id, "channel_id": channel_id}))
+            rows = list(conn.execute(_ACTIVE_IN_CHANNEL, {"team_id": team_id, "channel_id": channel_id}))
+        return rows, (rows[0].total if rows else 0)
 
     # -- conversations ------------------------------------------------------------------------------------
 

@@ -39,7 +39,10 @@ class Job(Base):
     """One recording to process (or append), from the Slack input that asked for it to the posted result."""
 
     __tablename__ = "jobs"
-    __table_args__ = (sa.Index("ix_jobs_team_user_stage", "team_id", "user_id", "stage"),)
+    __table_args__ = (
+        sa.Index("ix_jobs_team_user_stage", "team_id", "user_id", "stage"),
+        sa.Index("ix_jobs_team_channel_stage", "team_id", "channel_id", "stage"),  # /symbl status
+    )
 
     id: Mapped[str] = mapped_column(sa.String(36), primary_key=True)
     idempotency_key: Mapped[str] = mapped_column(sa.String(512), unique=True)

@@ -1,4 +1,4 @@
-"""Runs the real app (``python -m bot serve`` under gunicorn) against the fake Slack and the Symbl emulator.
+"""Runs the real app (``python -m bot serve``) against the fake Slack and the Symbl emulator.
 
 Everything crosses real HTTP: signed requests go to the app's port, the app calls the fakes' ports. The app's
 whole log is kept in a file so tests can check what it said (and what it must never say).

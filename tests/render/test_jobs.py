@@ -54,3 +54,14 @@ def test_many_jobs_are_cut_with_more_line():
     text = all_text(payload)
     hidden = int(re.search(r"_\+(\d+) more_", text).group(1))
     assert text.count("• *Recording ") + hidden == 400
+
+
+def test_jobs_left_out_by_the_query_are_counted_in_the_title_and_the_more_line():
+    jobs = [JobSummary(f"Call {i}", "processing", T0 + timedelta(minutes=i)) for i in range(15)]
+    payload = render_job_list(jobs, total=275)
+    validated(payload)
+    text = all_text(payload)
+    assert "*Recordings in progress (275)*" in text
+    assert text.count("• *Call ") == 15
+    assert "_+260 more_" in text
+    assert payload["text"] == "275 recordings are being processed."

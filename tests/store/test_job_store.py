@@ -5,7 +5,9 @@ from __future__ import annotations
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
-from bot.store.jobs import JobStore
+import pytest
+
+from bot.store.jobs import STATUS_LIST_LIMIT, JobStore, PendingLimitReached
 from bot.store.tables import Stage, utcnow
 
 
@@ -84,5 +86,25 @@ def test_running_and_pending_counts_are_per_channel_per_person_and_per_team(data
     new_job(store, key="k7", user_id="U1", stage=Stage.PROCESSING, team="T2")
     # Others running in C1: k2 and k3; others running for U1 in T1: k2 and k6.
     assert store.running_counts(mine) == (2, 2)
-    assert store.pending_for_user("T1", "U1") == 4  # k1, k2, k4, k6
-    assert store.pending_for_user("T2", "U1") == 1
+    # U1 has 4 unfinished jobs in T1 (k1, k2, k4, k6) and 1 in T2 (k7): a limit of 5 lets one more in, per team.
+    assert new_job(store, key="k8", user_id="U1", pending_limit=5) is not None
+    with pytest.raises(PendingLimitReached):
+        new_job(store, key="k9", user_id="U1", pending_limit=5)
+    assert new_job(store, key="k8", user_id="U1", pending_limit=5) is None  # a redelivery is not a refusal
+    assert new_job(store, key="k10", user_id="U1", team="T2", pending_limit=5) is not None
+    with pytest.raises(PendingLimitReached):  # a link (other columns) in another channel counts the same
+        new_job(store, key="k11", user_id="U1", channel_id="C2", pending_limit=5, url="https://x/a.mp3")
+
+
+def test_the_status_list_is_the_newest_unfinished_jobs_of_the_channel_with_their_total(database):
+    store = JobStore(database)
+    t0 = utcnow()
+    for i in range(STATUS_LIST_LIMIT + 5):
+        job = new_job(store, key=f"k{i}", file_id=f"F{i}", name=f"call {i}")
+        store.update(job.id, created_at=t0 + timedelta(seconds=i))
+    store.update(new_job(store, key="done", name="finished").id, stage=Stage.DONE)
+    new_job(store, key="elsewhere", channel_id="C2", name="other channel")
+    rows, total = store.active_in_channel("T1", "C1")
+    assert total == STATUS_LIST_LIMIT + 5
+    assert [r.name for r in rows] == [f"call {i}" for i in reversed(range(5, STATUS_LIST_LIMIT + 5))]
+    assert store.active_in_channel("T1", "C3") == ([], 0)
