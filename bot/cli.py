@@ -44,6 +44,7 @@ TYPED_OPTIONS = {
     "enableSpeakerDiarization": "enable_speaker_diarization",
     "diarizationSpeakerCount": "diarization_speaker_count",
     "enableSummary": "enable_summary",
+    "participantNames": "participant_names",
 }
 TYPED_OPTIONS |= {field: field for field in TYPED_OPTIONS.values()}
 
@@ -79,7 +80,8 @@ def submit_options(name: str | None, params: Sequence[str]) -> SubmitOptions:
         value = param_value(raw)
         if key in TYPED_OPTIONS:
             field = TYPED_OPTIONS[key]
-            typed[field] = tuple(value) if field == "custom_vocabulary" and isinstance(value, list) else value
+            listed = field in {"custom_vocabulary", "participant_names"} and isinstance(value, list)
+            typed[field] = tuple(value) if listed else value
         else:
             extra[key] = value
     if name is not None:

@@ -44,7 +44,9 @@ class SubmitOptions:
     """Processing options common to every engine.
 
     ``extra`` carries any further engine-specific parameter verbatim (the CLI's ``--param k=v``);
-    an engine that does not know one ignores it.
+    an engine that does not know one ignores it. ``participant_names`` are the people who may be in the recording
+    (a Slack channel's members): the offline engine puts back names its speech recognition misheard; Symbl ignores
+    them.
     """
 
     name: str | None = None
@@ -56,6 +58,7 @@ class SubmitOptions:
     enable_speaker_diarization: bool | None = None
     diarization_speaker_count: int | None = None
     enable_summary: bool | None = None
+    participant_names: tuple[str, ...] = ()
     extra: dict[str, object] = field(default_factory=dict)
 
 

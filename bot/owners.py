@@ -68,6 +68,10 @@ class OwnerResolver:
                 found[key] = user_id
         return found
 
+    def member_names(self, channel_id: str) -> tuple[str, ...]:
+        """The channel's human members, each by the first name Slack has (the real name when set); () if unlisted."""
+        return tuple(m.names[0] for m in self._members(channel_id) or () if m.names)
+
     def _members(self, channel_id: str) -> list[Member] | None:
         if self._unlistable.get(channel_id, 0.0) > time.monotonic():
             return None  # Slack refused lately; asking for every meeting would only repeat the refusal

@@ -299,7 +299,9 @@ class Pipeline:
         webhook = None
         if self.settings.public_url and self.engine.name == "symbl":
             webhook = f"{self.settings.public_url}/symbl/webhook/{self.settings.webhook_secret}"
-        options = SubmitOptions(name=job.name, webhook_url=webhook)
+        # The offline engine spells misheard names from the channel's members; Symbl has no use for them.
+        names = self.notes.owners.member_names(job.channel_id) if self.engine.name == "local" else ()
+        options = SubmitOptions(name=job.name, webhook_url=webhook, participant_names=names)
         kind = MediaKind(job.media_kind)
         if job.local_path:
             with Path(job.local_path).open("rb") as media:

@@ -258,5 +258,6 @@ def test_params_fill_typed_options_where_they_exist_and_extra_otherwise():
     assert options.language_code == "en-GB"
     assert options.custom_vocabulary == ("x",)
     assert options.extra == {"mode": "phone"}
+    assert submit_options(None, ['participantNames=["Bob Stone","Alice"]']).participant_names == ("Bob Stone", "Alice")
     with pytest.raises(ConfigError):
         submit_options(None, ["novalue"])

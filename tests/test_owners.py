@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot.models import Person
-from bot.owners import match_member, owners_mapping
+from bot.owners import OwnerResolver, match_member, owners_mapping
 from bot.slack_io import Member
 
 MEMBERS = [
@@ -39,3 +39,29 @@ def test_the_renderers_mapping_answers_by_email_and_by_name():
     mapping = owners_mapping(people, {"bob@example.com": "UBOB", "ann": "UANN"})
     assert mapping["bob@example.com"] == "UBOB" and mapping["Bob"] == "UBOB"
     assert mapping["Ann"] == "UANN" and mapping["ann"] == "UANN"
+
+
+class MembersSlack:
+    """Just enough of SlackIO for listing a channel's members; ``members`` None means Slack refuses."""
+
+    def __init__(self, members: list[Member] | None):
+        self.members, self.calls = members, 0
+
+    def channel_members(self, channel_id: str) -> list[Member]:
+        self.calls += 1
+        if self.members is None:
+            raise RuntimeError("not_in_channel")
+        return self.members
+
+
+def test_the_channels_member_names_are_their_first_listed_names():
+    resolver = OwnerResolver(MembersSlack([*MEMBERS, Member("UANON", ())]))
+    assert resolver.member_names("C1") == ("Bob Stone", "Alice Martin", "Alex Kim", "Alex Roy")
+
+
+def test_a_channel_that_cannot_be_listed_has_no_member_names_and_is_not_asked_again_at_once():
+    slack = MembersSlack(None)
+    resolver = OwnerResolver(slack)
+    assert resolver.member_names("C1") == ()
+    assert resolver.member_names("C1") == ()
+    assert slack.calls == 1

@@ -6,12 +6,14 @@ insights itself, as it does on a fresh install with only Slack credentials.
 
 from __future__ import annotations
 
+import json
+import sqlite3
 from pathlib import Path
 
 import pytest
 
 from tests.e2e.conftest import wait_until
-from tests.e2e.harness import CHANNEL, AppProcess, app_env
+from tests.e2e.harness import CHANNEL, USER, AppProcess, app_env
 from tests.fakes.slack_api import FakeSlack
 
 SAMPLE = Path(__file__).resolve().parents[2] / "examples" / "standup.mp3"
@@ -47,3 +49,19 @@ def test_shared_recording_is_transcribed_offline_and_its_action_items_posted(loc
     transcript = wait_until(lambda: [u for u in slack.uploads if u.thread_ts == event["ts"]], 30, "the transcript")
     assert b"budget" in transcript[0].content.lower()
     wait_until(lambda: "white_check_mark" in slack.reactions.get((CHANNEL, event["ts"]), set()), 10, "✅")
+
+
+def test_the_channels_members_are_the_offline_engines_roster(local_stack, tmp_path):
+    slack, app = local_stack
+    for user_id, real_name in (("U0BOB", "Bob Stone"), ("U0ALICE", "Alice Martin"), ("U0CAROL", "Carol Diaz")):
+        slack.add_user(user_id, name=real_name.split()[0].lower(), real_name=real_name)
+    slack.add_channel(CHANNEL, members=(USER, "U0BOB", "U0ALICE", "U0CAROL"))
+    file = slack.add_file(name="standup.mp3", mimetype="audio/mpeg", content=SAMPLE.read_bytes())
+    event = slack.post_user_message(CHANNEL, files=[file])
+    assert app.event(event)[0] == 200
+    wait_until(lambda: "white_check_mark" in slack.reactions.get((CHANNEL, event["ts"]), set()), 180, "✅")
+
+    with sqlite3.connect(tmp_path / "bot.sqlite3") as db:
+        (options,) = db.execute("SELECT options_json FROM local_jobs").fetchone()
+    names = json.loads(options)["participant_names"]
+    assert {"Alice Martin", "Bob Stone", "Carol Diaz"} <= set(names)  # and the poster's name, whatever the fake gives

@@ -398,8 +398,9 @@ class LocalEngine:
 
         audio = load_audio(media_path)
         vocabulary = tuple(options.get("custom_vocabulary") or ())
+        roster = tuple(options.get("participant_names") or ())
         language = (options.get("language_code") or "").split("-")[0].lower() or None
-        utterances = self.transcriber.transcribe(audio, vocabulary=vocabulary, language=language)
+        utterances = self.transcriber.transcribe(audio, vocabulary=vocabulary, language=language, roster=roster)
         turns = diarize(audio, utterances, speakers=_speaker_count(options))
         profiles = speaker_profiles(audio, turns)
         seconds = len(audio) / SAMPLE_RATE

@@ -291,3 +291,15 @@ def test_a_broken_extractor_still_leaves_the_transcript(make_engine):
     insights = engine.fetch_insights(submission.conversation_id)
     assert "budget report" in " ".join(m.text for m in insights.messages)
     assert insights.action_items == ()
+
+
+def test_the_participants_names_reach_the_transcriber_as_its_roster(make_engine):
+    transcriber = CountingTranscriber()
+    seen: list[dict] = []
+    transcribe = transcriber.transcribe
+    transcriber.transcribe = lambda audio, **kwargs: seen.append(kwargs) or transcribe(audio, **kwargs)
+    engine = make_engine(transcriber=transcriber)
+    options = SubmitOptions(name="Stand-up", participant_names=("Bob Stone", "Alice Martin"))
+    submission = engine.submit_file(STANDUP_MP3, kind=MediaKind.AUDIO, options=options)
+    assert wait_for(engine, submission.job_id) is JobStatus.COMPLETED
+    assert seen[0]["roster"] == ("Bob Stone", "Alice Martin")
