@@ -20,6 +20,9 @@ log = logging.getLogger(__name__)
 
 WAKE_FD_ENV = "BOT_WAKE_FD"
 NICENESS = 10
+# Wake-ups that arrive within this long of the first are answered by one sweep (each sweep is two or three
+# queries; a burst of shares would otherwise ask them once per job, while Slack is still being answered).
+WAKE_GATHER_SECONDS = 0.05
 
 
 def lower_priority() -> None:
@@ -49,6 +52,9 @@ def run(settings: Settings, wakeup: Wakeup | None = None) -> None:
         while not stopping.is_set():
             if wakeup is not None:
                 if wakeup.wait(1.0):
+                    # A burst of Slack requests wakes us once per new job: gather the burst, then look once.
+                    stopping.wait(WAKE_GATHER_SECONDS)
+                    wakeup.wait(0)
                     services.sweeper.sweep_safely()
                     services.digest_runner.tick()
             else:
