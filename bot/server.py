@@ -36,6 +36,7 @@ from bot.store.db import Database
 from bot.store.schema import current_revision, head_revision, prepare
 from bot.store.tables import Job
 from bot.wakeup import Wakeup
+from bot.web_server import web_server
 
 log = logging.getLogger(__name__)
 
@@ -261,51 +262,15 @@ def serve(settings: Settings) -> None:
         sys.setswitchinterval(WEB_SWITCH_INTERVAL)
         return build_wsgi(settings, wakeup, lifecycle)[0]
 
-    server = web_server(settings, lifecycle)
+    server = web_server(
+        port=settings.port,
+        workers=settings.web_workers,
+        threads=WEB_THREADS,
+        drain_seconds=settings.shutdown_drain_seconds,
+        on_stop=lifecycle.stop,
+    )
     server.on_startup(supervisor.start)
     server.on_shutdown(supervisor.stop)  # after the web workers have stopped: no new job rows can appear
     mode = "Socket Mode" if settings.slack_app_token else f"HTTP on port {settings.port}"
     print(f"symbl-bot: serving ({mode}, engine={settings.engine})", file=sys.stderr, flush=True)
     server.serve(target_loader=load_web_app)
-
-
-def web_server(settings: Settings, lifecycle: Lifecycle):
-    """granian serving WSGI: HTTP parsing and connections in Rust, only the app itself in Python.
-
-    Chosen over gunicorn's threaded worker, which spends about half a millisecond of interpreter time per request
-    on sockets and parsing; under a burst of Slack requests that time queues on the interpreter lock.
-    """
-    from granian.constants import Interfaces
-    from granian.server import Server
-
-    from bot.logs import JsonFormatter
-
-    class BotServer(Server):
-        def signal_handler_interrupt(self, *args, **kwargs):
-            # Not ready from now on; stop once a load balancer has had time to notice (granian then stops
-            # accepting, lets every worker finish its requests, and runs the shutdown hooks).
-            stop = super().signal_handler_interrupt
-            if settings.shutdown_drain_seconds > 0 and lifecycle.state == "serving":
-                lifecycle.stop()
-                threading.Timer(settings.shutdown_drain_seconds, stop).start()
-            else:  # no drain asked for, or a second signal: stop now
-                lifecycle.stop()
-                stop()
-
-    return BotServer(
-        "bot.server:load_web_app",  # only a name: the loader passed to serve() builds the app
-        address="0.0.0.0",  # noqa: S104 - the app is a server; in a container it must listen beyond loopback
-        port=settings.port,
-        interface=Interfaces.WSGI,
-        workers=settings.web_workers,
-        blocking_threads=WEB_THREADS,
-        respawn_failed_workers=True,
-        workers_kill_timeout=10,
-        log_dictconfig={
-            "formatters": {"json": {"()": JsonFormatter}},
-            "handlers": {
-                "stderr": {"class": "logging.StreamHandler", "formatter": "json", "stream": "ext://sys.stderr"}
-            },
-            "loggers": {"_granian": {"handlers": ["stderr"], "level": "INFO", "propagate": False}},
-        },
-    )

@@ -6,6 +6,7 @@ the jobs process (job latency, Symbl calls, the result's chat.update) reach a sc
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -15,6 +16,7 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
+from bench.stack import web_pids
 from tests.e2e.conftest import wait_until
 from tests.e2e.harness import SIGNING_SECRET
 from tests.e2e.test_slack_flows import share_file, wait_for_results
@@ -162,3 +164,21 @@ def test_the_schema_check_waits_for_the_newest_revision(tmp_path):
         assert check() is True
     finally:
         database.dispose()
+
+
+def test_a_process_group_stop_ends_promptly_when_workers_hear_the_signal_twice(stack):
+    """pkill, killpg or Ctrl-C reach each web worker directly and again from the main process, which stops its
+    workers. The repeat must not wedge a worker until the main process kills it (10 s). The race is narrow, so
+    the app is stopped this way several times."""
+    for _ in range(4):
+        if stack.app.process.poll() is not None:
+            stack.app.start()
+        main = stack.app.process.pid
+        workers = [p for p in web_pids(main) if p != _jobs_process_pid(main)]
+        assert workers, "no web workers found"
+        started = time.monotonic()
+        for pid in [main, *workers, main]:  # as pkill sends it, when a wrapper (timeout, a shell) forwards it too
+            with contextlib.suppress(ProcessLookupError):  # a worker may already have stopped
+                os.kill(pid, signal.SIGTERM)
+        assert stack.app.process.wait(15) == 0
+        assert time.monotonic() - started < 5, "a web worker had to be killed"
