@@ -3,16 +3,17 @@
 Chosen over gunicorn's threaded worker, which spends about half a millisecond of interpreter time per request on
 sockets and parsing; under a burst of Slack requests that time queues on the interpreter lock.
 
-The main process forks the web workers (``WEB_WORKERS``) and stops them on SIGTERM/SIGINT. Two races in how a
-granian 2.8 worker handles those signals are closed here, in the main process before the workers fork:
+The main process forks the web workers (``WEB_WORKERS``) and stops them on SIGTERM/SIGINT. granian 2.8's signal
+handlers set a ``threading.Event`` in the signal handler itself; when the signal lands while the same thread holds
+that Event's lock (it has just been woken, say, by a worker that exited), the handler waits for a lock its own
+thread holds, and the process hangs until it is killed. pkill, killpg and Ctrl-C make that likely, because the
+workers hear the signal directly and again from the main process: stops hung in 2 of 6 tries. So, here, before
+the workers fork:
 
-* A worker hears a process-group kill (pkill, killpg, Ctrl-C in a terminal) itself and again from the main
-  process. granian's handler runs the shutdown on every signal, and a repeat that lands while the first is
-  under way wedged the worker until the main process killed it 10 s later (about one stop in three). Only the
-  first signal counts now.
-* A worker signalled while it is still loading the app runs the handler it inherited from the main process, so
-  the signal was lost and the worker served on until it was killed. Such a signal is now kept and delivered again
-  once the worker serves.
+* every handler only records the signal and hands the work to a new thread, which can wait for the lock;
+* a worker acts on its first signal only;
+* a worker signalled while it is still loading the app (its handlers are still the main process's) keeps the
+  signal and has it delivered again once it serves.
 """
 
 from __future__ import annotations
@@ -45,7 +46,7 @@ def _patch_worker_signals() -> None:
         def on_signal(signum, _frame):
             if not heard:
                 heard.append(signum)
-                event.set()
+                threading.Thread(target=event.set, name="worker-stop", daemon=True).start()
 
         _signals.set_main_signals(on_signal)
         if _EARLY_SIGNALS:
@@ -75,14 +76,22 @@ def web_server(*, port: int, workers: int, threads: int, drain_seconds: float, o
             if self.pid is not None and os.getpid() != self.pid:  # a worker not yet serving, with our handler
                 _EARLY_SIGNALS.append(signum)
                 return
-            stop = super().signal_handler_interrupt
             first = not self.stopping_requested
             self.stopping_requested = True
             on_stop()
-            if first and drain_seconds > 0:
-                threading.Timer(drain_seconds, stop).start()
-            else:
-                stop()
+            # Never stop from inside the handler (see the module's docstring): a timer thread does it.
+            threading.Timer(drain_seconds if first else 0.0, super().signal_handler_interrupt).start()
+
+        # Workers that heard the stop signal themselves exit before this process tells them to. granian takes
+        # that for a crash: it would start new workers and end with status 1. While stopping, it is neither.
+        def _respawn_workers(self, workers, *args, **kwargs):
+            if not self.stopping_requested:
+                super()._respawn_workers(workers, *args, **kwargs)
+
+        def shutdown(self, exit_code=0):
+            if self.stopping_requested:
+                self.interrupt_children.clear()
+            super().shutdown(exit_code)
 
     server = BotServer(
         "bot.server:load_web_app",  # only a name: the loader passed to serve() builds the app
