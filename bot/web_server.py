@@ -89,9 +89,11 @@ def web_server(*, port: int, workers: int, threads: int, drain_seconds: float, o
                 super()._respawn_workers(workers, *args, **kwargs)
 
         def shutdown(self, exit_code=0):
-            if self.stopping_requested:
-                self.interrupt_children.clear()
-            super().shutdown(exit_code)
+            try:
+                super().shutdown(exit_code)
+            except SystemExit as stop:  # status 1 for "workers exited" (its watchers may report them late)
+                if not (self.stopping_requested and not exit_code and stop.code == 1):
+                    raise
 
     server = BotServer(
         "bot.server:load_web_app",  # only a name: the loader passed to serve() builds the app
