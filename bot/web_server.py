@@ -72,6 +72,8 @@ def web_server(*, port: int, workers: int, threads: int, drain_seconds: float, o
     _patch_worker_signals()
 
     class BotServer(Server):
+        stopping_requested = False  # set by the first SIGTERM/SIGINT in the main process
+
         def signal_handler_interrupt(self, signum=signal.SIGTERM, *args, **kwargs):
             if self.pid is not None and os.getpid() != self.pid:  # a worker not yet serving, with our handler
                 _EARLY_SIGNALS.append(signum)
@@ -95,7 +97,7 @@ def web_server(*, port: int, workers: int, threads: int, drain_seconds: float, o
                 if not (self.stopping_requested and not exit_code and stop.code == 1):
                     raise
 
-    server = BotServer(
+    return BotServer(
         "bot.server:load_web_app",  # only a name: the loader passed to serve() builds the app
         address="0.0.0.0",  # noqa: S104 - the app is a server; in a container it must listen beyond loopback
         port=port,
@@ -112,5 +114,3 @@ def web_server(*, port: int, workers: int, threads: int, drain_seconds: float, o
             "loggers": {"_granian": {"handlers": ["stderr"], "level": "INFO", "propagate": False}},
         },
     )
-    server.stopping_requested = False
-    return server
