@@ -18,6 +18,7 @@ from bot.models import (
     Message,
     Person,
     Question,
+    Sentiment,
     SummaryItem,
     Topic,
 )
@@ -59,6 +60,11 @@ def _action(cls: type[ActionItem], d: dict) -> ActionItem:
     )
 
 
+def _sentiment(data: dict | None) -> Sentiment | None:
+    # Insights stored before sentiment existed have no such key: they load with ``None``.
+    return Sentiment(polarity=data["polarity"], suggested=data["suggested"]) if data else None
+
+
 def _summary_item(d: dict) -> SummaryItem:
     return SummaryItem(id=d["id"], text=d["text"], message_ids=tuple(d.get("message_ids", ())))
 
@@ -80,6 +86,7 @@ def insights_from_dict(data: dict[str, Any]) -> Insights:
                 end=_time(m.get("end")),
                 offset_seconds=m.get("offset_seconds"),
                 duration_seconds=m.get("duration_seconds"),
+                sentiment=_sentiment(m.get("sentiment")),
             )
             for m in data.get("messages", ())
         ),
@@ -90,6 +97,7 @@ def insights_from_dict(data: dict[str, Any]) -> Insights:
                 score=t.get("score", 0.0),
                 parents=tuple(t.get("parents", ())),
                 message_ids=tuple(t.get("message_ids", ())),
+                sentiment=_sentiment(t.get("sentiment")),
             )
             for t in data.get("topics", ())
         ),

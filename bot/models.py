@@ -76,6 +76,27 @@ class Person:
 
 
 @dataclass(frozen=True)
+class Sentiment:
+    """How positive or negative something was said: ``polarity`` in [-1, 1] and the engine's ``suggested`` label.
+
+    ``suggested`` is one of ``SENTIMENT_LABELS``; each engine sets it with its own calibrated thresholds (Symbl's
+    documented ±0.3, the offline engine's own), so readers compare labels, not scores, across engines.
+    """
+
+    polarity: float
+    suggested: str
+
+    @property
+    def is_clear(self) -> bool:
+        """Clearly positive or negative, as opposed to neutral."""
+        return self.suggested in (POSITIVE, NEGATIVE)
+
+
+POSITIVE, NEUTRAL, NEGATIVE = "positive", "neutral", "negative"
+SENTIMENT_LABELS = (POSITIVE, NEUTRAL, NEGATIVE)
+
+
+@dataclass(frozen=True)
 class Message:
     """One utterance of the transcript."""
 
@@ -86,6 +107,7 @@ class Message:
     end: datetime | None = None
     offset_seconds: float | None = None  # seconds since the conversation's first message
     duration_seconds: float | None = None
+    sentiment: Sentiment | None = None  # None when the engine was not asked for it or could not tell
 
 
 @dataclass(frozen=True)
@@ -97,6 +119,7 @@ class Topic:
     score: float = 0.0
     parents: tuple[str, ...] = ()
     message_ids: tuple[str, ...] = ()
+    sentiment: Sentiment | None = None
 
 
 @dataclass(frozen=True)

@@ -28,10 +28,13 @@ from bot.models import Insights, JobStatus, MediaKind, Submission, SubmitOptions
 logger = logging.getLogger(__name__)
 
 # Endpoint name -> (path below /v1/conversations/{id}, query). Read together for one conversation.
+# Topics are read twice: the hierarchy (parentRefs) "does not support sentiment" (§4.2), and the notes want both
+# the broader topics and each topic's tone; symbl_parse merges the two answers by topic id.
 INSIGHT_ENDPOINTS: dict[str, tuple[str, dict[str, str]]] = {
     "conversation": ("", {}),
-    "messages": ("/messages", {}),
+    "messages": ("/messages", {"sentiment": "true"}),
     "topics": ("/topics", {"parentRefs": "true"}),
+    "topic-sentiment": ("/topics", {"sentiment": "true"}),
     "action-items": ("/action-items", {}),
     "follow-ups": ("/follow-ups", {}),
     "questions": ("/questions", {}),
@@ -159,7 +162,7 @@ class SymblEngine:
         return status
 
     def fetch_insights(self, conversation_id: str) -> Insights:
-        """Read the conversation's eight endpoints concurrently and parse them into ``Insights``.
+        """Read the conversation's endpoints concurrently and parse them into ``Insights``.
 
         A missing summary (404) gives ``summary=None``; any other failure raises the typed error.
         """

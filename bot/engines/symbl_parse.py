@@ -8,11 +8,14 @@ string carries no offset).
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Iterable
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 from bot.models import (
+    SENTIMENT_LABELS,
     ActionItem,
     Conversation,
     FollowUp,
@@ -21,6 +24,7 @@ from bot.models import (
     Message,
     Person,
     Question,
+    Sentiment,
     Submission,
     SummaryItem,
     Topic,
@@ -104,6 +108,34 @@ def _assignee(item: dict[str, Any]) -> Person | None:
     return None
 
 
+def parse_sentiment(data: Any) -> Sentiment | None:
+    """``{"polarity": {"score": 0.6}, "suggested": "positive"}`` (§4.1); ``None`` when absent or unreadable.
+
+    A score outside [-1, 1] is clamped; a missing or unknown ``suggested`` label is derived from the score with
+    Symbl's documented thresholds, so every ``Sentiment`` carries one of the three labels.
+    """
+    if not isinstance(data, dict):
+        return None
+    polarity = data.get("polarity")
+    score = _number(polarity.get("score")) if isinstance(polarity, dict) else None
+    if score is None or math.isnan(score):
+        return None
+    score = max(-1.0, min(1.0, score))
+    suggested = data.get("suggested")
+    if suggested not in SENTIMENT_LABELS:
+        suggested = symbl_label(score)
+    return Sentiment(polarity=score, suggested=suggested)
+
+
+def symbl_label(score: float) -> str:
+    """Symbl's documented label for a polarity score: negative below -0.3, positive above 0.3 (§4.1)."""
+    if score < -0.3:
+        return "negative"
+    if score > 0.3:
+        return "positive"
+    return "neutral"
+
+
 def parse_message(index: int, data: dict[str, Any]) -> Message | None:
     """One transcript line; dropped when it has no text."""
     text = _text(data.get("text"))
@@ -117,6 +149,7 @@ def parse_message(index: int, data: dict[str, Any]) -> Message | None:
         end=parse_time(data.get("endTime")),
         offset_seconds=_number(data.get("timeOffset")),
         duration_seconds=_number(data.get("duration")),
+        sentiment=parse_sentiment(data.get("sentiment")),
     )
 
 
@@ -132,6 +165,20 @@ def parse_topic(index: int, data: dict[str, Any]) -> Topic | None:
         score=_number(data.get("score")) or 0.0,
         parents=parents,
         message_ids=_ids(data.get("messageIds")),
+        sentiment=parse_sentiment(data.get("sentiment")),
+    )
+
+
+def with_topic_sentiment(topics: tuple[Topic, ...], rated: tuple[Topic, ...]) -> tuple[Topic, ...]:
+    """``topics`` (read with ``parentRefs``) given the sentiment of the same topics read with ``sentiment=true``.
+
+    Symbl's topic hierarchy "does not support sentiment" (§4.2), so the two come from two reads of ``/topics``.
+    Topics are matched by id (the samples give a topic the same id in both answers), else by their text.
+    """
+    by_id = {t.id: t.sentiment for t in rated if t.sentiment}
+    by_text = {t.text.casefold(): t.sentiment for t in rated if t.sentiment}
+    return tuple(
+        t if t.sentiment else replace(t, sentiment=by_id.get(t.id) or by_text.get(t.text.casefold())) for t in topics
     )
 
 
@@ -199,15 +246,20 @@ def parse_conversation(conversation_id: str, data: Any) -> Conversation:
 
 
 def parse_insights(conversation_id: str, payloads: dict[str, Any]) -> Insights:
-    """Assemble ``Insights`` from the answers of the eight conversation endpoints, keyed by endpoint name.
+    """Assemble ``Insights`` from the answers of the conversation endpoints, keyed by endpoint name.
 
-    ``payloads["summary"]`` is ``None`` when the summary does not exist (Symbl answered 404).
+    ``payloads["summary"]`` is ``None`` when the summary does not exist (Symbl answered 404);
+    ``payloads["topic-sentiment"]`` is the second read of the topics, the one that carries their sentiment.
     """
     summary = payloads.get("summary")
+    topics = with_topic_sentiment(
+        _collect(_items(payloads.get("topics"), "topics"), parse_topic),
+        _collect(_items(payloads.get("topic-sentiment"), "topics"), parse_topic),
+    )
     return Insights(
         conversation=parse_conversation(conversation_id, payloads.get("conversation")),
         messages=_collect(_items(payloads.get("messages"), "messages"), parse_message),
-        topics=_collect(_items(payloads.get("topics"), "topics"), parse_topic),
+        topics=topics,
         action_items=_collect(_items(payloads.get("action-items"), "actionItems"), parse_action_item),
         follow_ups=_collect(_items(payloads.get("follow-ups"), "followUps"), parse_follow_up),
         questions=_collect(_items(payloads.get("questions"), "questions"), parse_question),

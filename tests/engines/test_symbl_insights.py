@@ -10,7 +10,7 @@ import pytest
 
 from bot.engines.symbl import INSIGHT_ENDPOINTS, SymblEngine
 from bot.errors import NotFoundError, ServerError
-from bot.models import MediaKind, Person, SubmitOptions
+from bot.models import MediaKind, Person, Sentiment, SubmitOptions
 from tests.fakes.symbl_data import ConversationData
 from tests.fakes.symbl_emulator import SymblEmulator
 
@@ -72,7 +72,7 @@ def test_a_processed_meeting_yields_its_action_items_follow_ups_questions_and_to
     assert insights.summary[0].message_ids[0] == insights.messages[0].id
 
 
-def test_every_endpoint_is_read_once_and_topics_with_their_parents(emulator, engine):
+def test_every_endpoint_is_read_once_and_topics_with_their_parents_and_apart_with_sentiment(emulator, engine):
     conversation_id = processed(emulator, engine)
     before = len(emulator.requests_to("GET", "/v1/conversations/"))
 
@@ -81,7 +81,91 @@ def test_every_endpoint_is_read_once_and_topics_with_their_parents(emulator, eng
     reads = emulator.requests_to("GET", "/v1/conversations/")[before:]
     base = f"/v1/conversations/{conversation_id}"
     assert sorted(r.path for r in reads) == sorted(base + suffix for suffix, _ in INSIGHT_ENDPOINTS.values())
-    assert next(r for r in reads if r.path.endswith("/topics")).query == {"parentRefs": ["true"]}
+    # parentRefs "does not support sentiment" (§4.2): never both in one read.
+    assert sorted(str(r.query) for r in reads if r.path.endswith("/topics")) == sorted(
+        [str({"parentRefs": ["true"]}), str({"sentiment": ["true"]})]
+    )
+    assert next(r for r in reads if r.path.endswith("/messages")).query == {"sentiment": ["true"]}
+
+
+def test_messages_and_topics_carry_the_sentiment_symbl_served(emulator, engine):
+    conversation_id = processed(emulator, engine)
+
+    insights = engine.fetch_insights(conversation_id)
+
+    closing = insights.messages[6]
+    assert closing.text == "Great, thanks everyone, talk again on Monday."
+    assert closing.sentiment == Sentiment(polarity=0.8, suggested="positive")
+    assert [m.sentiment.suggested for m in insights.messages] == [
+        "positive",
+        "neutral",
+        "neutral",
+        "negative",
+        "positive",
+        "neutral",
+        "positive",
+    ]
+    topics = {t.text: t for t in insights.topics}
+    assert topics["push notifications"].sentiment == Sentiment(polarity=-0.45, suggested="negative")
+    assert topics["push notifications"].parents == ("mobile app",)  # the hierarchy is kept alongside
+    assert topics["budget"].sentiment.suggested == "neutral"
+    assert all(t.sentiment is not None for t in insights.topics)
+
+
+def test_the_documented_sentiment_samples_reach_the_insights_over_http():
+    data = ConversationData(
+        overrides={
+            "messages": {
+                "messages": [
+                    {
+                        "id": "6412283618000896",
+                        "text": "Best package for you is $69.99 per month.",
+                        "from": {"name": "Roger", "email": "Roger@example.com"},
+                        "sentiment": {"polarity": {"score": 0.6}, "suggested": "positive"},
+                    },
+                    {
+                        "id": "5661493169225728",
+                        "text": "Okay, Where is the file?",
+                        "sentiment": {"polarity": {"score": 0.2}, "suggested": "neutral"},
+                    },
+                ]
+            },
+            "topics": {
+                "topics": [
+                    {
+                        "id": "5907389282779136",
+                        "text": "interns",
+                        "type": "topic",
+                        "score": 0.7178597920690242,
+                        "messageIds": ["4600982711304192"],
+                        "sentiment": {"polarity": {"score": 0.389}, "suggested": "positive"},
+                        "parentRefs": [],
+                    },
+                    {
+                        "id": "6697188878974976",
+                        "text": "new regulations",
+                        "type": "topic",
+                        "score": 0.6968750176932417,
+                        "messageIds": ["5356560840654848"],
+                        "sentiment": {"polarity": {"score": -0.809}, "suggested": "negative"},
+                        "parentRefs": [],
+                    },
+                ]
+            },
+        }
+    )
+    with SymblEmulator(data=data) as emulator:
+        engine = SymblEngine(emulator.url, emulator.app_id, emulator.app_secret, sleep=no_sleep)
+        insights = engine.fetch_insights(processed(emulator, engine))
+
+    assert [(m.sentiment.polarity, m.sentiment.suggested) for m in insights.messages] == [
+        (0.6, "positive"),
+        (0.2, "neutral"),
+    ]
+    assert {t.text: t.sentiment.suggested for t in insights.topics} == {
+        "interns": "positive",
+        "new regulations": "negative",
+    }
 
 
 def test_a_summary_that_does_not_exist_yet_is_none_not_an_error(emulator, engine):
@@ -145,7 +229,7 @@ def test_missing_fields_nulls_and_extra_fields_do_not_break_the_result():
     assert insights.members == (Person(id="m1", name="Ana"),)
 
 
-def test_the_eight_reads_overlap_instead_of_adding_up(emulator, engine):
+def test_the_reads_overlap_instead_of_adding_up(emulator, engine):
     conversation_id = processed(emulator, engine)
     engine.fetch_insights(conversation_id)  # token and connections ready
     emulator.set_latency(0.3, path_regex=r"^/v1/conversations/")
@@ -155,7 +239,7 @@ def test_the_eight_reads_overlap_instead_of_adding_up(emulator, engine):
     elapsed = time.monotonic() - started
 
     assert insights.action_items
-    assert elapsed < 0.3 * len(INSIGHT_ENDPOINTS) / 2  # sequential reads would take 2.4 s
+    assert elapsed < 0.3 * len(INSIGHT_ENDPOINTS) / 2  # sequential reads would take 2.7 s
 
 
 def test_a_transient_failure_of_one_read_is_retried(emulator, engine):

@@ -10,10 +10,11 @@ from bot.engines.symbl_parse import (
     parse_job_status,
     parse_message,
     parse_person,
+    parse_sentiment,
     parse_submission,
     parse_time,
 )
-from bot.models import JobStatus, Person
+from bot.models import JobStatus, Person, Sentiment
 
 # Trimmed from the documented samples (symbl-api.md §4.3): one item with an explicit assignee and a due date,
 # one whose assignee is only marked among its entities.
@@ -137,3 +138,90 @@ def test_submission_and_job_status_answers():
     assert parse_job_status({"id": "j", "status": "in_progress"}) is JobStatus.IN_PROGRESS
     assert parse_job_status({"id": "j", "status": "queued"}) is None
     assert parse_job_status({}) is None
+
+
+# The documented sentiment samples (symbl-api.md §4.1, §4.2; symbl-samples/messages_verbose_sentiment.json and
+# topics_sentiment.json), trimmed to the fields that matter here.
+MESSAGES_WITH_SENTIMENT = {
+    "messages": [
+        {
+            "id": "6412283618000896",
+            "text": "Best package for you is $69.99 per month.",
+            "sentiment": {"polarity": {"score": 0.6}, "suggested": "positive"},
+        },
+        {
+            "id": "5661493169225728",
+            "text": "Okay, Where is the file?",
+            "sentiment": {"polarity": {"score": 0.2}, "suggested": "neutral"},
+        },
+    ]
+}
+TOPICS_WITH_SENTIMENT = {
+    "topics": [
+        {
+            "id": "5907389282779136",
+            "text": "interns",
+            "type": "topic",
+            "score": 0.7178597920690242,
+            "messageIds": ["4600982711304192"],
+            "sentiment": {"polarity": {"score": 0.389}, "suggested": "positive"},
+            "parentRefs": [],
+        },
+        {
+            "id": "6697188878974976",
+            "text": "new regulations",
+            "type": "topic",
+            "score": 0.6968750176932417,
+            "messageIds": ["5356560840654848"],
+            "sentiment": {"polarity": {"score": -0.809}, "suggested": "negative"},
+            "parentRefs": [],
+        },
+    ]
+}
+TOPICS_WITH_PARENTS = {
+    "topics": [
+        {
+            "id": "5907389282779136",
+            "text": "interns",
+            "score": 0.7178597920690242,
+            "messageIds": ["4600982711304192", "5487363432120320"],
+            "parentRefs": [{"type": "topic", "text": "company-wise hiring"}],
+        },
+        {"id": "5776859730018304", "text": "company-wise hiring", "score": 0.788856914361565, "parentRefs": []},
+    ]
+}
+
+
+def test_documented_sentiment_samples_give_each_message_its_polarity_and_label():
+    insights = parse_insights("1", {"messages": MESSAGES_WITH_SENTIMENT, "topic-sentiment": TOPICS_WITH_SENTIMENT})
+    assert [m.sentiment for m in insights.messages] == [
+        Sentiment(polarity=0.6, suggested="positive"),
+        Sentiment(polarity=0.2, suggested="neutral"),
+    ]
+
+
+def test_topic_hierarchy_and_topic_sentiment_from_two_reads_are_merged_by_topic_id():
+    insights = parse_insights("1", {"topics": TOPICS_WITH_PARENTS, "topic-sentiment": TOPICS_WITH_SENTIMENT})
+    interns, hiring = insights.topics
+    assert interns.parents == ("company-wise hiring",)
+    assert interns.sentiment == Sentiment(polarity=0.389, suggested="positive")
+    assert hiring.sentiment is None  # Symbl rated no such topic: no tone is made up
+    assert [t.text for t in insights.topics] == ["interns", "company-wise hiring"]  # the hierarchy read decides
+
+
+def test_a_topic_whose_id_differs_between_the_reads_is_matched_by_its_text():
+    rated = {"topics": [{"id": "other", "text": "Interns", "sentiment": {"polarity": {"score": -0.5}}}]}
+    insights = parse_insights("1", {"topics": TOPICS_WITH_PARENTS, "topic-sentiment": rated})
+    assert insights.topics[0].sentiment == Sentiment(polarity=-0.5, suggested="negative")
+
+
+def test_odd_sentiment_values_are_dropped_clamped_or_labelled_by_the_documented_thresholds():
+    assert parse_sentiment(None) is None
+    assert parse_sentiment({"suggested": "positive"}) is None  # a label without a score is not trusted
+    assert parse_sentiment({"polarity": {"score": "high"}}) is None
+    assert parse_sentiment({"polarity": {"score": float("nan")}}) is None
+    assert parse_sentiment({"polarity": {"score": 1.7}, "suggested": "positive"}) == Sentiment(1.0, "positive")
+    assert parse_sentiment({"polarity": {"score": "-0.31"}}) == Sentiment(-0.31, "negative")
+    assert parse_sentiment({"polarity": {"score": 0.3}, "suggested": "meh"}) == Sentiment(0.3, "neutral")
+    assert parse_sentiment({"polarity": {"score": 0.31}}) == Sentiment(0.31, "positive")
+    assert parse_message(0, {"id": "1", "text": "Hi"}).sentiment is None

@@ -315,7 +315,11 @@ class ConversationData:
         return out
 
     def topics(self, ctx: RenderContext, *, sentiment: bool = False, parent_refs: bool = False) -> list[dict[str, Any]]:
-        """Topics; `parentRefs` is always present and only filled when asked for, like the samples."""
+        """Topics; `parentRefs` is always present and only filled when asked for, like the samples.
+
+        `sentiment` is added only for `sentiment=true`, and not together with `parentRefs=true`, which "does not
+        support sentiment" (§4.2): the samples have it in `topics_sentiment.json`, never in `topics_parentRefs.json`.
+        """
         if ctx.segments == 0:
             return []
         out = []
@@ -328,7 +332,7 @@ class ConversationData:
                 "messageIds": [self._message_id(ctx, 0, i) for i in template.messages],
                 "parentRefs": [{"type": "topic", "text": template.parent}] if parent_refs and template.parent else [],
             }
-            if sentiment:
+            if sentiment and not parent_refs:
                 topic["sentiment"] = _sentiment(template.sentiment)
             out.append(topic)
         return out

@@ -409,6 +409,24 @@ def test_message_and_topic_flags_are_honoured(api: Api) -> None:
     assert {t["text"]: t["parentRefs"] for t in nested}["budget"] == [{"type": "topic", "text": "launch plan"}]
 
 
+def test_topic_sentiment_only_when_asked_for_and_never_with_the_hierarchy(api: Api) -> None:
+    """sentiment=true adds it as topics_sentiment.json has it; parentRefs "does not support sentiment" (§4.2)."""
+    submitted = api.submit_video()
+    api.emulator.complete(submitted["jobId"])
+    topics = f"/v1/conversations/{submitted['conversationId']}/topics"
+    assert all("sentiment" not in t for t in api.call("GET", topics).json()["topics"])
+    rated = {t["text"]: t for t in api.call("GET", topics, params={"sentiment": "true"}).json()["topics"]}
+    assert rated["push notifications"]["sentiment"] == {"polarity": {"score": -0.45}, "suggested": "negative"}
+    assert rated["mobile app"]["sentiment"] == {"polarity": {"score": 0.4}, "suggested": "positive"}
+    assert rated["budget"]["sentiment"]["suggested"] == "neutral"
+    both = api.call("GET", topics, params={"sentiment": "true", "parentRefs": "true"}).json()["topics"]
+    assert all("sentiment" not in t for t in both)
+    assert {t["text"]: t["parentRefs"] for t in both}["budget"] == [{"type": "topic", "text": "launch plan"}]
+    assert api.call("GET", topics, params={"sentiment": "false"}).json()["topics"][0].keys() == rated[
+        "mobile app"
+    ].keys() - {"sentiment"}
+
+
 def test_summary_needs_enable_summary_or_refresh(api: Api) -> None:
     """After completion: empty without enableSummary, filled with it or with refresh=true."""
     plain = api.submit_video()
