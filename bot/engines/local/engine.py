@@ -25,6 +25,7 @@ import sqlalchemy as sa
 from bot.codec import insights_from_dict, insights_to_dict
 from bot.config import Settings
 from bot.engines.base import MediaSource
+from bot.engines.local.sentiment import with_sentiment
 from bot.engines.local.tables import LocalConversation, LocalJob, utcnow
 from bot.engines.local.transcribe import SAMPLE_RATE, Transcriber, default_cpu_threads
 from bot.errors import BotError, EmptyMediaError, MediaTooLargeError, NotFoundError, user_text
@@ -477,6 +478,11 @@ class LocalEngine:
             found = NoInsights()
         names = dict(getattr(found, "speaker_names", None) or {})
         messages = [_renamed_message(m, names) for m in messages]
+        topics = tuple(found.topics)
+        try:
+            messages, topics = with_sentiment(messages, topics)
+        except Exception:  # like extraction: a failure costs the tone, never the transcript
+            logger.exception("offline engine: sentiment failed for conversation %s", conversation.id)
         members: dict[str, Person] = {}
         for m in messages:
             members.setdefault(m.speaker.name, m.speaker)
@@ -485,7 +491,7 @@ class LocalEngine:
                 id=conversation.id, name=conversation.name, start=start, end=start + timedelta(seconds=seconds)
             ),
             messages=tuple(messages),
-            topics=tuple(found.topics),
+            topics=topics,
             action_items=tuple(_renamed_item(a, names) for a in found.action_items),
             follow_ups=tuple(_renamed_item(f, names) for f in found.follow_ups),
             questions=tuple(_renamed_question(q, names) for q in found.questions),
