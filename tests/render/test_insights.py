@@ -7,8 +7,9 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 from bot.digest.model import ItemKind, ItemStatus, LedgerEntry
-from bot.models import ActionItem, Conversation, Insights, Person, Question, SummaryItem, Topic
+from bot.models import ActionItem, Conversation, Insights, Message, Person, Question, Sentiment, SummaryItem, Topic
 from bot.render import render_insights
+from bot.render.insights import meeting_tone
 from tests.render.helpers import START, all_text, only_safe_tokens, sample_insights, slack_valid, validated
 
 
@@ -284,3 +285,66 @@ def test_500_ledger_items_still_fit_and_count_the_hidden_ones():
     hidden = sum(int(n) for n in re.findall(r"_\+(\d+) more_", text))
     assert text.count("• Item ") + hidden == 500
     assert hidden > 0
+
+
+def _rated(text: str, label: str, polarity: float = 0.0) -> Message:
+    return Message(id=text, text=text, sentiment=Sentiment(polarity=polarity, suggested=label))
+
+
+def test_a_topic_shows_its_tone_only_when_it_is_clearly_positive_or_negative():
+    topics = (
+        Topic(id="1", text="pricing", score=0.9, sentiment=Sentiment(0.7, "positive")),
+        Topic(id="2", text="outage", score=0.8, parents=("infra",), sentiment=Sentiment(-0.8, "negative")),
+        Topic(id="3", text="roadmap", score=0.7, sentiment=Sentiment(0.2, "neutral")),
+        Topic(id="4", text="hiring", score=0.6),
+    )
+    payload = render_insights(sample_insights(topics=topics))
+    slack_valid(payload)
+    assert "*Topics*\n• pricing 🙂\n• outage _(infra)_ 🙁\n• roadmap\n• hiring" in all_text(payload)
+
+
+def test_one_line_under_the_header_gives_the_meetings_overall_tone():
+    messages = (
+        *(_rated(f"great {i}", "positive", 0.8) for i in range(3)),
+        *(_rated(f"fine {i}", "neutral") for i in range(6)),
+        _rated("awful", "negative", -0.9),
+    )
+    payload = render_insights(sample_insights(messages=messages))
+    blocks = slack_valid(payload)
+    assert blocks[2] == {
+        "type": "context",
+        "elements": [{"type": "mrkdwn", "text": "Overall tone: positive 🙂 (30% of messages positive, 10% negative)"}],
+    }
+
+
+def test_the_overall_tone_is_neutral_unless_one_side_clearly_leads():
+    ordinary = [_rated(f"m{i}", "neutral") for i in range(8)] + [_rated("good", "positive"), _rated("bad", "negative")]
+    assert meeting_tone(ordinary) == "neutral"
+    assert meeting_tone(ordinary[:6] + [_rated(f"n{i}", "negative") for i in range(3)]) == "negative"
+    assert meeting_tone(ordinary[:3]) is None  # too few rated messages to say anything
+    assert meeting_tone([Message(id=str(i), text="x") for i in range(20)]) is None  # the engine gave no sentiment
+
+
+def test_without_sentiment_the_message_has_no_tone_line():
+    insights = sample_insights()
+    assert all(m.sentiment is None for m in insights.messages)
+    assert "Overall tone" not in all_text(render_insights(insights))
+
+
+def test_the_tone_line_still_fits_with_40_ledger_items():
+    items = tuple(
+        ActionItem(id=str(i), text=f"Item {i} " + "x" * 80, definitive=i % 2 == 0, assignee=Person(name=f"P{i}"))
+        for i in range(40)
+    )
+    messages = tuple(_rated(f"m{i}", "positive" if i % 2 else "neutral") for i in range(30))
+    topics = tuple(
+        Topic(id=str(i), text=f"topic {i}", score=i / 100, sentiment=Sentiment(-0.9, "negative")) for i in range(40)
+    )
+    payload = render_insights(
+        sample_insights(action_items=items, topics=topics, messages=messages), ledger=_ledger(items), now=NOW
+    )
+    assert len(slack_valid(payload)) <= 50
+    text = all_text(payload)
+    assert "Overall tone: positive" in text
+    assert "• topic 39 🙁" in text
+    assert "*Firm action items (20)*" in text
