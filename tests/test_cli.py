@@ -88,6 +88,8 @@ def test_json_output_is_the_normalised_insights(emulator, recording):
     assert data["action_items"][0]["assignee"]["name"] == "Marco Rossi"
     insights = insights_from_dict(data)
     assert len(insights.questions) == 2
+    assert data["messages"][6]["sentiment"] == {"polarity": 0.8, "suggested": "positive"}
+    assert {t["text"]: t["sentiment"]["suggested"] for t in data["topics"]}["push notifications"] == "negative"
 
 
 def test_transcript_lines_show_time_speaker_and_text(emulator, recording):

@@ -52,7 +52,7 @@ class RecordingExtractor:
         assert meeting_start.tzinfo is not None
         self.calls.append(len(messages))
         return FoundInsights(
-            topics=(Topic(id="t1", text=f"{len(messages)} messages"),),
+            topics=(Topic(id="t1", text=f"{len(messages)} messages", message_ids=(messages[0].id,)),),
             action_items=(ActionItem(id="a1", text="Send the budget report", assignee=Person(name="Speaker 2")),),
             summary=(SummaryItem(id="s1", text="A stand-up."),),
             speaker_names={"Speaker 2": "Bob"},
@@ -136,6 +136,9 @@ def test_a_submitted_recording_becomes_a_transcript_with_insights(make_engine, s
     assert len(insights.members) >= 2
     assert insights.action_items[0].assignee.name == "Bob"
     assert insights.summary is None  # not asked for
+    # every utterance is rated, and a topic takes the tone of what was said about it
+    assert all(m.sentiment is not None for m in insights.messages if m.text.strip())
+    assert insights.topics[0].sentiment.polarity == insights.messages[0].sentiment.polarity
     # Our copy is deleted once the result is committed (not before: a retry would need it), so allow a moment.
     media_dir = settings.data_dir / "local-media"
     deadline = time.monotonic() + 10
