@@ -22,9 +22,14 @@ def _site_packages() -> Path:
     return Path(next(p for p in sys.path if p.endswith("site-packages")))
 
 
+def _distribution(entry: str) -> str:
+    """The leading name of a site-packages entry: "nvidia_cublas_cu12-12.1.dist-info" -> "nvidia"."""
+    return entry.lower().replace("-", "_").split("_")[0].split(".")[0]
+
+
 def heavy_packages(site_packages: Path) -> list[str]:
     """Top-level names in ``site_packages`` that belong to a deep-learning framework or CUDA."""
-    return sorted(p.name for p in site_packages.iterdir() if p.name.lower().split("-")[0].split(".")[0] in HEAVY)
+    return sorted(p.name for p in site_packages.iterdir() if _distribution(p.name) in HEAVY)
 
 
 def run() -> list[Row]:
