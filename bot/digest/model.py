@@ -52,9 +52,6 @@ class LedgerEntry:
     def is_snoozed(self, now: datetime) -> bool:
         return self.snoozed_until is not None and self.snoozed_until > now
 
-    def is_overdue(self, now: datetime) -> bool:
-        return self.status == ItemStatus.OPEN and self.due is not None and self.due < now
-
 
 @dataclass(frozen=True)
 class MeetingSummary:

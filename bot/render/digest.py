@@ -18,6 +18,7 @@ from bot.render.blocks import MAX_BLOCKS, MAX_FALLBACK_CHARS, Block, context, di
 from bot.render.ledger import (
     has_controls,
     is_actionable,
+    is_overdue,
     is_slack_user_id,
     item_blocks,
     item_line,
@@ -152,7 +153,7 @@ def _action_blocks(
     groups = group_by_owner(content.open_items, now)
     ordered = [(number, entry) for number, group in enumerate(groups) for entry in group.entries]
     open_count = sum(is_actionable(entry, now) for _, entry in ordered)
-    overdue = sum(1 for _, e in ordered if is_actionable(e, now) and e.due is not None and _aware(e.due) < now)
+    overdue = sum(1 for _, e in ordered if is_actionable(e, now) and is_overdue(e, now, tz))
     heading = f"*Open action items ({open_count})*" + (f" · ⚠️ {overdue} overdue" if overdue else "")
     if not ordered:
         return [section(f"{heading}\nNo open action items.")]

@@ -14,7 +14,7 @@ from datetime import UTC, datetime, timedelta
 
 from bot.digest.model import ItemStatus, LedgerEntry
 from bot.render.blocks import MAX_SECTION_CHARS, Block, section
-from bot.render.mrkdwn import clip, clip_mrkdwn, escape_mrkdwn, link, slack_date
+from bot.render.mrkdwn import clip, clip_mrkdwn, escape_mrkdwn, link, slack_date, zone
 from bot.render.people import _SLACK_USER_ID, MAX_NAME_CHARS
 
 ASSIGN_ACTION = "ledger_assign"
@@ -55,8 +55,15 @@ def owner_mrkdwn(entry: LedgerEntry) -> str | None:
     return escape_mrkdwn(clip(name, MAX_NAME_CHARS)) if name else None
 
 
-def _is_overdue(entry: LedgerEntry, now: datetime) -> bool:
-    return entry.status == ItemStatus.OPEN and entry.due is not None and _aware(entry.due) < _aware(now)
+def is_overdue(entry: LedgerEntry, now: datetime, tz: str | None) -> bool:
+    """Open, and its due day has ended in ``tz`` (the channel's or reader's zone).
+
+    A due date means a day: an item due today is not overdue at 5 pm, only from tomorrow on.
+    """
+    if entry.status != ItemStatus.OPEN or entry.due is None:
+        return False
+    local = zone(tz)
+    return _aware(now).astimezone(local).date() > _aware(entry.due).astimezone(local).date()
 
 
 def is_snoozed(entry: LedgerEntry, now: datetime) -> bool:
@@ -108,7 +115,7 @@ def item_line(entry: LedgerEntry, *, now: datetime, tz: str | None, with_meeting
         marks.append("_no longer in the meeting's notes_")
     elif is_snoozed(entry, now) and entry.snoozed_until is not None:
         marks.append(f"💤 until {slack_date(entry.snoozed_until, tz=tz)}")
-    elif _is_overdue(entry, now):
+    elif is_overdue(entry, now, tz):
         marks.append("⚠️ overdue")
     if with_meeting and (meeting := meeting_link(entry)):
         marks.append(meeting)

@@ -68,6 +68,15 @@ def test_overdue_item_is_flagged():
     assert "overdue" not in item_line(ENTRY, now=NOW, tz="UTC")
 
 
+def test_an_item_due_today_is_overdue_only_once_the_day_has_ended_where_the_reader_is():
+    # Due Mar 12 at 17:00 UTC; in New York that is Mar 12, 13:00, so the day ends at 04:00 UTC on Mar 13.
+    evening = datetime(2026, 3, 12, 23, 30, tzinfo=UTC)
+    assert "overdue" not in item_line(ENTRY, now=evening, tz="UTC")
+    assert "overdue" not in item_line(ENTRY, now=datetime(2026, 3, 13, 3, 0, tzinfo=UTC), tz="America/New_York")
+    assert item_line(ENTRY, now=datetime(2026, 3, 13, 0, 1, tzinfo=UTC), tz="UTC").endswith("⚠️ overdue")
+    assert item_line(ENTRY, now=datetime(2026, 3, 13, 5, 0, tzinfo=UTC), tz="America/New_York").endswith("overdue")
+
+
 def test_done_item_is_struck_through_with_who_did_it():
     done = replace(ENTRY, status=ItemStatus.DONE, done_by="U02BOB", due=NOW - timedelta(days=5))
     line = item_line(done, now=NOW, tz="UTC")
