@@ -80,13 +80,13 @@ def _url_problem(services: Services, url: str) -> str | None:
     return None
 
 
-def _help(problem: str | None) -> dict:
+def help_payload(problem: str | None) -> dict:
     payload = render.render_help()
     if problem:
-        payload = {**payload, "text": f"{render.escape_mrkdwn(problem)}\n\n{payload['text']}"}
-        if payload.get("blocks"):
-            problem_block = {"type": "section", "text": {"type": "mrkdwn", "text": payload["text"][:2900]}}
-            payload["blocks"] = [problem_block, *payload["blocks"][1:]]
+        said = render.escape_mrkdwn(problem)
+        # The blocks list the usage once; the problem replaces the header (the text is only the fallback).
+        problem_block = {"type": "section", "text": {"type": "mrkdwn", "text": said[:2900]}}
+        payload = {"text": f"{said}\n\n{payload['text']}", "blocks": [problem_block, *payload["blocks"][1:]]}
     return payload
 
 
@@ -164,7 +164,7 @@ def answer(services: Services, command: dict) -> dict:
     team_id, channel_id = command["team_id"], command["channel_id"]
     match commands.parse(command.get("text", "")):
         case commands.Help(problem=problem):
-            return _help(problem)
+            return help_payload(problem)
         case commands.Process(url=url, name=name):
             return _process(services, command, url, name)
         case commands.Append(conversation_id=conversation_id, url=url):
