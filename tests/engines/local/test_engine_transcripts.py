@@ -1,0 +1,148 @@
+"""The offline engine reading transcript files, and dating meetings by the recording, not by processing time.
+
+Transcript files go straight to extraction (the transcriber must never run for them), with the real extractor so
+owners and due dates are what a user would see. The recording-date test transcribes real speech once.
+"""
+
+from __future__ import annotations
+
+import time
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import av
+import pytest
+
+from bot.config import Settings
+from bot.engines.local import LocalEngine
+from bot.engines.local.engine import default_extractor
+from bot.engines.local.recorded import parse_creation_time, recorded_at
+from bot.engines.local.transcribe import Transcriber
+from bot.models import JobStatus, MediaKind, SubmitOptions
+from bot.store.db import Database
+
+ROOT = Path(__file__).resolve().parents[3]
+TRANSCRIPTS = ROOT / "tests" / "data" / "transcripts"
+STANDUP_MP3 = ROOT / "examples" / "standup.mp3"
+MONDAY = datetime(2025, 6, 2, 16, 0, tzinfo=UTC)
+
+
+class NoListening:
+    """A transcriber that fails the test if anything asks it to listen."""
+
+    def transcribe(self, *args, **kwargs):
+        raise AssertionError("a transcript file must not be transcribed")
+
+
+@pytest.fixture
+def make_engine(tmp_path):
+    settings = Settings(data_dir=tmp_path, database_url=f"sqlite:///{tmp_path / 'engine.sqlite3'}")
+    database = Database(settings.resolved_database_url)
+    engines: list[LocalEngine] = []
+
+    def make(transcriber=None) -> LocalEngine:
+        engine = LocalEngine(database, settings, transcriber or NoListening(), default_extractor(), workers=1)
+        engine.start()
+        engines.append(engine)
+        return engine
+
+    yield make
+    for engine in engines:
+        engine.close()
+    database.dispose()
+
+
+def finished(engine: LocalEngine, job_id: str, timeout: float = 120.0) -> JobStatus:
+    deadline = time.monotonic() + timeout
+    while (status := engine.job_status(job_id)) not in (JobStatus.COMPLETED, JobStatus.FAILED):
+        assert time.monotonic() < deadline, f"job still {status}"
+        time.sleep(0.05)
+    return status
+
+
+def test_a_zoom_transcript_skips_listening_and_its_owners_are_the_files_names(make_engine):
+    engine = make_engine()
+    options = SubmitOptions(name="Stand-up", shared_at=MONDAY)
+    submission = engine.submit_file(TRANSCRIPTS / "zoom_standup.vtt", kind=MediaKind.TRANSCRIPT, options=options)
+    assert finished(engine, submission.job_id) is JobStatus.COMPLETED
+    insights = engine.fetch_insights(submission.conversation_id)
+
+    assert {p.name for p in insights.members} == {"Alice Martin", "Bob Stone", "Carol Diaz"}
+    assert insights.duration_seconds == pytest.approx(31.87)
+    assert insights.messages[1].speaker.name == "Bob Stone"
+    assert insights.messages[1].offset_seconds == pytest.approx(10.02)
+    report = next(a for a in insights.action_items if "budget report" in a.text.lower())
+    assert report.assignee.name == "Bob Stone"
+    assert report.due.date() == date(2025, 6, 6)  # "by Friday", said on Monday 2 June 2025 (when it was shared)
+    assert insights.conversation.start == MONDAY
+
+
+def test_a_transcript_appended_to_a_meeting_continues_after_it(make_engine):
+    engine = make_engine()
+    first = engine.submit_file(TRANSCRIPTS / "teams_launch.vtt", kind=MediaKind.TRANSCRIPT)
+    second = engine.append_file(first.conversation_id, TRANSCRIPTS / "meet_planning.srt", kind=MediaKind.TRANSCRIPT)
+    assert finished(engine, first.job_id) is JobStatus.COMPLETED
+    assert finished(engine, second.job_id) is JobStatus.COMPLETED
+    insights = engine.fetch_insights(first.conversation_id)
+    speakers = [m.speaker.name for m in insights.messages]
+    assert speakers[:4] == ["Priya Natarajan", "Tomás Silva", "Priya Natarajan", "Grace Okafor"]
+    assert speakers[4] == "Daniel Kim"
+    assert insights.messages[4].offset_seconds == pytest.approx(19.35 + 0.48)  # after the first file's last cue
+    assert insights.duration_seconds == pytest.approx(19.35 + 21.4)
+
+
+def test_a_transcript_without_speaker_names_is_one_unnamed_speaker(make_engine, tmp_path):
+    plain = tmp_path / "captions.vtt"
+    plain.write_text("WEBVTT\n\n00:00.000 --> 00:02.500\nWe will ship the release on Friday.\n")
+    engine = make_engine()
+    submission = engine.submit_file(plain, kind=MediaKind.TRANSCRIPT)
+    assert finished(engine, submission.job_id) is JobStatus.COMPLETED
+    (message,) = engine.fetch_insights(submission.conversation_id).messages
+    assert message.speaker.name == "Speaker 1"
+
+
+@pytest.mark.parametrize(
+    ("name", "why"),
+    [("not_a_transcript.vtt", "not a WebVTT"), ("bad_timestamp.vtt", "malformed timestamp")],
+)
+def test_a_malformed_transcript_fails_with_the_reason(make_engine, name, why):
+    engine = make_engine()
+    submission = engine.submit_file(TRANSCRIPTS / name, kind=MediaKind.TRANSCRIPT)
+    assert finished(engine, submission.job_id) is JobStatus.FAILED
+    error = engine.job_error(submission.job_id)
+    assert error.startswith("I couldn't read that transcript: ") and why in error
+
+
+def with_creation_time(source: Path, dest: Path, creation_time: str) -> Path:
+    """``source``'s audio remuxed into an M4A whose container says it was made at ``creation_time``."""
+    with av.open(str(source)) as given, av.open(str(dest), "w", format="mp4") as made:
+        made.metadata["creation_time"] = creation_time
+        audio = given.streams.audio[0]
+        out = made.add_stream_from_template(audio)
+        for packet in given.demux(audio):
+            if packet.dts is not None:
+                packet.stream = out
+                made.mux(packet)
+    return dest
+
+
+def test_a_recordings_creation_time_dates_the_meeting_for_by_friday(make_engine, tmp_path):
+    # Recorded on Tuesday 5 March 2024 and shared months later: "by Friday" is 8 March 2024
+    recording = with_creation_time(STANDUP_MP3, tmp_path / "standup.m4a", "2024-03-05T15:30:00Z")
+    engine = make_engine(Transcriber(cpu_threads=2))
+    submission = engine.submit_file(recording, kind=MediaKind.AUDIO, options=SubmitOptions(shared_at=MONDAY))
+    assert finished(engine, submission.job_id) is JobStatus.COMPLETED
+    insights = engine.fetch_insights(submission.conversation_id)
+    assert insights.conversation.start == datetime(2024, 3, 5, 15, 30, tzinfo=UTC)
+    report = next(a for a in insights.action_items if "budget report" in a.text.lower())
+    assert report.due.date() == date(2024, 3, 8)
+    assert all(item.due.year == 2024 for item in (*insights.action_items, *insights.follow_ups) if item.due)
+
+
+def test_creation_times_that_are_placeholders_or_absent_are_ignored(tmp_path):
+    assert recorded_at(STANDUP_MP3) is None  # an MP3 with no creation time
+    assert recorded_at(with_creation_time(STANDUP_MP3, tmp_path / "a.m4a", "1904-01-01T00:00:00Z")) is None
+    assert recorded_at(with_creation_time(STANDUP_MP3, tmp_path / "b.m4a", "2099-01-01T00:00:00Z")) is None
+    assert recorded_at(tmp_path / "missing.m4a") is None
+    assert parse_creation_time("2024-03-05 15:30:00") == datetime(2024, 3, 5, 15, 30, tzinfo=UTC)
+    assert parse_creation_time("not a date") is None
