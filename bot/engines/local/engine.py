@@ -239,6 +239,8 @@ class LocalEngine:
         job_id = uuid.uuid4().hex
         media_path = self._copy_in(source, job_id) if source is not None else None
         try:
+            if media_path and kind is MediaKind.TRANSCRIPT:
+                _read_transcript(str(media_path))  # a broken file is refused now, with its reason, not queued
             with self.database.session() as s:
                 if conversation_id is None:
                     # Dated by when it was shared until the first recording's own creation time (if any) is read

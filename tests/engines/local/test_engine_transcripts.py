@@ -18,6 +18,7 @@ from bot.engines.local import LocalEngine
 from bot.engines.local.engine import default_extractor
 from bot.engines.local.recorded import parse_creation_time, recorded_at
 from bot.engines.local.transcribe import Transcriber
+from bot.errors import TranscriptFileError, user_text
 from bot.models import JobStatus, MediaKind, SubmitOptions
 from bot.store.db import Database
 
@@ -105,12 +106,13 @@ def test_a_transcript_without_speaker_names_is_one_unnamed_speaker(make_engine, 
     ("name", "why"),
     [("not_a_transcript.vtt", "not a WebVTT"), ("bad_timestamp.vtt", "malformed timestamp")],
 )
-def test_a_malformed_transcript_fails_with_the_reason(make_engine, name, why):
+def test_a_malformed_transcript_is_refused_at_once_with_the_reason(make_engine, tmp_path, name, why):
     engine = make_engine()
-    submission = engine.submit_file(TRANSCRIPTS / name, kind=MediaKind.TRANSCRIPT)
-    assert finished(engine, submission.job_id) is JobStatus.FAILED
-    error = engine.job_error(submission.job_id)
+    with pytest.raises(TranscriptFileError) as refused:
+        engine.submit_file(TRANSCRIPTS / name, kind=MediaKind.TRANSCRIPT)
+    error = user_text(refused.value)
     assert error.startswith("I couldn't read that transcript: ") and why in error
+    assert not list((tmp_path / "local-media").iterdir())  # our copy is not kept
 
 
 def with_creation_time(source: Path, dest: Path, creation_time: str) -> Path:
