@@ -8,11 +8,15 @@ gets a note saying why. With the Symbl engine, a transcript gets a note that it 
 from __future__ import annotations
 
 import contextlib
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 
+from bot.engines.local.tables import LocalConversation
 from bot.engines.local.transcript_files import parse_transcript
+from bot.store.db import Database
 from tests.e2e.conftest import wait_until
 from tests.e2e.harness import CHANNEL, AppProcess, app_env
 from tests.fakes.slack_api import FakeSlack
@@ -51,6 +55,16 @@ def _share(slack: FakeSlack, app: AppProcess, name: str, mimetype: str, *, threa
     return event
 
 
+def _meeting_starts(app: AppProcess) -> datetime:
+    database = Database(app.env["DATABASE_URL"])
+    try:
+        with database.session() as s:
+            (start,) = s.scalars(sa.select(LocalConversation.meeting_start)).all()
+    finally:
+        database.dispose()
+    return start
+
+
 def _reacted(slack: FakeSlack, event: dict, emoji: str) -> bool:
     return emoji in slack.reactions.get((CHANNEL, event["ts"]), set())
 
@@ -69,6 +83,9 @@ def test_a_shared_zoom_transcript_gets_notes_owned_by_the_people_it_names(local_
     uploaded = wait_until(lambda: [u for u in slack.uploads if u.thread_ts == event["ts"]], 30, "the transcript")
     assert b"Carol Diaz" in uploaded[0].content
     wait_until(lambda: _reacted(slack, event, "white_check_mark"), 10, "✅")
+    # The meeting is dated by the Slack message (a transcript has no date of its own), not by when it ran
+    shared = datetime.fromtimestamp(float(event["ts"]), UTC)
+    assert abs((_meeting_starts(app) - shared).total_seconds()) < 0.001
 
     # A reply in the meeting's thread with another transcript is appended to the same meeting
     reply = _share(slack, app, "meet_planning.srt", "application/x-subrip", thread_ts=event["ts"])
