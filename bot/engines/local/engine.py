@@ -402,7 +402,7 @@ class LocalEngine:
             is_transcript, is_first = job.kind == MediaKind.TRANSCRIPT.value, job.seq == 1
         if media_path is None and url:
             media_path = str(self._download(job_id, url))
-        if is_transcript:  # words and speakers are in the file: nothing to hear or tell apart
+        if is_transcript or _reads_as_transcript(media_path):  # words and speakers are in the file: nothing to hear
             named_turns, seconds = _read_transcript(media_path)
             self._commit(
                 job_id,
@@ -588,6 +588,14 @@ def _speaker_count(options: dict[str, Any]) -> int | None:
         return 1
     count = options.get("diarization_speaker_count")
     return count if isinstance(count, int) and count > 0 else None
+
+
+def _reads_as_transcript(path: str) -> bool:
+    """A transcript behind a link that did not say so (no .vtt/.srt in its address) is still read as one."""
+    from bot.engines.local.transcript_files import looks_like_transcript
+
+    with Path(path).open("rb") as media:
+        return looks_like_transcript(media.read(512))
 
 
 def _read_transcript(path: str) -> tuple[list[Utterance], float]:

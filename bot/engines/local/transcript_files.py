@@ -63,6 +63,17 @@ def parse_transcript(data: bytes) -> list[Turn]:
     return merge_turns(read_cues(data))
 
 
+def looks_like_transcript(head: bytes) -> bool:
+    """Whether a file's first bytes are a WebVTT header or an SRT cue: for links whose address names no format
+    (a Zoom cloud transcript's download link has no extension)."""
+    try:
+        text = _decode(head)
+    except TranscriptFileError:
+        return False
+    lines = text.lstrip().split("\n")[:2]
+    return lines[0].startswith("WEBVTT") or any(_TIMING.match(line) for line in lines)
+
+
 def read_cues(data: bytes) -> list[Cue]:
     """Every non-empty cue of a WebVTT or SRT file, in file order, with speakers where the file names them."""
     text = _decode(data)

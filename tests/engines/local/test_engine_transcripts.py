@@ -6,8 +6,12 @@ owners and due dates are what a user would see. The recording-date test transcri
 
 from __future__ import annotations
 
+import functools
+import shutil
+import threading
 import time
 from datetime import UTC, date, datetime
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import av
@@ -113,6 +117,49 @@ def test_a_malformed_transcript_is_refused_at_once_with_the_reason(make_engine, 
     error = user_text(refused.value)
     assert error.startswith("I couldn't read that transcript: ") and why in error
     assert not list((tmp_path / "local-media").iterdir())  # our copy is not kept
+
+
+class QuietHandler(SimpleHTTPRequestHandler):
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture
+def transcript_server(tmp_path):
+    """The sample transcripts over HTTP on a loopback port, and the SRT one also as ``/rec/download``."""
+    served = tmp_path / "served"
+    shutil.copytree(TRANSCRIPTS, served)
+    (served / "rec").mkdir()
+    shutil.copyfile(TRANSCRIPTS / "meet_planning.srt", served / "rec" / "download")
+    handler = functools.partial(QuietHandler, directory=str(served))
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    server.server_close()
+
+
+def test_linked_transcripts_are_read_even_when_the_link_names_no_format(tmp_path, transcript_server):
+    settings = Settings(
+        data_dir=tmp_path, database_url=f"sqlite:///{tmp_path / 'e.sqlite3'}", local_allow_private_urls=True
+    )
+    database = Database(settings.resolved_database_url)
+    engine = LocalEngine(database, settings, NoListening(), default_extractor(), workers=1)
+    engine.start()
+    try:
+        named = engine.submit_url(f"{transcript_server}/teams_launch.vtt", kind=MediaKind.TRANSCRIPT)
+        # A download link without an extension is guessed to be audio; its first bytes say otherwise
+        unnamed = engine.append_url(named.conversation_id, f"{transcript_server}/rec/download", kind=MediaKind.AUDIO)
+        broken = engine.submit_url(f"{transcript_server}/bad_timestamp.vtt", kind=MediaKind.TRANSCRIPT)
+        assert finished(engine, named.job_id) is JobStatus.COMPLETED
+        assert finished(engine, unnamed.job_id) is JobStatus.COMPLETED
+        speakers = {m.speaker.name for m in engine.fetch_insights(named.conversation_id).messages}
+        assert {"Grace Okafor", "Sara Lindqvist"} <= speakers
+        assert finished(engine, broken.job_id) is JobStatus.FAILED
+        assert engine.job_error(broken.job_id) == "I couldn't read that transcript: line 3 has a malformed timestamp."
+    finally:
+        engine.close()
+        database.dispose()
 
 
 def with_creation_time(source: Path, dest: Path, creation_time: str) -> Path:

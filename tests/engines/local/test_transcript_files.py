@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.engines.local.transcript_files import Cue, merge_turns, parse_transcript, read_cues
+from bot.engines.local.transcript_files import Cue, looks_like_transcript, merge_turns, parse_transcript, read_cues
 from bot.errors import TranscriptFileError, user_text
 
 SAMPLES = Path(__file__).resolve().parents[2] / "data" / "transcripts"
@@ -103,3 +103,12 @@ def test_unreadable_files_say_why(data, reason):
     message = user_text(caught.value)
     assert message.startswith("I couldn't read that transcript: ")
     assert reason in message
+
+
+def test_transcripts_are_recognised_by_their_first_bytes():
+    assert looks_like_transcript(sample("zoom_standup.vtt")[:512])
+    assert looks_like_transcript(sample("meet_planning.srt")[:512])
+    assert looks_like_transcript(sample("teams_launch.vtt")[:512])
+    assert not looks_like_transcript(sample("not_a_transcript.vtt")[:512])
+    mp3 = (Path(__file__).resolve().parents[3] / "examples" / "standup.mp3").read_bytes()
+    assert not looks_like_transcript(mp3[:512])
