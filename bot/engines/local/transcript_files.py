@@ -35,6 +35,7 @@ _TAG = re.compile(r"</?[^>]*>")
 # the colon, and a space after it (so "10:30" is no speaker).
 _NAME_PREFIX = re.compile(r"^\s*([^\s:?!,;][^:?!;]{0,60}?)\s*:\s+(\S.*)$", re.DOTALL)
 _NAME_WORDS_MAX = 5
+_NAME_NOTE = re.compile(r"\s*\([^()]*\)\s*$")
 _VTT_SKIPPED_BLOCKS = ("NOTE", "STYLE", "REGION")
 
 
@@ -175,7 +176,7 @@ def _voices(start: float, end: float, payload: str) -> list[Cue]:
     parts = [(None, _plain(payload[: spans[0].start()]))] if spans[0].start() else []
     for span, following in zip(spans, [*spans[1:], None], strict=True):
         text = _plain(payload[span.end() : following.start() if following else len(payload)])
-        parts.append((" ".join(html.unescape(span.group(1)).split()) or None, text))
+        parts.append((_clean_name(html.unescape(span.group(1))), text))
     parts = [(speaker, text) for speaker, text in parts if text]
     total = sum(len(text) for _, text in parts)
     cues, at = [], start
@@ -216,7 +217,14 @@ def _name_prefix(text: str) -> tuple[str, str] | None:
     match = _NAME_PREFIX.match(text)
     if match is None:
         return None
-    name, rest = match.group(1).strip(), match.group(2).strip()
-    if len(name.split()) > _NAME_WORDS_MAX or not any(ch.isalpha() for ch in name):
+    name, rest = _clean_name(match.group(1)), match.group(2).strip()
+    if not name or len(name.split()) > _NAME_WORDS_MAX or not any(ch.isalpha() for ch in name):
         return None
     return name, rest
+
+
+def _clean_name(raw: str) -> str | None:
+    """A speaker's name without the note a meeting app adds after it: Teams' "Jane Doe (Guest)", "(External)",
+    Zoom's "Jane Doe (she/her)". The bare name is the one that can match a Slack member."""
+    name = " ".join(_NAME_NOTE.sub("", raw).split())
+    return name or " ".join(raw.split()) or None

@@ -112,3 +112,14 @@ def test_transcripts_are_recognised_by_their_first_bytes():
     assert not looks_like_transcript(sample("not_a_transcript.vtt")[:512])
     mp3 = (Path(__file__).resolve().parents[3] / "examples" / "standup.mp3").read_bytes()
     assert not looks_like_transcript(mp3[:512])
+
+
+def test_notes_after_a_speakers_name_are_left_out():
+    data = (
+        b"WEBVTT\n\n00:00:01.000 --> 00:00:02.000\n<v Jane Doe (Guest)>Hi all.</v>\n\n"
+        b"00:00:03.000 --> 00:00:04.000\n<v Sam Lee (she/her)>Hello.</v>\n\n"
+        b"00:00:05.000 --> 00:00:06.000\n<v (External)>Hey.</v>\n"
+    )
+    assert [c.speaker for c in read_cues(data)] == ["Jane Doe", "Sam Lee", "(External)"]
+    srt = b"1\n00:00:01,000 --> 00:00:02,000\nOmar Haddad (Host): Welcome.\n"
+    assert [(c.speaker, c.text) for c in read_cues(srt)] == [("Omar Haddad", "Welcome.")]
