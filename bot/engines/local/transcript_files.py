@@ -85,7 +85,7 @@ def read_cues(data: bytes) -> list[Cue]:
     if first_line.startswith("WEBVTT"):
         if first_line[6:7] not in ("", " ", "\t"):
             raise TranscriptFileError("its first line is not a valid WEBVTT header.")
-        cues = _cues(blocks[1:], vtt=True)
+        cues = _cues(_after_header(blocks), vtt=True)
     elif any(_TIMING.match(line) for line in blocks[0][1][:2]):
         cues = _cues(blocks, vtt=False)
     else:
@@ -93,6 +93,15 @@ def read_cues(data: bytes) -> list[Cue]:
     if not cues:
         raise TranscriptFileError("it has no captions with words in them.")
     return _with_speakers(cues)
+
+
+def _after_header(blocks: list[tuple[int, list[str]]]) -> list[tuple[int, list[str]]]:
+    """The blocks after a WebVTT header, including a first cue some writers put right under it, with no blank line."""
+    (first_number, header), rest = blocks[0], blocks[1:]
+    timing_at = next((i for i, line in enumerate(header) if _TIMING.match(line)), None)
+    if timing_at is None:
+        return rest
+    return [(first_number + timing_at, header[timing_at:]), *rest]
 
 
 def merge_turns(cues: list[Cue], max_gap: float = MERGE_GAP_SECONDS) -> list[Turn]:
@@ -108,7 +117,7 @@ def merge_turns(cues: list[Cue], max_gap: float = MERGE_GAP_SECONDS) -> list[Tur
 
 
 def _decode(data: bytes) -> str:
-    """Text from UTF-8 (with or without a BOM) or BOM-marked UTF-16; anything else is not a transcript."""
+    """Text from UTF-8 (with or without a BOM), BOM-marked UTF-16 or Windows-1252; binary is not a transcript."""
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         try:
             text = data.decode("utf-16")
@@ -117,7 +126,10 @@ def _decode(data: bytes) -> str:
     else:
         if b"\x00" in data[:4096]:
             raise TranscriptFileError("it is not a text file.")
-        text = data.decode("utf-8-sig", errors="replace")
+        try:
+            text = data.decode("utf-8-sig")
+        except UnicodeDecodeError:  # older Windows tools write their own code page: "Tomás" as one byte 0xE1
+            text = data.decode("cp1252", errors="replace")
     return text.lstrip("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
 
 

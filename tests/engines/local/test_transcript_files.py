@@ -123,3 +123,9 @@ def test_notes_after_a_speakers_name_are_left_out():
     assert [c.speaker for c in read_cues(data)] == ["Jane Doe", "Sam Lee", "(External)"]
     srt = b"1\n00:00:01,000 --> 00:00:02,000\nOmar Haddad (Host): Welcome.\n"
     assert [(c.speaker, c.text) for c in read_cues(srt)] == [("Omar Haddad", "Welcome.")]
+
+
+def test_a_first_cue_right_under_the_header_and_windows_1252_text_are_read():
+    data = "WEBVTT\n00:00:01.000 --> 00:00:02.000\nTomás Silva: Olá.\n\n00:00:03.000 --> 00:00:04.000\nAna: Hi.\n"
+    cues = read_cues(data.encode("cp1252"))
+    assert [(c.speaker, c.text) for c in cues] == [("Tomás Silva", "Olá."), ("Ana", "Hi.")]
