@@ -153,9 +153,7 @@ def _blocks(text: str) -> list[tuple[int, list[str]]]:
 
 def _cues(blocks: list[tuple[int, list[str]]], *, vtt: bool) -> list[Cue]:
     cues: list[Cue] = []
-    for first_number, lines in blocks:
-        if vtt and lines[0].split(" ", 1)[0].split("\t", 1)[0] in _VTT_SKIPPED_BLOCKS:
-            continue
+    for first_number, lines in _cue_blocks(blocks, vtt=vtt):
         # An optional cue identifier (a WebVTT id, an SRT sequence number) comes before the timing line
         timing_index = next((i for i, line in enumerate(lines[:2]) if "-->" in line), None)
         if timing_index is None:
@@ -170,6 +168,20 @@ def _cues(blocks: list[tuple[int, list[str]]], *, vtt: bool) -> list[Cue]:
         payload = "\n".join(lines[timing_index + 1 :])
         cues.extend(_voices(start, end, payload) if vtt else _unvoiced(start, end, payload))
     return cues
+
+
+def _cue_blocks(blocks: list[tuple[int, list[str]]], *, vtt: bool) -> list[tuple[int, list[str]]]:
+    """The blocks that are cues. Text without a timing line after a cue is more of that cue's text: some writers
+    leave a blank line inside a caption ("We agreed.\n\nBob will send it."). Comments and styles are left out."""
+    kept: list[tuple[int, list[str]]] = []
+    for number, lines in blocks:
+        if vtt and lines[0].split(" ", 1)[0].split("\t", 1)[0] in _VTT_SKIPPED_BLOCKS:
+            continue
+        if kept and not any("-->" in line for line in lines[:2]):
+            kept[-1] = (kept[-1][0], [*kept[-1][1], *lines])
+        else:
+            kept.append((number, lines))
+    return kept
 
 
 def _unvoiced(start: float, end: float, payload: str) -> list[Cue]:

@@ -129,3 +129,15 @@ def test_a_first_cue_right_under_the_header_and_windows_1252_text_are_read():
     data = "WEBVTT\n00:00:01.000 --> 00:00:02.000\nTomás Silva: Olá.\n\n00:00:03.000 --> 00:00:04.000\nAna: Hi.\n"
     cues = read_cues(data.encode("cp1252"))
     assert [(c.speaker, c.text) for c in cues] == [("Tomás Silva", "Olá."), ("Ana", "Hi.")]
+
+
+def test_a_blank_line_inside_a_caption_keeps_its_words():
+    data = (
+        b"1\n00:00:01,000 --> 00:00:04,000\nBob Stone: We agreed.\n\nI will send it today.\n\n"
+        b"2\n00:00:05,000 --> 00:00:06,000\nAna Ruiz: Thanks.\n"
+    )
+    turns = parse_transcript(data)
+    assert [(t.speaker, t.text) for t in turns] == [
+        ("Bob Stone", "We agreed. I will send it today."),
+        ("Ana Ruiz", "Thanks."),
+    ]
