@@ -472,7 +472,7 @@ class LocalEngine:
                 )
             for label, profile in (profiles or {}).items():
                 known_profiles.setdefault(mapping[label], profile)
-            insights = self._insights(conversation, stored["turns"], offset + seconds, options)
+            insights = _full_names(self._insights(conversation, stored["turns"], offset + seconds, options))
             finished = s.execute(
                 sa.update(LocalJob)
                 .where(LocalJob.id == job_id, LocalJob.lease_owner == self.owner)
@@ -612,6 +612,34 @@ def _options_dict(options: SubmitOptions) -> dict[str, Any]:
     data["shared_at"] = options.shared_at.isoformat() if options.shared_at else None
     data["extra"] = {k: v for k, v in options.extra.items() if isinstance(v, str | int | float | bool)}
     return data
+
+
+def _full_names(insights: Insights) -> Insights:
+    """Owners called by their first name given the full name of the one participant it fits.
+
+    "Grace, can you review the release notes?" makes "Grace" the owner; when Grace Okafor speaks in the meeting
+    (named by a transcript file, or recognised from the talk) and no other participant is a Grace, the item is
+    hers by full name, which is what the notes show and what Slack's members are matched against.
+    """
+    from bot.engines.local.insights_speakers import is_placeholder
+
+    by_first: dict[str, set[str]] = {}
+    for member in insights.members:
+        if member.name and len(member.name.split()) > 1 and not is_placeholder(member.name):
+            by_first.setdefault(member.name.split()[0].casefold(), set()).add(member.name)
+    full = {first: names.pop() for first, names in by_first.items() if len(names) == 1}
+    if not full:
+        return insights
+    renames = {
+        item.assignee.name: full[item.assignee.name.casefold()]
+        for item in (*insights.action_items, *insights.follow_ups)
+        if item.assignee and item.assignee.name and item.assignee.name.casefold() in full
+    }
+    return replace(
+        insights,
+        action_items=tuple(_renamed_item(a, renames) for a in insights.action_items),
+        follow_ups=tuple(_renamed_item(f, renames) for f in insights.follow_ups),
+    )
 
 
 def _rename(person: Person | None, names: dict[str, str]) -> Person | None:

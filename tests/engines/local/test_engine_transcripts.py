@@ -96,6 +96,27 @@ def test_a_transcript_appended_to_a_meeting_continues_after_it(make_engine):
     assert insights.duration_seconds == pytest.approx(19.35 + 21.4)
 
 
+def test_an_owner_called_by_first_name_gets_the_full_name_of_the_one_participant_it_fits(make_engine, tmp_path):
+    engine = make_engine()
+    teams = engine.submit_file(TRANSCRIPTS / "teams_launch.vtt", kind=MediaKind.TRANSCRIPT)
+    assert finished(engine, teams.job_id) is JobStatus.COMPLETED
+    items = engine.fetch_insights(teams.conversation_id).action_items
+    review = next(a for a in items if a.text.startswith("Grace, can you review"))
+    assert review.assignee.name == "Grace Okafor"
+
+    # Two participants called Grace: "Grace" could be either, so it stays as said
+    two_graces = tmp_path / "two.vtt"
+    two_graces.write_text(
+        "WEBVTT\n\n00:01.000 --> 00:03.000\n<v Grace Okafor>Morning.</v>\n\n"
+        "00:04.000 --> 00:06.000\n<v Grace Lee>Hi.</v>\n\n"
+        "00:07.000 --> 00:10.000\n<v Omar Haddad>Grace, can you review the release notes?</v>\n"
+    )
+    ambiguous = engine.submit_file(two_graces, kind=MediaKind.TRANSCRIPT)
+    assert finished(engine, ambiguous.job_id) is JobStatus.COMPLETED
+    (item,) = engine.fetch_insights(ambiguous.conversation_id).action_items
+    assert item.assignee.name == "Grace"
+
+
 def test_a_transcript_without_speaker_names_is_one_unnamed_speaker(make_engine, tmp_path):
     plain = tmp_path / "captions.vtt"
     plain.write_text("WEBVTT\n\n00:00.000 --> 00:02.500\nWe will ship the release on Friday.\n")
