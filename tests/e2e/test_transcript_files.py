@@ -8,7 +8,10 @@ gets a note saying why. With the Symbl engine, a transcript gets a note that it 
 from __future__ import annotations
 
 import contextlib
+import functools
+import threading
 from datetime import UTC, datetime
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -33,9 +36,9 @@ def local_stack(request, tmp_path):
             env["DATABASE_URL"] = cleanup.enter_context(fresh_database(request.getfixturevalue("postgres_server")))
         slack = FakeSlack().start()
         cleanup.callback(slack.stop)
-        app = AppProcess(
-            env=app_env(slack=slack, data_dir=tmp_path, engine="local", **env), log_path=tmp_path / "l.log"
-        )
+        # The offline engine may fetch the test's own loopback server (the /symbl append case)
+        env = app_env(slack=slack, data_dir=tmp_path, engine="local", LOCAL_ALLOW_PRIVATE_URLS="true", **env)
+        app = AppProcess(env=env, log_path=tmp_path / "app.log")
         cleanup.callback(app.stop)
         app.start(timeout=60)
         yield slack, app
@@ -53,6 +56,15 @@ def _share(slack: FakeSlack, app: AppProcess, name: str, mimetype: str, *, threa
     event = slack.post_user_message(CHANNEL, files=[file], thread_ts=thread_ts)
     assert app.event(event)[0] == 200
     return event
+
+
+def _conversation_ids(app: AppProcess) -> list[str]:
+    database = Database(app.env["DATABASE_URL"])
+    try:
+        with database.session() as s:
+            return list(s.scalars(sa.select(LocalConversation.id)).all())
+    finally:
+        database.dispose()
 
 
 def _meeting_starts(app: AppProcess) -> datetime:
@@ -96,6 +108,38 @@ def test_a_shared_zoom_transcript_gets_notes_owned_by_the_people_it_names(local_
     blocks = str(wait_until(updated, 60, "the appended transcript's notes")[0].blocks)
     assert "Sara Lindqvist" in blocks
     wait_until(lambda: _reacted(slack, reply, "white_check_mark"), 10, "✅ on the reply")
+
+
+@pytest.fixture
+def transcript_server():
+    """The sample transcripts over HTTP on a loopback port."""
+    handler = functools.partial(QuietHandler, directory=str(TRANSCRIPTS))
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    server.server_close()
+
+
+class QuietHandler(SimpleHTTPRequestHandler):
+    def log_message(self, *args):
+        pass
+
+
+def test_symbl_append_adds_a_linked_transcript_to_a_meeting(local_stack, transcript_server):
+    slack, app = local_stack
+    event = _share(slack, app, "zoom_standup.vtt", "text/vtt")
+    wait_until(lambda: _reacted(slack, event, "white_check_mark"), 60, "the meeting's notes")
+    (conversation_id,) = _conversation_ids(app)
+
+    status, body, _ = app.command(slack, f"append {conversation_id} {transcript_server}/meet_planning.srt")
+    assert status == 200 and "Adding it to that conversation" in body
+
+    def updated():
+        return [m for m in slack.thread(CHANNEL, event["ts"]) if "Sara Lindqvist" in str(m.blocks)]
+
+    blocks = str(wait_until(updated, 60, "the notes with the appended transcript")[0].blocks)
+    assert "database backup" in blocks.lower() and "budget report" in blocks.lower()  # both parts of the meeting
 
 
 def test_a_file_that_is_no_transcript_gets_a_note_saying_why(local_stack):
