@@ -5,10 +5,11 @@
     symbl-bot status JOB_ID
     symbl-bot serve
 
-``process`` submits a recording to the configured engine, shows upload and job progress on stderr, and prints
-the action items, follow-ups, questions and topics (or, with ``--json``, the normalised insights). Settings
-come from the environment (and ``.env``) as for the Slack app. Exit status: 0 done, 1 the engine or the
-recording failed, 2 bad usage or configuration.
+``process`` submits a recording, or a meeting transcript (.vtt, .srt) that the offline engine reads without
+listening, to the configured engine, shows upload and job progress on stderr, and prints the action items,
+follow-ups, questions and topics (or, with ``--json``, the normalised insights). Settings come from the
+environment (and ``.env``) as for the Slack app. Exit status: 0 done, 1 the engine or the recording failed,
+2 bad usage or configuration.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ import sys
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, BinaryIO, TextIO
 
@@ -95,7 +97,11 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     process = commands.add_parser("process", help="process a recording and print its insights")
-    process.add_argument("source", metavar="FILE|URL", help="a local audio/video file, or a public http(s) URL")
+    process.add_argument(
+        "source",
+        metavar="FILE|URL",
+        help="a local audio/video file or meeting transcript (.vtt, .srt), or a public http(s) URL",
+    )
     process.add_argument("--append", metavar="CONVERSATION_ID", help="add the recording to this conversation")
     process.add_argument("--name", help="the conversation's name")
     process.add_argument(
@@ -200,6 +206,8 @@ def run_process(args: argparse.Namespace, context: Context) -> int:
         raise ConfigError(f"No such file: {args.source}")
     kind, content_type = classify(args.source)
     options = submit_options(args.name, args.param)
+    if not is_url and options.shared_at is None:
+        options = dataclasses.replace(options, shared_at=file_time(path))
     engine = context.engine()
 
     if is_url:
@@ -229,6 +237,15 @@ def run_process(args: argparse.Namespace, context: Context) -> int:
 
 
 # Submitting and waiting -------------------------------------------------------------------------------------
+
+
+def file_time(path: Path) -> datetime:
+    """When a local file was last written: the nearest thing to "when it was shared" a terminal has.
+
+    The offline engine dates the meeting by it (for "by Friday") when the recording holds no creation time of
+    its own, as with transcript files, which never do.
+    """
+    return datetime.fromtimestamp(path.stat().st_mtime, UTC)
 
 
 def _submit_url(engine: Engine, url: str, kind: MediaKind, options: SubmitOptions, append: str | None) -> Submission:

@@ -7,6 +7,7 @@
     │   ├── UnsupportedMediaError    not audio or video we can process
     │   ├── MediaTooLargeError       over MAX_FILE_MB
     │   ├── EmptyMediaError          zero bytes
+    │   ├── TranscriptFileError      a .vtt/.srt transcript that cannot be read (not VTT/SRT, no cues, bad times)
     │   └── DownloadError            could not fetch it (HTML login page, HTTP error, blocked URL…)
     └── EngineError              the speech/insights engine refused or failed; ``status`` and ``server_message``
         ├── AuthError                credentials rejected (401/403)
@@ -55,6 +56,10 @@ class MediaTooLargeError(MediaError):
 
 class EmptyMediaError(MediaError):
     """The recording has no bytes."""
+
+
+class TranscriptFileError(MediaError):
+    """A shared transcript file (WebVTT or SRT) that cannot be read; the message says what is wrong with it."""
 
 
 class DownloadError(MediaError):
@@ -137,6 +142,8 @@ def user_text(error: BaseException, *, gave_up: bool = False) -> str:  # noqa: P
             return f"The app is not configured correctly: {error}"
         case LimitError():
             return str(error)
+        case TranscriptFileError():
+            return f"I couldn't read that transcript: {error}"
         case MediaError():
             return str(error)
         case AuthError():

@@ -1,5 +1,7 @@
 """Turning Slack input into job rows: the idempotency keys, thread routing and the media filter.
 
+Media here means recordings and meeting transcripts (.vtt, .srt): both make a job.
+
 Handlers call these and return at once; the row is written before any work, and its unique key makes a
 redelivered event, a retried request or the ``message`` + ``file_shared`` pair collapse into one job.
 """
@@ -12,7 +14,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from bot.errors import BotError, LimitError
-from bot.media import is_media_name
+from bot.media import is_media_name, is_transcript_file
 from bot.net.safe_fetch import validate_url
 from bot.services import Services
 from bot.store.jobs import PendingLimitReached
@@ -82,11 +84,14 @@ def record_refused(services: Services, *, key_parts: tuple[str, ...], reason: st
 
 
 def looks_like_media(file: dict[str, Any]) -> bool | None:
-    """True for audio/video files, False for other files, None when Slack sent a stub we must look up."""
+    """True for audio/video files and meeting transcripts (.vtt, .srt), False for other files, None when Slack
+    sent a stub we must look up."""
     name, mimetype = file.get("name"), file.get("mimetype")
     if not name and not mimetype:
         return None
     if mimetype and mimetype.split("/", 1)[0] in {"audio", "video"}:
+        return True
+    if is_transcript_file(name, mimetype, file.get("filetype")):
         return True
     return bool(name and is_media_name(name))
 

@@ -29,6 +29,9 @@ class MediaKind(enum.StrEnum):
 
     VIDEO = "video"
     AUDIO = "audio"
+    # A transcript file (WebVTT or SRT from Zoom, Teams, Meet): words and speakers already, no sound. "text"
+    # as in Symbl's text route, and short enough for the jobs table's media_kind column (8 characters).
+    TRANSCRIPT = "text"
 
 
 @dataclass(frozen=True)
@@ -46,7 +49,8 @@ class SubmitOptions:
     ``extra`` carries any further engine-specific parameter verbatim (the CLI's ``--param k=v``);
     an engine that does not know one ignores it. ``participant_names`` are the people who may be in the recording
     (a Slack channel's members): the offline engine puts back names its speech recognition misheard; Symbl ignores
-    them.
+    them. ``shared_at`` is when the recording was shared (the Slack message's time): the offline engine dates the
+    meeting by it, for "by Friday", when the recording carries no creation time of its own.
     """
 
     name: str | None = None
@@ -59,6 +63,7 @@ class SubmitOptions:
     diarization_speaker_count: int | None = None
     enable_summary: bool | None = None
     participant_names: tuple[str, ...] = ()
+    shared_at: datetime | None = None
     extra: dict[str, object] = field(default_factory=dict)
 
 

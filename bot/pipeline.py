@@ -19,7 +19,7 @@ import threading
 import uuid
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import requests
@@ -219,7 +219,7 @@ class Pipeline:
         if job.origin == "file" and not job.media_kind:
             info = self.slack.file_info(job.file_id)
             changes["name"] = job.name = job.name or info.get("title") or info.get("name")
-            kind, content_type = classify(info.get("name") or "", info.get("mimetype"))
+            kind, content_type = classify(info.get("name") or "", info.get("mimetype"), info.get("filetype"))
             changes.update(media_kind=kind.value, content_type=content_type)
         if job.thread_ts is None:
             who = f"<@{job.user_id}> asked me to " if job.user_id else ""
@@ -301,7 +301,7 @@ class Pipeline:
             webhook = f"{self.settings.public_url}/symbl/webhook/{self.settings.webhook_secret}"
         # The offline engine spells misheard names from the channel's members; Symbl has no use for them.
         names = self.notes.owners.member_names(job.channel_id) if self.engine.name == "local" else ()
-        options = SubmitOptions(name=job.name, webhook_url=webhook, participant_names=names)
+        options = SubmitOptions(name=job.name, webhook_url=webhook, participant_names=names, shared_at=_shared_at(job))
         kind = MediaKind(job.media_kind)
         if job.local_path:
             with Path(job.local_path).open("rb") as media:
@@ -396,3 +396,17 @@ class Pipeline:
     def _discard_media(job: Job) -> None:
         if job.local_path:
             Path(job.local_path).unlink(missing_ok=True)
+
+
+def _shared_at(job: Job) -> datetime:
+    """When the recording was shared: its Slack message's time, else when the command asked for it.
+
+    The meeting is dated by this (when the recording holds no date), never by when processing happens to run:
+    a job that waited for its turn or for an outage must still read "by Friday" as the Friday after the meeting.
+    """
+    if job.source_ts:
+        try:
+            return datetime.fromtimestamp(float(job.source_ts), UTC)
+        except ValueError:
+            pass
+    return job.created_at

@@ -1,4 +1,4 @@
-"""Event listeners: recordings shared as files, links to recordings, and the events we only acknowledge.
+"""Event listeners: recordings and meeting transcripts shared as files, links to them, and events only acknowledged.
 
 Listeners only decide and write a job row (milliseconds); downloads and uploads happen on the pipeline's pool.
 A link that may not be fetched (private address, credentials, not http…) makes no job; a Bolt lazy listener says

@@ -36,3 +36,16 @@ def test_file_kinds():
     assert looks_like_media({"name": "clip.mov", "mimetype": "video/quicktime"}) is True  # gets an "unsupported" note
     assert looks_like_media({"name": "notes.pdf", "mimetype": "application/pdf"}) is False
     assert looks_like_media({"id": "F1", "mode": "file_access", "file_access": "check_file_info"}) is None
+
+
+def test_meeting_transcripts_are_taken_as_slack_reports_them():
+    assert looks_like_media({"name": "standup.vtt", "mimetype": "text/vtt", "filetype": "vtt"}) is True
+    assert looks_like_media({"name": "standup.srt", "mimetype": "text/plain", "filetype": "srt"}) is True
+    assert looks_like_media({"name": "standup.srt", "mimetype": "application/x-subrip", "filetype": "srt"}) is True
+    assert looks_like_media({"name": "Meeting transcript", "mimetype": "text/plain", "filetype": "vtt"}) is True
+    assert looks_like_media({"name": "notes.txt", "mimetype": "text/plain", "filetype": "text"}) is False
+
+
+def test_links_to_transcripts_count_as_media_links():
+    event = {"text": "captions: <https://example.com/zoom/GMT20240305-153000_Recording.transcript.vtt>"}
+    assert list(media_links(event)) == ["https://example.com/zoom/GMT20240305-153000_Recording.transcript.vtt"]

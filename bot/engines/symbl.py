@@ -21,7 +21,7 @@ from bot.engines.base import MediaSource
 from bot.engines.symbl_http import DEFAULT_TIMEOUT, Backoff, SymblHttp, UploadBody, json_body, json_object
 from bot.engines.symbl_options import file_query, url_request
 from bot.engines.symbl_parse import parse_insights, parse_job_status, parse_submission
-from bot.errors import UnexpectedResponseError
+from bot.errors import UnexpectedResponseError, UnsupportedMediaError
 from bot.media import SYMBL_AUDIO_CONTENT_TYPES
 from bot.models import Insights, JobStatus, MediaKind, Submission, SubmitOptions
 
@@ -94,7 +94,7 @@ class SymblEngine:
     ) -> Submission:
         """``POST /v1/process/{video|audio}`` with the recording streamed as the request body."""
         return self._send_file(
-            "POST", f"/v1/process/{kind.value}", source, kind=kind, content_type=content_type, options=options
+            "POST", f"/v1/process/{_route(kind)}", source, kind=kind, content_type=content_type, options=options
         )
 
     def append_file(
@@ -107,18 +107,18 @@ class SymblEngine:
         options: SubmitOptions | None = None,
     ) -> Submission:
         """``PUT /v1/process/{video|audio}/{conversationId}``: same conversation, a new job."""
-        path = f"/v1/process/{kind.value}/{_segment(conversation_id)}"
+        path = f"/v1/process/{_route(kind)}/{_segment(conversation_id)}"
         return self._send_file("PUT", path, source, kind=kind, content_type=content_type, options=options)
 
     def submit_url(self, url: str, *, kind: MediaKind, options: SubmitOptions | None = None) -> Submission:
         """``POST /v1/process/{video|audio}/url``: Symbl downloads the recording itself."""
-        return self._send_url("POST", f"/v1/process/{kind.value}/url", url, options)
+        return self._send_url("POST", f"/v1/process/{_route(kind)}/url", url, options)
 
     def append_url(
         self, conversation_id: str, url: str, *, kind: MediaKind, options: SubmitOptions | None = None
     ) -> Submission:
         """``PUT /v1/process/{video|audio}/url/{conversationId}``."""
-        return self._send_url("PUT", f"/v1/process/{kind.value}/url/{_segment(conversation_id)}", url, options)
+        return self._send_url("PUT", f"/v1/process/{_route(kind)}/url/{_segment(conversation_id)}", url, options)
 
     def _send_file(self, method, path, source, *, kind, content_type, options) -> Submission:
         headers = {}
@@ -183,6 +183,16 @@ class SymblEngine:
                     future.cancel()
                 raise
         return parse_insights(conversation_id, payloads)
+
+
+def _route(kind: MediaKind) -> str:
+    """The route family of a recording; transcript files are refused (sending one as audio would fail later)."""
+    if kind is MediaKind.TRANSCRIPT:
+        raise UnsupportedMediaError(
+            "Transcript files (.vtt, .srt) are read by the offline engine only: ask an admin to set ENGINE=local, "
+            "or share the meeting's recording instead."
+        )
+    return kind.value
 
 
 def _segment(value: str) -> str:

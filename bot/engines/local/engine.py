@@ -16,7 +16,7 @@ import uuid
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field, replace
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -27,7 +27,7 @@ from bot.config import Settings
 from bot.engines.base import MediaSource
 from bot.engines.local.sentiment import with_sentiment
 from bot.engines.local.tables import LocalConversation, LocalJob, utcnow
-from bot.engines.local.transcribe import SAMPLE_RATE, Transcriber, default_cpu_threads
+from bot.engines.local.transcribe import SAMPLE_RATE, Transcriber, Utterance, default_cpu_threads
 from bot.errors import BotError, EmptyMediaError, MediaTooLargeError, NotFoundError, user_text
 from bot.models import (
     ActionItem,
@@ -48,6 +48,8 @@ logger = logging.getLogger(__name__)
 LEASE_SECONDS = 120.0
 COPY_CHUNK_BYTES = 1024 * 1024
 _UNFINISHED = (JobStatus.SCHEDULED.value, JobStatus.IN_PROGRESS.value)
+# Who speaks a transcript file's captions when the file names nobody (captions without voice tags or "Name:")
+UNNAMED_SPEAKER = "Speaker 1"
 
 
 @dataclass(frozen=True)
@@ -238,9 +240,15 @@ class LocalEngine:
         job_id = uuid.uuid4().hex
         media_path = self._copy_in(source, job_id) if source is not None else None
         try:
+            if media_path and kind is MediaKind.TRANSCRIPT:
+                _read_transcript(str(media_path))  # a broken file is refused now, with its reason, not queued
             with self.database.session() as s:
                 if conversation_id is None:
-                    conversation = LocalConversation(id=uuid.uuid4().hex, name=options.name)
+                    # Dated by when it was shared until the first recording's own creation time (if any) is read
+                    meeting_start = options.shared_at or utcnow()
+                    conversation = LocalConversation(
+                        id=uuid.uuid4().hex, name=options.name, meeting_start=meeting_start
+                    )
                     s.add(conversation)
                     s.flush()
                 elif s.get(LocalConversation, conversation_id) is None:
@@ -392,9 +400,23 @@ class LocalEngine:
             job = s.get(LocalJob, job_id)
             conversation_id, media_path, url = job.conversation_id, job.media_path, job.url
             options = json.loads(job.options_json or "{}")
+            is_transcript, is_first = job.kind == MediaKind.TRANSCRIPT.value, job.seq == 1
         if media_path is None and url:
             media_path = str(self._download(job_id, url))
-        from bot.engines.local.diarize import diarize, match_speakers, speaker_profiles
+        if is_transcript or _reads_as_transcript(media_path):  # words and speakers are in the file: nothing to hear
+            named_turns, seconds = _read_transcript(media_path)
+            self._commit(
+                job_id,
+                conversation_id,
+                turns=named_turns,
+                profiles=None,
+                seconds=seconds,
+                options=options,
+                recorded=None,
+            )
+            return
+        from bot.engines.local.diarize import diarize, speaker_profiles
+        from bot.engines.local.recorded import recorded_at
         from bot.engines.local.transcribe import load_audio
 
         audio = load_audio(media_path)
@@ -406,23 +428,52 @@ class LocalEngine:
         profiles = speaker_profiles(audio, turns)
         seconds = len(audio) / SAMPLE_RATE
         del audio
+        # The first recording dates the meeting; appended ones are parts of the same meeting
+        recorded = recorded_at(media_path) if is_first else None
+        self._commit(
+            job_id, conversation_id, turns=turns, profiles=profiles, seconds=seconds, options=options, recorded=recorded
+        )
+
+    def _commit(
+        self,
+        job_id: str,
+        conversation_id: str,
+        *,
+        turns: list[Utterance],
+        profiles: dict[str, list[float]] | None,
+        seconds: float,
+        options: dict[str, Any],
+        recorded: datetime | None,
+    ) -> None:
+        """Append the job's turns to the conversation and store its insights, if this process still holds the job.
+
+        ``profiles`` None: the turns' speakers are names from a transcript file, kept as they are (only an
+        unnamed speaker gets the next "Speaker N"). ``recorded``: the recording's own date, the meeting's.
+        """
+        from bot.engines.local.diarize import match_speakers
 
         with self.database.session() as s:
             conversation = s.get(LocalConversation, conversation_id)
             stored = json.loads(conversation.transcript_json or '{"turns": [], "profiles": {}}')
             known_profiles = stored["profiles"]
-            mapping = match_speakers(
-                [t.speaker for t in turns], profiles, known_profiles, {t["speaker"] for t in stored["turns"]}
-            )
+            existing = {t["speaker"] for t in stored["turns"]}
+            if profiles is None:
+                mapping = {t.speaker: t.speaker for t in turns}
+                if UNNAMED_SPEAKER in mapping:
+                    mapping |= match_speakers([UNNAMED_SPEAKER], {}, known_profiles, existing)
+            else:
+                mapping = match_speakers([t.speaker for t in turns], profiles, known_profiles, existing)
+            if recorded is not None:
+                conversation.meeting_start = recorded
             offset = conversation.media_seconds
             for turn in turns:
                 shifted = turn.shifted(offset)
                 stored["turns"].append(
                     {"start": shifted.start, "end": shifted.end, "text": turn.text, "speaker": mapping[turn.speaker]}
                 )
-            for label, profile in profiles.items():
+            for label, profile in (profiles or {}).items():
                 known_profiles.setdefault(mapping[label], profile)
-            insights = self._insights(conversation, stored["turns"], offset + seconds, options)
+            insights = _full_names(self._insights(conversation, stored["turns"], offset + seconds, options))
             finished = s.execute(
                 sa.update(LocalJob)
                 .where(LocalJob.id == job_id, LocalJob.lease_owner == self.owner)
@@ -545,10 +596,56 @@ def _speaker_count(options: dict[str, Any]) -> int | None:
     return count if isinstance(count, int) and count > 0 else None
 
 
+def _reads_as_transcript(path: str) -> bool:
+    """A transcript behind a link that did not say so (no .vtt/.srt in its address) is still read as one."""
+    from bot.engines.local.transcript_files import looks_like_transcript
+
+    with Path(path).open("rb") as media:
+        return looks_like_transcript(media.read(512))
+
+
+def _read_transcript(path: str) -> tuple[list[Utterance], float]:
+    """A transcript file's turns, speakers named as in the file, and its length (the last caption's end)."""
+    from bot.engines.local.transcript_files import parse_transcript
+
+    turns = parse_transcript(Path(path).read_bytes())
+    utterances = [Utterance(t.start, t.end, t.text, speaker=t.speaker or UNNAMED_SPEAKER) for t in turns]
+    return utterances, max(t.end for t in turns)
+
+
 def _options_dict(options: SubmitOptions) -> dict[str, Any]:
     data = asdict(options)
+    data["shared_at"] = options.shared_at.isoformat() if options.shared_at else None
     data["extra"] = {k: v for k, v in options.extra.items() if isinstance(v, str | int | float | bool)}
     return data
+
+
+def _full_names(insights: Insights) -> Insights:
+    """Owners called by their first name given the full name of the one participant it fits.
+
+    "Grace, can you review the release notes?" makes "Grace" the owner; when Grace Okafor speaks in the meeting
+    (named by a transcript file, or recognised from the talk) and no other participant is a Grace, the item is
+    hers by full name, which is what the notes show and what Slack's members are matched against.
+    """
+    from bot.engines.local.insights_speakers import is_placeholder
+
+    by_first: dict[str, set[str]] = {}
+    for member in insights.members:
+        if member.name and len(member.name.split()) > 1 and not is_placeholder(member.name):
+            by_first.setdefault(member.name.split()[0].casefold(), set()).add(member.name)
+    full = {first: names.pop() for first, names in by_first.items() if len(names) == 1}
+    if not full:
+        return insights
+    renames = {
+        item.assignee.name: full[item.assignee.name.casefold()]
+        for item in (*insights.action_items, *insights.follow_ups)
+        if item.assignee and item.assignee.name and item.assignee.name.casefold() in full
+    }
+    return replace(
+        insights,
+        action_items=tuple(_renamed_item(a, renames) for a in insights.action_items),
+        follow_ups=tuple(_renamed_item(f, renames) for f in insights.follow_ups),
+    )
 
 
 def _rename(person: Person | None, names: dict[str, str]) -> Person | None:

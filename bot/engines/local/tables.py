@@ -28,7 +28,8 @@ class LocalConversation(Base):
     id: Mapped[str] = mapped_column(sa.String(40), primary_key=True)
     name: Mapped[str | None] = mapped_column(sa.String(500))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    # The meeting's start: the first recording's submission time (recordings carry no reliable start time)
+    # The meeting's start, which due dates are resolved against: the first recording's creation time from its
+    # metadata when it has one, else when it was shared in Slack, else when it was submitted (the CLI)
     meeting_start: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     # Seconds of media transcribed so far: where the next appended recording's offsets start
     media_seconds: Mapped[float] = mapped_column(sa.Float, default=0.0)
