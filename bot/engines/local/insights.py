@@ -19,7 +19,7 @@ from datetime import datetime
 from bot.engines.local.insights_actions import ACTION, Task, find_tasks
 from bot.engines.local.insights_questions import is_question
 from bot.engines.local.insights_speakers import infer_speaker_names, is_placeholder
-from bot.engines.local.insights_text import sentences
+from bot.engines.local.insights_text import sentences, tidy_spoken
 from bot.engines.local.insights_topics import extract_topics, extractive_summary
 from bot.models import ActionItem, FollowUp, Message, Person, Question, SummaryItem, Topic
 
@@ -69,7 +69,7 @@ def _questions(messages: Sequence[Message], names: dict[str, str]) -> list[Quest
     found = []
     for message in messages:
         speaker = _person(message.speaker.name, names) if message.speaker else None
-        for sentence in sentences(message.text):
+        for sentence in sentences(tidy_spoken(message.text)):
             if is_question(sentence):
                 score = QUESTION_MARK_SCORE if sentence.rstrip().endswith("?") else QUESTION_FORM_SCORE
                 found.append(

@@ -31,6 +31,7 @@ from bot.engines.local.insights_text import (
     opens_with_reply,
     sentences,
     strip_lead,
+    tidy_spoken,
     trailing_vocative,
     word_set,
 )
@@ -43,13 +44,24 @@ FOLLOW_UP = "follow_up"
 SPEAKER = "<speaker>"
 ADDRESSEE = "<addressee>"
 
+# "will" and its spoken forms: "I'll", "I'm gonna", "we're going to", "Bhaskara and I are gonna".
+_WILL = (
+    r"(?:'ll|’ll|\s+will|\s+shall|\s+am going to|'m going to|\s+are going to|'re going to"
+    r"|\s+am gonna|'m gonna|\s+are gonna|'re gonna)"
+)
+# Adverbs said between "will" and the verb: "I'll just send", "I'll actually add", "we'll probably need".
+_ADVERBS = r"(?:(?:also|then|just|actually|definitely|certainly|quickly|probably|first|still|really|maybe)\s+)*"
+# A verb is written in lower case: "I'll For the VAD?" is a false start, not a plan to "For".
+_VERB = r"(?P<verb>(?-i:[a-z][a-z'’]+))"
+# "I'll add the second stream to the VAD after the meeting"; "we're gonna start recording them next week";
+# "I will be talking to the bosses" (the -ing verb is the task); "X and I are gonna work on that" (a shared task).
 _FIRST_PERSON_FUTURE = re.compile(
-    r"\b(?P<who>i|we)\s*(?:'ll|’ll|\s+will|\s+shall|\s+am going to|'m going to|\s+are going to|'re going to)\s+"
-    r"(?:also\s+|then\s+|just\s+|definitely\s+|certainly\s+|quickly\s+)*(?P<verb>[a-z']+)",
+    rf"\b(?P<who>(?:[a-z]+ and )?i|we){_WILL}\s+{_ADVERBS}(?:be\s+(?=[a-z]+ing\b))?{_VERB}",
     re.IGNORECASE,
 )
 _FIRST_PERSON_OBLIGATION = re.compile(
-    r"\b(?P<who>i|we)\s+(?:need to|have to|must|'ve got to|have got to)\s+(?P<verb>[a-z']+)"
+    r"\b(?P<who>i|we)\s+(?:need to|have to|must|'ve got to|have got to|'ll have to|will have to|'ll need to)\s+"
+    r"(?:also\s+|just\s+|really\s+)*(?P<verb>(?-i:[a-z][a-z']+))"
     r"|\b(?P<who2>i)(?:'d| would) be (?:happy|glad) to\s+(?P<verb2>[a-z']+)"
     r"|\b(?P<who3>i)(?:'ll| will| can) take\b",
     re.IGNORECASE,
@@ -69,17 +81,48 @@ _PAST_TIME = re.compile(r"\b(?:yesterday|last (?:week|night|month|time|sprint|ye
 _REQUEST = re.compile(
     r"\b(?:can|could|will|would)\s+you\s+(?:please\s+|also\s+|just\s+|maybe\s+)*(?:be able to\s+)?(?P<verb>[a-z']+)"
     r"|\bplease\s+(?P<verb2>[a-z']+)"
-    r"|\bi(?:'d| would) like you to\s+(?P<verb3>[a-z']+)",
+    r"|\bi(?:'d| would) like you to\s+(?P<verb3>[a-z']+)"
+    # "would you mind sending us a copy of your slides"; "I need you to check the logs"
+    r"|\bwould you mind\s+(?P<verb4>[a-z']+)|\bi (?:need|want) you to\s+(?P<verb5>[a-z']+)"
+    # Asking for a date is asking for the task: "by when do you think you can give me a project plan"
+    r"|\bwhen (?:do )?you think you (?:can|could|will|'ll)\s+(?P<verb6>[a-z']+)",
     re.IGNORECASE,
+)
+# A question about the task rather than a request: "what kinds of projects can you do now".
+_WH_BEFORE = re.compile(r"\b(?:what|which|how|why|where|who)\b[^,.]*$", re.IGNORECASE)
+# Work handed to someone present: "you're gonna be working on the product evaluation", "you need to interact
+# more with Christine", "you'll have to explain it to me on Tuesday".
+_ASSIGNMENT = re.compile(
+    r"\byou(?:'re| are)?\s+(?:just\s+|also\s+)*(?:gonna|going to|need to|have to|'ve got to|got to|'ll need to"
+    r"|'ll have to|will need to|will have to|'re gonna have to|are gonna have to)\s+"
+    rf"(?:be\s+(?=[a-z]+ing\b))?(?:have to\s+)?{_ADVERBS}{_VERB}",
+    re.IGNORECASE,
+)
+# A suggestion to someone present, which becomes a task once they take it up: "Maybe you could point it at
+# Chuck" – "Sure."
+_SUGGESTION_TO_YOU = re.compile(rf"\b(?:maybe|perhaps)\s+you\s+(?:could|can|might)\s+{_ADVERBS}{_VERB}", re.I)
+# "the immediate next step is to start determining the functional design"
+_NEXT_STEP = re.compile(r"\bnext steps? (?:is|are|would be|will be) (?:for [a-z ]+ )?to\s+[a-z]+", re.IGNORECASE)
+# Taking something on: "I can worry about the ontology interface", "Keith can handle the discourse".
+_TAKING_ON = re.compile(
+    r"\b(?P<who>i|[A-Z][a-z]+)\s+(?:can|could)\s+(?:also\s+)?"
+    r"(?:worry about|take care of|handle|look into|take on|deal with|be in charge of)\b"
 )
 _MAKE_SURE = re.compile(r"\blet's make sure\b(?:\s+that)?(?:\s+(?P<name>[A-Z][a-z]+)\b)?", re.IGNORECASE)
 _NAMED_TENTATIVE = re.compile(r"\b(?P<name>[A-Z][a-z]+)\s+(?:could|might|should)\s+(?!be\b|have\b)[a-z]+")
 _LET_ME = re.compile(r"\blet me\s+(?:also\s+|just\s+|quickly\s+)*(?P<verb>[a-z']+)", re.IGNORECASE)
+# "Let me check what the other vendors charge" is a task; "let me set this up", "let me share my screen", "let me
+# think" happen in the meeting.
+_LET_ME_TASK_VERBS = word_set("check ask find look email send call talk follow confirm dig investigate reach ping get")
 _REMINDER = re.compile(
     r"\b(?:don't forget to|do not forget to|remember to|make sure (?:to|you))\s+[a-z]+", re.IGNORECASE
 )
 _FIRST_PERSON_ABLE = re.compile(r"\b(?P<who>i|we)\s+can\s+(?:also\s+)?(?P<verb>have|get|send|finish|do|give)\b", re.I)
-_NAMED_FUTURE = re.compile(r"\b(?P<name>[A-Z][a-z]+)(?:'ll|\s+will|\s+is going to)\s+(?P<verb>[a-z']+)")
+# "Bob will send the figures", "Christine is gonna be doing the design" (a name, not "Which will…").
+_NAMED_FUTURE = re.compile(
+    r"\b(?P<name>[A-Z][a-z]+)(?:'ll|\s+will|\s+is going to|\s+is gonna|'s gonna|'s going to)\s+"
+    r"(?:be\s+(?=[a-z]+ing\b))?(?P<verb>[a-z']+)"
+)
 _TENTATIVE = (
     (re.compile(r"\b(?:maybe|perhaps)\b.*?\b(?P<who>we|i|you)\s+(?:could|can|should|might)\b", re.IGNORECASE)),
     (re.compile(r"\b(?P<who>we|i|you)\s+(?:could|might|may)\s+(?:also\s+)?(?:want to\s+)?[a-z]+", re.IGNORECASE)),
@@ -111,6 +154,9 @@ TASK_VERBS = word_set(
 # Requests for something done during the meeting itself are not tasks.
 _IN_MEETING = re.compile(
     r"\b(?:walk (?:us|me|everyone) through|go first|go next|start us off|kick (?:it|this|us) off"
+    r"|(?:explain|tell|show|describe|remind|give|hand|pass) (?:us|me|everyone|everybody|you)\b"
+    r"|(?:explain|describe|present) (?:what|how|why|the)\b|hand (?:it )?(?:out|over) to"
+    r"|start with|begin with|move on|go on to|go back to|set (?:this|it) up|plug (?:this|it) in"
     r"|share (?:your|my) screen|introduce yourself|keep (?:this|it) (?:short|brief|quick)"
     r"|give us (?:a quick |an )?(?:update|overview|summary)"
     r"|wrap (?:this|it) up|take notes)\b",
@@ -122,7 +168,9 @@ _VACUOUS = word_set(
 )
 # Numbers in a reply are its date ("in two days"), not its task.
 _NUMBER_WORDS = word_set("one two three four five six seven eight nine ten eleven twelve twenty thirty couple few half")
-_NON_TASK_VERBS = word_set("be guess see think bet say mention admit try")
+# Verbs that make no task of "I'll…": opinions and talk ("I'll say", "we'll see"), waiting, and "have" / "need" /
+# "want" that describe a design ("we'll have some buttons", "we'll need a battery").
+_NON_TASK_VERBS = word_set("be guess see think bet say mention admit try wait stay hear need want like know")
 
 _FOLLOW_UP_SUBJECT = re.compile(
     r"\b(?:let's|let us|we'll|we will|we should|should we|shall we|we can|can we|could we|i'll|i will|we're going to"
@@ -155,7 +203,11 @@ _SEND_RECAP = re.compile(
     r"\b(?:send|share|post|circulate)\s+(?:out\s+)?(?:the|a|our|my)?\s*(?:[a-z]+\s+)?(?:summary|recap|notes|minutes)\b",
     re.IGNORECASE,
 )
-_NEGATED = re.compile(r"\b(?:won't|will not|can't|cannot|don't|do not|not going to|never)\b", re.IGNORECASE)
+_NEGATED = re.compile(r"\b(?:won't|will not|can't|cannot|don't|do not|not going to|not gonna|never)\b", re.IGNORECASE)
+# A condition or a hypothetical before the task: "If we have any questions we'll just email you"; "if I did that".
+_CONDITION = re.compile(r"\b(?:if|unless|in case|whether)\b", re.IGNORECASE)
+# Reasons and generic statements: "because you need to sell", "'cause you have to have something fashionable".
+_REASON = re.compile(r"\b(?:because|'cause|cuz|cos|since)\b", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -177,6 +229,7 @@ class _Found:
     owner: str | None  # a name, SPEAKER, ADDRESSEE or None
     definitive: bool
     vacuous: bool
+    needs_acceptance: bool = False  # a suggestion to "you" is a task only once the person takes it up
 
 
 def _is_vacuous(clause: str, verb: str | None) -> bool:
@@ -212,63 +265,119 @@ def _follow_up(clause: str) -> _Found | None:
     return _Found(FOLLOW_UP, owner, definitive=True, vacuous=False)
 
 
-def _action(clause: str, *, question: bool, has_future_date: bool = False) -> _Found | None:  # noqa: PLR0912
-    if _REMINDER.search(clause):  # "don't forget to ask Bob": the "don't" is not a refusal
-        return _Found(ACTION, ADDRESSEE, True, _is_vacuous(clause, None))
-    if _NEGATED.search(clause) or _IN_MEETING.search(clause):
+def _negated_between(clause: str, match: re.Match[str]) -> bool:
+    """A refusal of this very task: "I won't", "I'm not gonna", "we can't" right before or inside the match."""
+    return bool(_NEGATED.search(clause[max(0, match.start() - 12) : match.end()]))
+
+
+def _conditional_before(clause: str, match: re.Match[str]) -> bool:
+    """ "If we have any questions we'll just email you": the task hangs on a condition said before it."""
+    return bool(_CONDITION.search(clause[: match.start()]))
+
+
+def _commitment(clause: str, *, question: bool, has_future_date: bool) -> _Found | None:  # noqa: PLR0911
+    """Someone in the room takes a task on: "I'll…", "we're gonna…", "I need to…", "Bob will…", "let me check"."""
+    if question:  # "So we'll have to grab this over CVS or something?" asks; it takes nothing on
         return None
     firm = _FIRST_PERSON_FUTURE.search(clause)
-    if firm and firm.group("verb").lower() not in _NON_TASK_VERBS:
-        return _Found(ACTION, _who(firm.group("who")), True, _is_vacuous(clause, firm.group("verb")))
+    if firm and not _negated_between(clause, firm) and not _conditional_before(clause, firm):
+        verb = firm.group("verb").lower()
+        if verb == "have" and not has_future_date and not re.match(r"\s*to\b", clause[firm.end() :]):
+            firm = None  # "we'll have some buttons" describes the design; "I'll have a draft by Friday" is a task
+        elif verb not in _NON_TASK_VERBS:
+            return _Found(ACTION, _who(firm.group("who")), True, _is_vacuous(clause, verb))
     obligation = _FIRST_PERSON_OBLIGATION.search(clause)
-    if obligation:
+    if obligation and not _negated_between(clause, obligation) and not _conditional_before(clause, obligation):
         who = obligation.group("who") or obligation.group("who2") or obligation.group("who3")
         verb = obligation.group("verb") or obligation.group("verb2")
-        return _Found(ACTION, _who(who), True, _is_vacuous(clause, verb))
-    request = _REQUEST.search(clause)
-    if request:
-        verb = request.group("verb") or request.group("verb2") or request.group("verb3")
-        return _Found(ACTION, ADDRESSEE, True, _is_vacuous(clause, verb))
-    make_sure = _MAKE_SURE.search(clause)
-    if make_sure:
-        name = make_sure.group("name")
-        addressed = strip_lead(clause)[1]
-        if name and is_name_token(name):
-            return _Found(ACTION, name, True, vacuous=False)
-        if addressed:  # "Dave, let's make sure that happens"; without anyone named it is a shared wish
-            return _Found(ACTION, ADDRESSEE, True, vacuous=False)
+        if (verb or "").lower() not in _NON_TASK_VERBS:
+            return _Found(ACTION, _who(who), True, _is_vacuous(clause, verb))
+    taking = _TAKING_ON.search(clause)
+    if taking and (taking.group("who") == "I" or is_name_token(taking.group("who"))):
+        return _Found(ACTION, SPEAKER if taking.group("who") == "I" else taking.group("who"), True, vacuous=False)
     let_me = _LET_ME.search(clause)
-    if let_me and let_me.group("verb").lower() not in _NON_TASK_VERBS:
+    if let_me and let_me.group("verb").lower() in _LET_ME_TASK_VERBS:
         return _Found(ACTION, SPEAKER, True, _is_vacuous(clause, let_me.group("verb")))
     named = _NAMED_FUTURE.search(clause)
-    if named and is_name_token(named.group("name")) and named.group("verb").lower() not in _NON_TASK_VERBS:
+    if (
+        named
+        and is_name_token(named.group("name"))
+        and named.group("name").lower() not in STOPWORDS
+        and named.group("verb").lower() not in _NON_TASK_VERBS
+    ):
         return _Found(ACTION, named.group("name"), True, _is_vacuous(clause, named.group("verb")))
     able = _FIRST_PERSON_ABLE.search(clause)
-    if able and has_future_date and not question:  # "I can have it to you by Thursday"
+    if able and has_future_date:  # "I can have it to you by Thursday"
         return _Found(ACTION, _who(able.group("who")), True, _is_vacuous(clause, able.group("verb")))
     present = _FIRST_PERSON_PRESENT.search(clause)
     if (
         present
         and has_future_date
-        and not question
         and present.group("verb").lower() not in _NON_TASK_VERBS | STOPWORDS | _IRREGULAR_PAST
         and not _PAST_TIME.search(clause)
     ):
         # "I send it tomorrow" (or a dropped "'ll"): a plain verb with a deadline is still a commitment.
         return _Found(ACTION, _who(present.group("who")), True, _is_vacuous(clause, present.group("verb")))
+    return None
+
+
+def _request(clause: str, *, question: bool) -> _Found | None:
+    """Someone present is asked or assigned a task: "could you send us your slides?", "you need to…", "Send me…"."""
+    request = _REQUEST.search(clause)
+    if request and not _WH_BEFORE.search(clause[: request.start()]):
+        verb = next(v for v in request.groups() if v)
+        return _Found(ACTION, ADDRESSEE, True, _is_vacuous(clause, verb))
+    assignment = _ASSIGNMENT.search(clause)
+    if (
+        assignment
+        and not question
+        and assignment.group("verb").lower() not in _NON_TASK_VERBS | {"have", "get"}
+        and not _conditional_before(clause, assignment)
+        and not _REASON.search(clause[: assignment.start()])
+        and not _negated_between(clause, assignment)
+    ):
+        return _Found(ACTION, ADDRESSEE, True, _is_vacuous(clause, assignment.group("verb")))
+    suggestion = _SUGGESTION_TO_YOU.search(clause)
+    if suggestion and suggestion.group("verb").lower() not in _NON_TASK_VERBS | {"have", "get"}:
+        return _Found(ACTION, ADDRESSEE, False, vacuous=False, needs_acceptance=True)
+    if _NEXT_STEP.search(clause) and not question:
+        return _Found(ACTION, None, True, vacuous=False)
     rest, _ = strip_lead(clause)
     first = rest.split(maxsplit=1)[0].lower().strip(",.") if rest.split() else ""
     if first in TASK_VERBS and len(rest.split()) >= 3 and not question:
         return _Found(ACTION, ADDRESSEE, True, _is_vacuous(rest, first))
+    return None
+
+
+def _idea(clause: str, *, question: bool) -> _Found | None:
+    """A tentative task: "maybe we could add a nightly build", "it might be worth writing a guide"."""
     for pattern in _TENTATIVE:
         match = pattern.search(clause)
         # "Should we run a drill?" asks; "what if we…" proposes even as a question.
-        if match and (not question or re.search(r"what if|how about|why don't", clause, re.IGNORECASE)):
+        if (
+            match
+            and (not question or re.search(r"what if|how about|why don't", clause, re.IGNORECASE))
+            and not _conditional_before(clause, match)
+            and not re.match(r"\s*(?:have|be|hear|see|say|get)\b", clause[match.end() :], re.IGNORECASE)
+            and not re.search(r"\b(?:have|be|hear|see|say)$", match.group(0), re.IGNORECASE)
+        ):
             return _Found(ACTION, _who(match.groupdict().get("who")), False, vacuous=False)
     named_idea = _NAMED_TENTATIVE.search(clause)
     if named_idea and is_name_token(named_idea.group("name")) and not question:
         return _Found(ACTION, named_idea.group("name"), False, vacuous=False)
     return None
+
+
+def _action(clause: str, *, question: bool, has_future_date: bool = False) -> _Found | None:
+    if _REMINDER.search(clause):  # "don't forget to ask Bob": the "don't" is not a refusal
+        return _Found(ACTION, ADDRESSEE, True, _is_vacuous(clause, None))
+    if _IN_MEETING.search(clause) and not has_future_date:
+        return None
+    return (
+        _commitment(clause, question=question, has_future_date=has_future_date)
+        or _request(clause, question=question)
+        or _idea(clause, question=question)
+    )
 
 
 _FILLER_OPENING = re.compile(
@@ -282,17 +391,51 @@ def _display(clause: str) -> str:
     return text[:1].upper() + text[1:]
 
 
+# How far a reply may come after a request: others' backchannels and the asker's own afterthoughts come between.
+REPLY_WINDOW = 4
+# A reply that takes a request up ("Yes, I will.", "Sure.", "OK.") or turns it down ("No, not exactly.").
+_ACCEPTANCE = re.compile(
+    r"^(?:yes|yeah|yep|yup|sure|okay|ok|certainly|of course|absolutely|definitely|no problem|will do|fine"
+    r"|all right|alright|very good|great|good idea|sounds good|that's fine|i will|i'll|we will|we'll|i can)\b",
+    re.IGNORECASE,
+)
+_REFUSAL = re.compile(r"^(?:no\b|nope|not really|i can't|i cannot|i won't|well,? no)", re.IGNORECASE)
+
+
+def _label(message: Message) -> str | None:
+    return message.speaker.name if message.speaker else None
+
+
+def _acceptor(messages: Sequence[Message], index: int) -> str | None:
+    """Who takes up the request in ``messages[index]``: the first other speaker whose reply opens with a yes.
+
+    Real talk interleaves: "Maybe you could point it at Chuck," – "I see." – "because, I mean" – "Sure." The
+    reply can come a few turns later, after backchannels; a refusal first means nobody took it.
+    """
+    asker = _label(messages[index])
+    for reply in messages[index + 1 : index + 1 + REPLY_WINDOW]:
+        label, text = _label(reply), tidy_spoken(reply.text)
+        if label == asker or not text:
+            continue
+        if _REFUSAL.match(text):
+            return None
+        if _ACCEPTANCE.match(text):
+            return label
+    return None
+
+
 def find_tasks(messages: Sequence[Message], meeting_start: datetime) -> list[Task]:
     """Every action item and follow-up in ``messages``, merged per message and owner, in transcript order."""
     tasks: list[Task] = []
     previous_speaker: str | None = None
     previous_id: str | None = None
-    for message in messages:
+    for position, message in enumerate(messages):
         speaker = message.speaker.name if message.speaker else None
         addressee_fallback = previous_speaker if previous_speaker != speaker else None
+        acceptor = _acceptor(messages, position)
         found_here: list[Task] = []
         addressed_in_message: str | None = None
-        all_sentences = sentences(message.text)
+        all_sentences = sentences(tidy_spoken(message.text))
         voice = speaker
         for index, sentence in enumerate(all_sentences):
             if index and opens_with_reply(sentence) and _asks(all_sentences[index - 1]):
@@ -308,8 +451,11 @@ def find_tasks(messages: Sequence[Message], meeting_start: datetime) -> list[Tas
                 found = _follow_up(clause) or _action(clause, question=question, has_future_date=clause_due is not None)
                 if found is None:
                     continue
+                if found.needs_acceptance and acceptor is None:
+                    continue
                 due = clause_due or _date_in_next_fragment(all_sentences, index, meeting_start)
-                owner = {SPEAKER: voice, ADDRESSEE: addressed_in_message or addressee_fallback}.get(
+                # The person asked is the one named, else the one who says yes, else the one being answered.
+                owner = {SPEAKER: voice, ADDRESSEE: addressed_in_message or acceptor or addressee_fallback}.get(
                     found.owner or "", found.owner
                 )
                 if found.vacuous:
@@ -330,7 +476,29 @@ def find_tasks(messages: Sequence[Message], meeting_start: datetime) -> list[Tas
                 found_here.append(Task(found.kind, _display(clause), owner, found.definitive, due, message.id, voice))
         tasks.extend(_merge_same_owner(found_here))
         previous_speaker, previous_id = speaker, message.id
-    return tasks
+    return _without_restatements(tasks, {m.id: i for i, m in enumerate(messages)})
+
+
+# A task said again a little later ("Maybe you could point it at Chuck" … "So I'll point you to the web site")
+# is one task: within this many turns, by the same owner, with enough words in common.
+RESTATEMENT_WINDOW = 15
+
+
+def _without_restatements(tasks: list[Task], position: dict[str, int]) -> list[Task]:
+    kept: list[Task] = []
+    for task in tasks:
+        words = content_words(task.text)
+        restated = any(
+            earlier.kind == task.kind
+            and earlier.owner == task.owner
+            and earlier.message_id != task.message_id
+            and 0 < position[task.message_id] - position[earlier.message_id] <= RESTATEMENT_WINDOW
+            and len(words & content_words(earlier.text)) >= min(2, len(words))
+            for earlier in kept
+        )
+        if not restated:
+            kept.append(task)
+    return kept
 
 
 def _asks(sentence: str) -> bool:
