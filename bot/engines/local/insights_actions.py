@@ -156,7 +156,7 @@ _IN_MEETING = re.compile(
     r"\b(?:walk (?:us|me|everyone) through|go first|go next|start us off|kick (?:it|this|us) off"
     r"|(?:explain|tell|show|describe|remind|give|hand|pass) (?:us|me|everyone|everybody|you)\b"
     r"|(?:explain|describe|present) (?:what|how|why|the)\b|hand (?:it )?(?:out|over) to"
-    r"|start with|begin with|move on|go on to|go back to|set (?:this|it) up|plug (?:this|it) in"
+    r"|move on|go on to|go back to|set (?:this|it) up|plug (?:this|it) in"
     r"|share (?:your|my) screen|introduce yourself|keep (?:this|it) (?:short|brief|quick)"
     r"|give us (?:a quick |an )?(?:update|overview|summary)"
     r"|wrap (?:this|it) up|take notes)\b",
@@ -177,15 +177,26 @@ _FOLLOW_UP_SUBJECT = re.compile(
     r"|i'm going to|we need to|can you|could you|please)\b",
     re.IGNORECASE,
 )
+# Together, or the speaker with the one addressed: "I'll talk to you more about it later".
 _JOINT_SUBJECT = re.compile(
-    r"\b(?:let's|let us|we|we'll|we're|us)\b|\b(?:meet|talk|sync|catch up|speak)\s+(?:again\s+)?with\b", re.IGNORECASE
+    r"\b(?:let's|let us|we|we'll|we're|us)\b|\b(?:meet|talk|sync|catch up|speak)\s+(?:again\s+)?with\b"
+    r"|\b(?:talk|speak|chat)\s+(?:to|with)\s+you\b",
+    re.IGNORECASE,
+)
+# The next meeting being fixed: "The next meeting starts in thirty minutes", "there's a meeting next week".
+_NEXT_MEETING = re.compile(
+    r"\bnext meeting (?:is|starts|will be|'s)\b"
+    r"|\b(?:there's|there is|we have|we've got)\s+(?:a|another|the)\s+meeting\s+(?:next|on|tomorrow|this)\b",
+    re.IGNORECASE,
 )
 _MEETING_VERB = re.compile(
-    r"\b(?:meet|talk|discuss|sync|catch up|review|go over|regroup|reconvene|revisit|pick (?:this|it) up)\b",
+    r"\b(?:discussion|get together|meet|talk|discuss|sync|catch up|review|go over|regroup|reconvene|revisit|pick (?:this|it) up)\b",
     re.IGNORECASE,
 )
 _LATER = re.compile(
-    r"\b(?:again|together|later|next|tomorrow|on (?:monday|tuesday|wednesday|thursday|friday)|in (?:a|an|one|two|three|"
+    # "why don't we meet Monday": a bare weekday is a later day too
+    r"\b(?:again|together|later|next|further|another time|tomorrow|monday|tuesday|wednesday|thursday|friday"
+    r"|in (?:a|an|one|two|three|"
     r"four|a couple of|a few) (?:days?|weeks?|months?)|at the [a-z ]*meeting|in our next|after (?:the|this))\b",
     re.IGNORECASE,
 )
@@ -244,6 +255,8 @@ def _who(word: str | None) -> str | None:
 
 
 def _follow_up(clause: str) -> _Found | None:
+    if _NEXT_MEETING.search(clause):
+        return _Found(FOLLOW_UP, None, definitive=True, vacuous=False)
     if _FOLLOW_UP_PHRASE.search(clause) or _BOOK_MEETING.search(clause) or _SEND_RECAP.search(clause):
         if not (_FOLLOW_UP_SUBJECT.search(clause) or re.search(r"\b(?:i|we)\s*(?:'ll|will)\b", clause, re.IGNORECASE)):
             return None
@@ -279,13 +292,16 @@ def _commitment(clause: str, *, question: bool, has_future_date: bool) -> _Found
     """Someone in the room takes a task on: "I'll…", "we're gonna…", "I need to…", "Bob will…", "let me check"."""
     if question:  # "So we'll have to grab this over CVS or something?" asks; it takes nothing on
         return None
-    firm = _FIRST_PERSON_FUTURE.search(clause)
-    if firm and not _negated_between(clause, firm) and not _conditional_before(clause, firm):
+    for firm in _FIRST_PERSON_FUTURE.finditer(clause):
         verb = firm.group("verb").lower()
+        if _negated_between(clause, firm) or _conditional_before(clause, firm):
+            continue
         if verb == "have" and not has_future_date and not re.match(r"\s*to\b", clause[firm.end() :]):
-            firm = None  # "we'll have some buttons" describes the design; "I'll have a draft by Friday" is a task
-        elif verb not in _NON_TASK_VERBS:
-            return _Found(ACTION, _who(firm.group("who")), True, _is_vacuous(clause, verb))
+            continue  # "we'll have some buttons" describes the design; "I'll have a draft by Friday" is a task
+        # "I'll actually after the meeting I'll add…": a false start runs into a preposition; the next one counts.
+        if verb in _NON_TASK_VERBS or (verb in STOPWORDS and verb not in {"have", "do", "get", "make"}):
+            continue
+        return _Found(ACTION, _who(firm.group("who")), True, _is_vacuous(clause, verb))
     obligation = _FIRST_PERSON_OBLIGATION.search(clause)
     if obligation and not _negated_between(clause, obligation) and not _conditional_before(clause, obligation):
         who = obligation.group("who") or obligation.group("who2") or obligation.group("who3")
@@ -321,7 +337,7 @@ def _commitment(clause: str, *, question: bool, has_future_date: bool) -> _Found
     return None
 
 
-def _request(clause: str, *, question: bool) -> _Found | None:
+def _request(clause: str, *, question: bool, starts_sentence: bool = True) -> _Found | None:
     """Someone present is asked or assigned a task: "could you send us your slides?", "you need to…", "Send me…"."""
     request = _REQUEST.search(clause)
     if request and not _WH_BEFORE.search(clause[: request.start()]):
@@ -344,7 +360,9 @@ def _request(clause: str, *, question: bool) -> _Found | None:
         return _Found(ACTION, None, True, vacuous=False)
     rest, _ = strip_lead(clause)
     first = rest.split(maxsplit=1)[0].lower().strip(",.") if rest.split() else ""
-    if first in TASK_VERBS and len(rest.split()) >= 3 and not question:
+    # An instruction opens its sentence: "Send me the numbers"; "…their, document, describing the system" does not.
+    instruction = starts_sentence and re.match(r"[A-Za-z]+\s+[a-z]", rest)
+    if instruction and first in TASK_VERBS and len(rest.split()) >= 3 and not question:
         return _Found(ACTION, ADDRESSEE, True, _is_vacuous(rest, first))
     return None
 
@@ -368,14 +386,16 @@ def _idea(clause: str, *, question: bool) -> _Found | None:
     return None
 
 
-def _action(clause: str, *, question: bool, has_future_date: bool = False) -> _Found | None:
+def _action(
+    clause: str, *, question: bool, has_future_date: bool = False, starts_sentence: bool = True
+) -> _Found | None:
     if _REMINDER.search(clause):  # "don't forget to ask Bob": the "don't" is not a refusal
         return _Found(ACTION, ADDRESSEE, True, _is_vacuous(clause, None))
     if _IN_MEETING.search(clause) and not has_future_date:
         return None
     return (
         _commitment(clause, question=question, has_future_date=has_future_date)
-        or _request(clause, question=question)
+        or _request(clause, question=question, starts_sentence=starts_sentence)
         or _idea(clause, question=question)
     )
 
@@ -442,13 +462,18 @@ def find_tasks(messages: Sequence[Message], meeting_start: datetime) -> list[Tas
                 # "Please submit it by May first. Okay, I will…": the diarizer merged two people's turns.
                 voice = addressed_in_message or addressee_fallback or voice
             parts = clauses(sentence)
-            for clause in parts:
+            for clause_index, clause in enumerate(parts):
                 # Whisper runs "It would be nice to X, Dave, can you Y?" together: each clause asks or not.
                 question = is_question(clause if len(parts) > 1 else sentence)
                 _, lead_name = strip_lead(clause)
                 addressed_in_message = lead_name or trailing_vocative(clause) or addressed_in_message
                 clause_due = find_due_date(clause, meeting_start)
-                found = _follow_up(clause) or _action(clause, question=question, has_future_date=clause_due is not None)
+                found = _follow_up(clause) or _action(
+                    clause,
+                    question=question,
+                    has_future_date=clause_due is not None,
+                    starts_sentence=clause_index == 0 or bool(lead_name),
+                )
                 if found is None:
                     continue
                 if found.needs_acceptance and acceptor is None:
@@ -492,7 +517,10 @@ def _without_restatements(tasks: list[Task], position: dict[str, int]) -> list[T
             earlier.kind == task.kind
             and earlier.owner == task.owner
             and earlier.message_id != task.message_id
-            and 0 < position[task.message_id] - position[earlier.message_id] <= RESTATEMENT_WINDOW
+            # The next meeting is one meeting however often it is mentioned; a task said again is soon after.
+            and (
+                task.kind == FOLLOW_UP or position[task.message_id] - position[earlier.message_id] <= RESTATEMENT_WINDOW
+            )
             and len(words & content_words(earlier.text)) >= min(2, len(words))
             for earlier in kept
         )
