@@ -44,6 +44,12 @@ FOLLOW_UP = "follow_up"
 SPEAKER = "<speaker>"
 ADDRESSEE = "<addressee>"
 
+# Words that cannot be the verb after "I'll": a false start ran on ("I'll For the VAD?", "I'll after the…").
+_FUNCTION_WORDS = word_set(
+    "a an the to for from of in on at by with about after before into over this that these those it its i you we"
+    " they he she my your our their so and but or if then there here now not very as like"
+)
+_IDEA_NON_TASK_VERBS = word_set("have be hear see say get know think like want")
 # "will" and its spoken forms: "I'll", "I'm gonna", "we're going to", "Bhaskara and I are gonna".
 _WILL = (
     r"(?:'ll|’ll|\s+will|\s+shall|\s+am going to|'m going to|\s+are going to|'re going to"
@@ -105,7 +111,7 @@ _SUGGESTION_TO_YOU = re.compile(rf"\b(?:maybe|perhaps)\s+you\s+(?:could|can|migh
 _NEXT_STEP = re.compile(r"\bnext steps? (?:is|are|would be|will be) (?:for [a-z ]+ )?to\s+[a-z]+", re.IGNORECASE)
 # Taking something on: "I can worry about the ontology interface", "Keith can handle the discourse".
 _TAKING_ON = re.compile(
-    r"\b(?P<who>i|[A-Z][a-z]+)\s+(?:can|could)\s+(?:also\s+)?"
+    r"\b(?P<who>I|[A-Z][a-z]+)\s+(?:can|could)\s+(?:also\s+)?"
     r"(?:worry about|take care of|handle|look into|take on|deal with|be in charge of)\b"
 )
 _MAKE_SURE = re.compile(r"\blet's make sure\b(?:\s+that)?(?:\s+(?P<name>[A-Z][a-z]+)\b)?", re.IGNORECASE)
@@ -123,15 +129,17 @@ _NAMED_FUTURE = re.compile(
     r"\b(?P<name>[A-Z][a-z]+)(?:'ll|\s+will|\s+is going to|\s+is gonna|'s gonna|'s going to)\s+"
     r"(?:be\s+(?=[a-z]+ing\b))?(?P<verb>[a-z']+)"
 )
+# Ideas. The verb must be a task's: "you could have the…" and "you might hear an echo" describe, they propose
+# nothing. An idea put to "you" is a task only once taken up ("Maybe you could do the runs" – "Sure.").
 _TENTATIVE = (
-    (re.compile(r"\b(?:maybe|perhaps)\b.*?\b(?P<who>we|i|you)\s+(?:could|can|should|might)\b", re.IGNORECASE)),
-    (re.compile(r"\b(?P<who>we|i|you)\s+(?:could|might|may)\s+(?:also\s+)?(?:want to\s+)?[a-z]+", re.IGNORECASE)),
-    (
-        re.compile(
-            r"\b(?P<who>we|you|someone|somebody)\s+(?:should|ought to)\s+"
-            r"(?:really\s+|also\s+|probably\s+)*(?!be\b)[a-z]+",
-            re.IGNORECASE,
-        )
+    # "Maybe we could add a nightly build"
+    re.compile(rf"\b(?:maybe|perhaps)\b.*?\b(?P<who>we|i|you)\s+(?:could|can|should|might)\s+{_ADVERBS}{_VERB}", re.I),
+    # "We might want to drop the pie chart"
+    re.compile(rf"\b(?P<who>we|i|you)\s+(?:could|might|may)\s+(?:also\s+)?(?:want to\s+)?{_VERB}", re.I),
+    # "Someone should fix the salary range"
+    re.compile(
+        rf"\b(?P<who>we|you|someone|somebody)\s+(?:should|ought to)\s+(?:really\s+|also\s+|probably\s+)*{_VERB}",
+        re.IGNORECASE,
     ),
     (
         re.compile(
@@ -149,12 +157,14 @@ TASK_VERBS = word_set(
     finish complete make move put ping ask tell confirm test document file open close merge deploy ship order buy
     reach contact invite post upload forward sign pull run clean plan organize assign reply respond talk find bring
     remind collect gather compile install configure escalate investigate verify print publish rename archive reserve
+    keep copy cc
     """
 )
 # Requests for something done during the meeting itself are not tasks.
 _IN_MEETING = re.compile(
     r"\b(?:walk (?:us|me|everyone) through|go first|go next|start us off|kick (?:it|this|us) off"
-    r"|(?:explain|tell|show|describe|remind|give|hand|pass) (?:us|me|everyone|everybody|you)\b"
+    r"|(?:explain|show|describe|remind|hand|pass) (?:us|me|everyone|everybody|you)\b"
+    r"|tell (?:us|me) (?:about|what|more)\b"
     r"|(?:explain|describe|present) (?:what|how|why|the)\b|hand (?:it )?(?:out|over) to"
     r"|move on|go on to|go back to|set (?:this|it) up|plug (?:this|it) in"
     r"|share (?:your|my) screen|introduce yourself|keep (?:this|it) (?:short|brief|quick)"
@@ -190,7 +200,8 @@ _NEXT_MEETING = re.compile(
     re.IGNORECASE,
 )
 _MEETING_VERB = re.compile(
-    r"\b(?:discussion|get together|meet|talk|discuss|sync|catch up|review|go over|regroup|reconvene|revisit|pick (?:this|it) up)\b",
+    r"\b(?:discussion|get together|meet|talk|discuss|sync|catch up|review|go over|regroup|reconvene|revisit"
+    r"|pick (?:this|it) up)\b",
     re.IGNORECASE,
 )
 _LATER = re.compile(
@@ -288,7 +299,7 @@ def _conditional_before(clause: str, match: re.Match[str]) -> bool:
     return bool(_CONDITION.search(clause[: match.start()]))
 
 
-def _commitment(clause: str, *, question: bool, has_future_date: bool) -> _Found | None:  # noqa: PLR0911
+def _commitment(clause: str, *, question: bool, has_future_date: bool) -> _Found | None:
     """Someone in the room takes a task on: "I'll…", "we're gonna…", "I need to…", "Bob will…", "let me check"."""
     if question:  # "So we'll have to grab this over CVS or something?" asks; it takes nothing on
         return None
@@ -299,7 +310,7 @@ def _commitment(clause: str, *, question: bool, has_future_date: bool) -> _Found
         if verb == "have" and not has_future_date and not re.match(r"\s*to\b", clause[firm.end() :]):
             continue  # "we'll have some buttons" describes the design; "I'll have a draft by Friday" is a task
         # "I'll actually after the meeting I'll add…": a false start runs into a preposition; the next one counts.
-        if verb in _NON_TASK_VERBS or (verb in STOPWORDS and verb not in {"have", "do", "get", "make"}):
+        if verb in _NON_TASK_VERBS or verb in _FUNCTION_WORDS:
             continue
         return _Found(ACTION, _who(firm.group("who")), True, _is_vacuous(clause, verb))
     obligation = _FIRST_PERSON_OBLIGATION.search(clause)
@@ -360,10 +371,10 @@ def _request(clause: str, *, question: bool, starts_sentence: bool = True) -> _F
         return _Found(ACTION, None, True, vacuous=False)
     rest, _ = strip_lead(clause)
     first = rest.split(maxsplit=1)[0].lower().strip(",.") if rest.split() else ""
-    # An instruction opens its sentence: "Send me the numbers"; "…their, document, describing the system" does not.
-    instruction = starts_sentence and re.match(r"[A-Za-z]+\s+[a-z]", rest)
-    if instruction and first in TASK_VERBS and len(rest.split()) >= 3 and not question:
-        return _Found(ACTION, ADDRESSEE, True, _is_vacuous(rest, first))
+    # An instruction: "Send me the numbers". Inside a sentence ("But what I request, okay, keep Ed in the loop")
+    # it reads as one only when someone takes it up; "…their, document, describing the system" is no instruction.
+    if first in TASK_VERBS and re.match(r"[A-Za-z]+\s+[a-z]", rest) and len(rest.split()) >= 3 and not question:
+        return _Found(ACTION, ADDRESSEE, True, _is_vacuous(rest, first), needs_acceptance=not starts_sentence)
     return None
 
 
@@ -376,10 +387,11 @@ def _idea(clause: str, *, question: bool) -> _Found | None:
             match
             and (not question or re.search(r"what if|how about|why don't", clause, re.IGNORECASE))
             and not _conditional_before(clause, match)
-            and not re.match(r"\s*(?:have|be|hear|see|say|get)\b", clause[match.end() :], re.IGNORECASE)
-            and not re.search(r"\b(?:have|be|hear|see|say)$", match.group(0), re.IGNORECASE)
+            and (match.groupdict().get("verb") or "").lower() not in _IDEA_NON_TASK_VERBS
         ):
-            return _Found(ACTION, _who(match.groupdict().get("who")), False, vacuous=False)
+            who = match.groupdict().get("who")
+            to_you = bool(who) and who.lower() == "you"
+            return _Found(ACTION, _who(who), False, vacuous=False, needs_acceptance=to_you)
     named_idea = _NAMED_TENTATIVE.search(clause)
     if named_idea and is_name_token(named_idea.group("name")) and not question:
         return _Found(ACTION, named_idea.group("name"), False, vacuous=False)
@@ -510,22 +522,30 @@ RESTATEMENT_WINDOW = 15
 
 
 def _without_restatements(tasks: list[Task], position: dict[str, int]) -> list[Task]:
+    """Tasks said again are dropped; a date the restatement adds ("I'll send it by Friday") goes to the first."""
     kept: list[Task] = []
     for task in tasks:
         words = content_words(task.text)
-        restated = any(
-            earlier.kind == task.kind
-            and earlier.owner == task.owner
-            and earlier.message_id != task.message_id
-            # The next meeting is one meeting however often it is mentioned; a task said again is soon after.
-            and (
-                task.kind == FOLLOW_UP or position[task.message_id] - position[earlier.message_id] <= RESTATEMENT_WINDOW
-            )
-            and len(words & content_words(earlier.text)) >= min(2, len(words))
-            for earlier in kept
+        restated = next(
+            (
+                index
+                for index, earlier in enumerate(kept)
+                if earlier.kind == task.kind
+                and earlier.owner == task.owner
+                and earlier.message_id != task.message_id
+                # The next meeting is one meeting however often it is mentioned; a task said again is soon after.
+                and (
+                    task.kind == FOLLOW_UP
+                    or position[task.message_id] - position[earlier.message_id] <= RESTATEMENT_WINDOW
+                )
+                and len(words & content_words(earlier.text)) >= min(2, len(words))
+            ),
+            None,
         )
-        if not restated:
+        if restated is None:
             kept.append(task)
+        elif kept[restated].due is None and task.due is not None:
+            kept[restated] = replace(kept[restated], due=task.due)
     return kept
 
 
