@@ -66,7 +66,9 @@ _FIRST_PERSON_FUTURE = re.compile(
     re.IGNORECASE,
 )
 _FIRST_PERSON_OBLIGATION = re.compile(
-    r"\b(?P<who>i|we)\s+(?:need to|have to|must|'ve got to|have got to|'ll have to|will have to|'ll need to)\s+"
+    # "we're supposed to find out about our human subject requirements"
+    r"\b(?P<who>i|we)\s*(?:need to|have to|must|'ve got to|have got to|'ll have to|will have to|'ll need to"
+    r"|'re supposed to|are supposed to|'m supposed to|am supposed to)\s+"
     r"(?:also\s+|just\s+|really\s+)*(?P<verb>(?-i:[a-z][a-z']+))"
     r"|\b(?P<who2>i)(?:'d| would) be (?:happy|glad) to\s+(?P<verb2>[a-z']+)"
     r"|\b(?P<who3>i)(?:'ll| will| can) take\b",
@@ -101,7 +103,10 @@ _WH_BEFORE = re.compile(r"\b(?:what|which|how|why|where|who)\b[^,.]*$", re.IGNOR
 _ASSIGNMENT = re.compile(
     r"\byou(?:'re| are)?\s+(?:just\s+|also\s+)*(?:gonna|going to|need to|have to|'ve got to|got to|'ll need to"
     r"|'ll have to|will need to|will have to|'re gonna have to|are gonna have to)\s+"
-    rf"(?:be\s+(?=[a-z]+ing\b))?(?:have to\s+)?{_ADVERBS}{_VERB}",
+    rf"(?:be\s+(?=[a-z]+ing\b))?(?:have to\s+)?{_ADVERBS}{_VERB}"
+    # Several people at once: "you guys will be getting your modelling done"
+    rf"|\byou (?P<several>guys|two|all|both)\s*(?:'ll|will|are gonna|are going to|'re gonna|'re going to)\s+"
+    rf"(?:be\s+(?=[a-z]+ing\b))?{_ADVERBS}(?P<verb2>(?-i:[a-z][a-z'’]+))",
     re.IGNORECASE,
 )
 # A suggestion to someone present, which becomes a task once they take it up: "Maybe you could point it at
@@ -121,7 +126,9 @@ _LET_ME = re.compile(r"\blet me\s+(?:also\s+|just\s+|quickly\s+)*(?P<verb>[a-z']
 # think" happen in the meeting.
 _LET_ME_TASK_VERBS = word_set("check ask find look email send call talk follow confirm dig investigate reach ping get")
 _REMINDER = re.compile(
-    r"\b(?:don't forget to|do not forget to|remember to|make sure (?:to|you))\s+[a-z]+", re.IGNORECASE
+    # "so that I remember to take them" is not a reminder to anyone
+    r"\b(?:don't forget to|do not forget to|(?<!i )(?<!we )(?<!to )remember to|make sure (?:to|you))\s+[a-z]+",
+    re.IGNORECASE,
 )
 _FIRST_PERSON_ABLE = re.compile(r"\b(?P<who>i|we)\s+can\s+(?:also\s+)?(?P<verb>have|get|send|finish|do|give)\b", re.I)
 # "Bob will send the figures", "Christine is gonna be doing the design" (a name, not "Which will…").
@@ -166,7 +173,7 @@ _IN_MEETING = re.compile(
     r"|(?:explain|show|describe|remind|hand|pass) (?:us|me|everyone|everybody|you)\b"
     r"|tell (?:us|me) (?:about|what|more)\b"
     r"|(?:explain|describe|present) (?:what|how|why|the)\b|hand (?:it )?(?:out|over) to"
-    r"|move on|go on to|go back to|set (?:this|it) up|plug (?:this|it) in"
+    r"|move on|go on to|go back to|set (?:this|it) up|plug (?:this|it) in|speak for (?:myself|ourselves)"
     r"|share (?:your|my) screen|introduce yourself|keep (?:this|it) (?:short|brief|quick)"
     r"|give us (?:a quick |an )?(?:update|overview|summary)"
     r"|wrap (?:this|it) up|take notes)\b",
@@ -351,19 +358,26 @@ def _commitment(clause: str, *, question: bool, has_future_date: bool) -> _Found
 def _request(clause: str, *, question: bool, starts_sentence: bool = True) -> _Found | None:
     """Someone present is asked or assigned a task: "could you send us your slides?", "you need to…", "Send me…"."""
     request = _REQUEST.search(clause)
-    if request and not _WH_BEFORE.search(clause[: request.start()]):
+    # "You guys can create all kinds of things" states what they can do; it does not ask "can you…".
+    subject_before = request and re.search(
+        r"\b(?:guys|you|we|i|they|it|he|she|people)\s*$", clause[: request.start()], re.I
+    )
+    if request and not subject_before and not _WH_BEFORE.search(clause[: request.start()]):
         verb = next(v for v in request.groups() if v)
         return _Found(ACTION, ADDRESSEE, True, _is_vacuous(clause, verb))
     assignment = _ASSIGNMENT.search(clause)
+    verb = assignment and (assignment.group("verb") or assignment.group("verb2")).lower()
     if (
         assignment
         and not question
-        and assignment.group("verb").lower() not in _NON_TASK_VERBS | {"have", "get"}
+        and verb not in _NON_TASK_VERBS | _FUNCTION_WORDS | {"have", "get"}
         and not _conditional_before(clause, assignment)
         and not _REASON.search(clause[: assignment.start()])
         and not _negated_between(clause, assignment)
+        and not _PAST_TIME.search(clause[assignment.end() :])  # "…you need to email them, which you already did"
     ):
-        return _Found(ACTION, ADDRESSEE, True, _is_vacuous(clause, assignment.group("verb")))
+        owner = None if assignment.group("several") else ADDRESSEE
+        return _Found(ACTION, owner, True, _is_vacuous(clause, verb))
     suggestion = _SUGGESTION_TO_YOU.search(clause)
     if suggestion and suggestion.group("verb").lower() not in _NON_TASK_VERBS | {"have", "get"}:
         return _Found(ACTION, ADDRESSEE, False, vacuous=False, needs_acceptance=True)
@@ -373,7 +387,9 @@ def _request(clause: str, *, question: bool, starts_sentence: bool = True) -> _F
     first = rest.split(maxsplit=1)[0].lower().strip(",.") if rest.split() else ""
     # An instruction: "Send me the numbers". Inside a sentence ("But what I request, okay, keep Ed in the loop")
     # it reads as one only when someone takes it up; "…their, document, describing the system" is no instruction.
-    if first in TASK_VERBS and re.match(r"[A-Za-z]+\s+[a-z]", rest) and len(rest.split()) >= 3 and not question:
+    # …and the verb takes an object: "Probably close to impossible" is no order to close anything.
+    takes_object = re.match(r"[A-Za-z]+\s+(?!(?:to|for|from|of|in|on|at|by|with|about|into|as|than|like)\b)[a-z]", rest)
+    if first in TASK_VERBS and takes_object and len(rest.split()) >= 3 and not question:
         return _Found(ACTION, ADDRESSEE, True, _is_vacuous(rest, first), needs_acceptance=not starts_sentence)
     return None
 
@@ -387,7 +403,7 @@ def _idea(clause: str, *, question: bool) -> _Found | None:
             match
             and (not question or re.search(r"what if|how about|why don't", clause, re.IGNORECASE))
             and not _conditional_before(clause, match)
-            and (match.groupdict().get("verb") or "").lower() not in _IDEA_NON_TASK_VERBS
+            and (match.groupdict().get("verb") or "").lower() not in _IDEA_NON_TASK_VERBS | _FUNCTION_WORDS
         ):
             who = match.groupdict().get("who")
             to_you = bool(who) and who.lower() == "you"
