@@ -272,7 +272,12 @@ def _who(word: str | None) -> str | None:
     return SPEAKER if word and word.lower() == "i" else (ADDRESSEE if word and word.lower() == "you" else None)
 
 
+# A deadline names a meeting without arranging one: "what we're gonna aim to get together by the next meeting".
+_DEADLINE_MEETING = re.compile(r"\b(?:by|before|for|until)\s+(?:the\s+)?next\s+(?:meeting|time|session)\b", re.I)
+
+
 def _follow_up(clause: str) -> _Found | None:
+    clause = _DEADLINE_MEETING.sub(" ", clause)
     if _NEXT_MEETING.search(clause):
         return _Found(FOLLOW_UP, None, definitive=True, vacuous=False)
     if _FOLLOW_UP_PHRASE.search(clause) or _BOOK_MEETING.search(clause) or _SEND_RECAP.search(clause):
@@ -535,6 +540,9 @@ def find_tasks(messages: Sequence[Message], meeting_start: datetime) -> list[Tas
 # A task said again a little later ("Maybe you could point it at Chuck" … "So I'll point you to the web site")
 # is one task: within this many turns, by the same owner, with enough words in common.
 RESTATEMENT_WINDOW = 15
+# Right after it, one word in common is enough: "We'll give them all the multi-channel stuff" – "So we'll give
+# them all sixteen channels".
+ECHO_WINDOW = 3
 
 
 def _without_restatements(tasks: list[Task], position: dict[str, int]) -> list[Task]:
@@ -554,7 +562,10 @@ def _without_restatements(tasks: list[Task], position: dict[str, int]) -> list[T
                     task.kind == FOLLOW_UP
                     or position[task.message_id] - position[earlier.message_id] <= RESTATEMENT_WINDOW
                 )
-                and len(words & content_words(earlier.text)) >= min(2, len(words))
+                and len(words & content_words(earlier.text))
+                >= (
+                    1 if position[task.message_id] - position[earlier.message_id] <= ECHO_WINDOW else min(2, len(words))
+                )
             ),
             None,
         )
