@@ -69,7 +69,10 @@ _FIRST_PERSON_OBLIGATION = re.compile(
     # "we're supposed to find out about our human subject requirements"
     r"\b(?P<who>i|we)\s*(?:need to|have to|must|'ve got to|have got to|'ll have to|will have to|'ll need to"
     r"|'re supposed to|are supposed to|'m supposed to|am supposed to)\s+"
+    # "people are supposed to send me URLs for their web pages": everyone is, so nobody in particular
     r"(?:also\s+|just\s+|really\s+)*(?P<verb>(?-i:[a-z][a-z']+))"
+    r"|\b(?P<who4>people|everyone|everybody|you all|you guys) (?:are|is) supposed to\s+"
+    r"(?:also\s+|just\s+|really\s+)*(?P<verb4>(?-i:[a-z][a-z']+))"
     r"|\b(?P<who2>i)(?:'d| would) be (?:happy|glad) to\s+(?P<verb2>[a-z']+)"
     r"|\b(?P<who3>i)(?:'ll| will| can) take\b",
     re.IGNORECASE,
@@ -142,10 +145,11 @@ _TENTATIVE = (
     # "Maybe we could add a nightly build"
     re.compile(rf"\b(?:maybe|perhaps)\b.*?\b(?P<who>we|i|you)\s+(?:could|can|should|might)\s+{_ADVERBS}{_VERB}", re.I),
     # "We might want to drop the pie chart"
-    re.compile(rf"\b(?P<who>we|i|you)\s+(?:could|might|may)\s+(?:also\s+)?(?:want to\s+)?{_VERB}", re.I),
+    re.compile(rf"\b(?P<who>we|i|you)\s+{_ADVERBS}(?:could|might|may)\s+{_ADVERBS}(?:want to\s+)?{_VERB}", re.I),
     # "Someone should fix the salary range"
     re.compile(
-        rf"\b(?P<who>we|you|someone|somebody)\s+(?:should|ought to)\s+(?:really\s+|also\s+|probably\s+)*{_VERB}",
+        # "But you also should probably give them the mixed" – "Yeah. Good idea."
+        rf"\b(?P<who>we|you|someone|somebody)\s+{_ADVERBS}(?:should|ought to)\s+{_ADVERBS}{_VERB}",
         re.IGNORECASE,
     ),
     (
@@ -174,6 +178,7 @@ _IN_MEETING = re.compile(
     r"|tell (?:us|me) (?:about|what|more)\b"
     r"|(?:explain|describe|present) (?:what|how|why|the)\b|hand (?:it )?(?:out|over) to"
     r"|move on|go on to|go back to|set (?:this|it) up|plug (?:this|it) in|speak for (?:myself|ourselves)"
+    r"|(?:we'll|we will|let's|we're gonna|we're going to) (?:start|begin) with"
     r"|share (?:your|my) screen|introduce yourself|keep (?:this|it) (?:short|brief|quick)"
     r"|give us (?:a quick |an )?(?:update|overview|summary)"
     r"|wrap (?:this|it) up|take notes)\b",
@@ -213,7 +218,7 @@ _MEETING_VERB = re.compile(
 )
 _LATER = re.compile(
     # "why don't we meet Monday": a bare weekday is a later day too
-    r"\b(?:again|together|later|next|further|another time|tomorrow|monday|tuesday|wednesday|thursday|friday"
+    r"\b(?:again|later|next|further|another time|tomorrow|monday|tuesday|wednesday|thursday|friday"
     r"|in (?:a|an|one|two|three|"
     r"four|a couple of|a few) (?:days?|weeks?|months?)|at the [a-z ]*meeting|in our next|after (?:the|this))\b",
     re.IGNORECASE,
@@ -235,8 +240,10 @@ _SEND_RECAP = re.compile(
 _NEGATED = re.compile(r"\b(?:won't|will not|can't|cannot|don't|do not|not going to|not gonna|never)\b", re.IGNORECASE)
 # A condition or a hypothetical before the task: "If we have any questions we'll just email you"; "if I did that".
 _CONDITION = re.compile(r"\b(?:if|unless|in case|whether)\b", re.IGNORECASE)
-# Reasons and generic statements: "because you need to sell", "'cause you have to have something fashionable".
-_REASON = re.compile(r"\b(?:because|'cause|cuz|cos|since)\b", re.IGNORECASE)
+# Reasons and generic statements: "because you need to sell", "in general you have to have something fashionable".
+_REASON = re.compile(
+    r"\b(?:because|'cause|cuz|cos|since|in general|generally|usually|always|typically|normally)\b", re.IGNORECASE
+)
 
 
 @dataclass(frozen=True)
@@ -311,24 +318,34 @@ def _conditional_before(clause: str, match: re.Match[str]) -> bool:
     return bool(_CONDITION.search(clause[: match.start()]))
 
 
-def _commitment(clause: str, *, question: bool, has_future_date: bool) -> _Found | None:
-    """Someone in the room takes a task on: "I'll…", "we're gonna…", "I need to…", "Bob will…", "let me check"."""
-    if question:  # "So we'll have to grab this over CVS or something?" asks; it takes nothing on
-        return None
+def _first_person_future(clause: str, *, has_future_date: bool) -> _Found | None:
+    """ "I'll add the second stream to the VAD", "we're gonna start recording them next week"."""
     for firm in _FIRST_PERSON_FUTURE.finditer(clause):
         verb = firm.group("verb").lower()
         if _negated_between(clause, firm) or _conditional_before(clause, firm):
             continue
-        if verb == "have" and not has_future_date and not re.match(r"\s*to\b", clause[firm.end() :]):
+        obliged = re.match(r"\s*to\s+([a-z']+)", clause[firm.end() :]) if verb == "have" else None
+        if verb == "have" and not has_future_date and not obliged:
             continue  # "we'll have some buttons" describes the design; "I'll have a draft by Friday" is a task
+        if obliged and obliged.group(1).lower() in _NON_TASK_VERBS:  # "so I'll have to wait and see"
+            continue
         # "I'll actually after the meeting I'll add…": a false start runs into a preposition; the next one counts.
         if verb in _NON_TASK_VERBS or verb in _FUNCTION_WORDS:
             continue
         return _Found(ACTION, _who(firm.group("who")), True, _is_vacuous(clause, verb))
+    return None
+
+
+def _commitment(clause: str, *, question: bool, has_future_date: bool) -> _Found | None:
+    """Someone in the room takes a task on: "I'll…", "we're gonna…", "I need to…", "Bob will…", "let me check"."""
+    if question:  # "So we'll have to grab this over CVS or something?" asks; it takes nothing on
+        return None
+    if firm := _first_person_future(clause, has_future_date=has_future_date):
+        return firm
     obligation = _FIRST_PERSON_OBLIGATION.search(clause)
     if obligation and not _negated_between(clause, obligation) and not _conditional_before(clause, obligation):
         who = obligation.group("who") or obligation.group("who2") or obligation.group("who3")
-        verb = obligation.group("verb") or obligation.group("verb2")
+        verb = obligation.group("verb") or obligation.group("verb2") or obligation.group("verb4")
         if (verb or "").lower() not in _NON_TASK_VERBS:
             return _Found(ACTION, _who(who), True, _is_vacuous(clause, verb))
     taking = _TAKING_ON.search(clause)
@@ -393,7 +410,9 @@ def _request(clause: str, *, question: bool, starts_sentence: bool = True) -> _F
     # An instruction: "Send me the numbers". Inside a sentence ("But what I request, okay, keep Ed in the loop")
     # it reads as one only when someone takes it up; "…their, document, describing the system" is no instruction.
     # …and the verb takes an object: "Probably close to impossible" is no order to close anything.
-    takes_object = re.match(r"[A-Za-z]+\s+(?!(?:to|for|from|of|in|on|at|by|with|about|into|as|than|like)\b)[a-z]", rest)
+    takes_object = re.match(
+        r"[A-Za-z]+\s+(?!(?:to|for|from|of|in|on|at|by|with|about|into|as|than|like)\b)[A-Za-z]", rest
+    )
     if first in TASK_VERBS and takes_object and len(rest.split()) >= 3 and not question:
         return _Found(ACTION, ADDRESSEE, True, _is_vacuous(rest, first), needs_acceptance=not starts_sentence)
     return None
