@@ -59,8 +59,14 @@ def is_question(sentence: str) -> bool:
     if not tokens:
         return False
     if tokens[0] in _LEADING_PREPOSITION and len(tokens) > 1 and tokens[1] in WH_WORDS:
-        tokens, original = tokens[1:], original[1:]
+        # "By when you think you can give me a plan" asks; "in which case, Hari will push" is a relative clause.
+        return tokens[1] != "which"
     if tokens[0] in WH_WORDS:
+        if len(tokens) > 1 and (tokens[1] in AUXILIARIES - _HAVE_FAMILY and tokens[0] == "which"):
+            return False  # "Which will also feed into the marketing": a relative clause continued, not a question
+        if len(tokens) > 1 and tokens[1] in PRONOUN_SUBJECTS | DETERMINER_SUBJECTS | {"to"} and tokens[0] != "how":
+            # "where the arrows are pointing", "what I request", "what to do after we froze": clauses, not asks
+            return False
         if tokens[0] == "what" and len(tokens) > 1 and tokens[1] == "about":
             return True
         # "When the build is green, we ship" is a statement: a wh-clause followed by a main clause.
@@ -70,3 +76,44 @@ def is_question(sentence: str) -> bool:
     if tokens[0] in AUXILIARIES:
         return _has_subject_after_auxiliary(tokens, original)
     return False
+
+
+# Inside a sentence, a question starts where an auxiliary meets its subject after a pause or a joining word:
+# "Yeah, but before we talk about the finance, okay, do you have some idea how we can sell this"; "I mean, is
+# there Are there any other meetings here that we can record".
+_QUESTION_SUBJECTS = "you|we|they|there|he|she|i|anyone|anybody|everyone|everybody|someone|somebody|people"
+_EMBEDDED_QUESTION = re.compile(
+    r"(?:^|[,;:]\s*|\b(?:but|and|so|or|then|okay|ok|well|mean|now|like)\s+)"
+    r"(?:(?:who|what|why|how|when|where|which)(?:\s+(?:much|many|far|long|soon|often|else|exactly))?\s+)?"
+    r"(?:do|does|did|can|could|would|will|should|shall|have|has|are|is|was|were|may|might)(?:n't)?\s+"
+    rf"(?:{_QUESTION_SUBJECTS})\b",
+    re.IGNORECASE,
+)
+# Asking the room: "Anyone have any questions", "any questions for the time being", "any other business".
+_ASKING_THE_ROOM = re.compile(
+    r"(?:^|[,.;]\s*|\b(?:so|and|okay|ok|well)\s+)(?:anyone|anybody|any)\s+(?:have\b|has\b|got\b|else\b|"
+    r"(?:other\s+)?(?:questions?|comments?|thoughts|ideas|objections|suggestions|business)\b)",
+    re.IGNORECASE,
+)
+# An open alternative at the end: "…the functional design, or"; "whether we're gonna stick to Prolog or not".
+_OPEN_ALTERNATIVE = re.compile(r"(?:,\s*or|\bor not|\bor something|\bor what|\bor anything)[.!,]*$", re.IGNORECASE)
+_WHETHER_OPENING = re.compile(r"^(?:and\s+|so\s+|but\s+)?whether\b", re.IGNORECASE)
+
+
+def asks_something(sentence: str) -> bool:
+    """True when ``sentence`` asks the others anything, even in the middle of talk and without a question mark.
+
+    Wider than ``is_question`` (which judges the sentence's own form and stops commitments being read into
+    questions): it also finds a question that starts after a comma or a joining word, a question put to the room
+    ("Anyone have any questions"), an alternative left open ("…, or") and an embedded "whether…" turn.
+    """
+    text = sentence.strip()
+    if is_question(text):
+        return True
+    rest, _ = strip_lead(text)
+    return bool(
+        _EMBEDDED_QUESTION.search(rest)
+        or _ASKING_THE_ROOM.search(rest)
+        or _OPEN_ALTERNATIVE.search(rest)
+        or _WHETHER_OPENING.match(rest)
+    )
