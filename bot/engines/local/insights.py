@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from bot.engines.local.insights_actions import ACTION, Task, find_tasks
-from bot.engines.local.insights_questions import asks_something
+from bot.engines.local.insights_questions import asks_something, is_clarification
 from bot.engines.local.insights_speakers import infer_speaker_names, is_placeholder
 from bot.engines.local.insights_text import sentences, tidy_spoken
 from bot.engines.local.insights_topics import extract_topics, extractive_summary
@@ -69,12 +69,13 @@ def _questions(messages: Sequence[Message], names: dict[str, str]) -> list[Quest
     found = []
     for message in messages:
         speaker = _person(message.speaker.name, names) if message.speaker else None
-        for sentence in sentences(tidy_spoken(message.text)):
-            if asks_something(sentence):
-                score = QUESTION_MARK_SCORE if sentence.rstrip().endswith("?") else QUESTION_FORM_SCORE
-                found.append(
-                    Question(_item_id("question", message.id, sentence), sentence, speaker, (message.id,), score)
-                )
+        said = tidy_spoken(message.text)
+        asked = [sentence for sentence in sentences(said) if asks_something(sentence)]
+        if not asked and is_clarification(said):
+            asked = [said]
+        for sentence in asked:
+            score = QUESTION_MARK_SCORE if sentence.rstrip().endswith("?") else QUESTION_FORM_SCORE
+            found.append(Question(_item_id("question", message.id, sentence), sentence, speaker, (message.id,), score))
     return found
 
 

@@ -78,25 +78,52 @@ def is_question(sentence: str) -> bool:
     return False
 
 
-# Inside a sentence, a question starts where an auxiliary meets its subject after a pause or a joining word:
-# "Yeah, but before we talk about the finance, okay, do you have some idea how we can sell this"; "I mean, is
-# there Are there any other meetings here that we can record".
-_QUESTION_SUBJECTS = "you|we|they|there|he|she|i|anyone|anybody|everyone|everybody|someone|somebody|people"
+# Where a new question can start inside running talk: the start, after a comma or a joining word, or at a
+# capitalised auxiliary that transcribers write when a new sentence starts ("…but I guess Did you get…").
+_BOUNDARY = (
+    r"(?:^|[,;:.]\s*|\b(?:but|and|so|or|then|okay|ok|well|mean|now|like|no|yeah|yes|guess|anyway)\s+"
+    r"|\s(?=(?-i:Do|Does|Did|Can|Could|Would|Will|Should|Is|Are|Was|Were|Have|Has|What|Why|How|When|Where|Who)\b))"
+    r"(?:[a-z]\s+)?"  # a cut-off first sound: "then d do you think two weeks is close enough"
+)
+_AUXILIARY = r"(?:do|does|did|can|could|would|will|should|shall|have|has|are|is|was|were|may|might)(?:n't)?"
+_QUESTION_SUBJECTS = (
+    r"(?:you|we|they|there|he|she|i|it|that|this|anyone|anybody|everyone|everybody|someone|somebody|people"
+    r"|the|my|your|our|his|her|their)"
+)
+_WH = r"(?:who|what|why|how|when|where|which)"
 _EMBEDDED_QUESTION = re.compile(
-    r"(?:^|[,;:]\s*|\b(?:but|and|so|or|then|okay|ok|well|mean|now|like)\s+)"
-    r"(?:(?:who|what|why|how|when|where|which)(?:\s+(?:much|many|far|long|soon|often|else|exactly))?\s+)?"
-    r"(?:do|does|did|can|could|would|will|should|shall|have|has|are|is|was|were|may|might)(?:n't)?\s+"
-    rf"(?:{_QUESTION_SUBJECTS})\b",
+    _BOUNDARY
+    + r"(?:"
+    # "do you have some idea how we can sell this", "I mean, is it something of interest"
+    + rf"{_AUXILIARY}\s+{_QUESTION_SUBJECTS}\b"
+    # "what's the significance of November fifteenth", "So what's next", "Who How far is the specification"
+    # ("which is…" without its "?" is far more often a relative clause: "which is a standard Wiener filter")
+    + rf"|(?:{_WH}\s+)*(?!which){_WH}(?:'s\b|\s+(?:(?:much|many|far|long|soon|often|else|exactly)\s+)?{_AUXILIARY}\b)"
+    # "what sorta price are we looking to sell it for": words between, then the auxiliary before its subject
+    # (not "what we are going to do", "what cost is": there the subject comes first, a clause inside a statement)
+    + rf"|{_WH}\s+(?:(?!(?:i|we|you|they|he|she|it)\b)[a-z]+\s+){{1,2}}{_AUXILIARY}\s+{_QUESTION_SUBJECTS}\b"
+    # "by when you think you can give me a design"
+    + rf"|{_WH}\s+(?:do\s+)?(?:you|we)\s+think\b"
+    + r")",
     re.IGNORECASE,
 )
-# Asking the room: "Anyone have any questions", "any questions for the time being", "any other business".
+# Asking the room: "Anyone have any questions", "so there's any questions", "everyone know what they're doing".
 _ASKING_THE_ROOM = re.compile(
     r"(?:^|[,.;]\s*|\b(?:so|and|okay|ok|well)\s+)(?:anyone|anybody|any)\s+(?:have\b|has\b|got\b|else\b|"
-    r"(?:other\s+)?(?:questions?|comments?|thoughts|ideas|objections|suggestions|business)\b)",
+    r"(?:other\s+)?(?:questions?|comments?|thoughts|ideas|objections|suggestions|business)\b)"
+    r"|\b(?:there's|there is|is there|are there)\s+any\s+(?:other\s+)?(?:questions?|comments?)\b"
+    r"|(?:^|[,.;]\s*)(?:everyone|everybody)\s+(?:know|have|agree|understand|happy|okay|ok|clear|ready)\b",
     re.IGNORECASE,
 )
-# An open alternative at the end: "…the functional design, or"; "whether we're gonna stick to Prolog or not".
-_OPEN_ALTERNATIVE = re.compile(r"(?:,\s*or|\bor not|\bor something|\bor what|\bor anything)[.!,]*$", re.IGNORECASE)
+# A tag that asks for confirmation of what the speaker does not know: "you are my coordinator, am I right";
+# "that's up to us to decide, eh"; "you're looking at the VAD, right".
+_CONFIRMATION_TAG = re.compile(
+    r"(?:,\s*(?:right|eh|huh|no|correct|yes or no)|\b(?:am i right|is that right|is that correct|isn't it|aren't you"
+    r"|don't you think|you think so))[.!,]*$",
+    re.IGNORECASE,
+)
+# An open alternative at the end: "…the functional design, or"; "With lapel mikes or something".
+_OPEN_ALTERNATIVE = re.compile(r"(?:,\s*or|\bor something|\bor what|\bor anything)[.!,]*$", re.IGNORECASE)
 _WHETHER_OPENING = re.compile(r"^(?:and\s+|so\s+|but\s+)?whether\b", re.IGNORECASE)
 
 
@@ -105,7 +132,8 @@ def asks_something(sentence: str) -> bool:
 
     Wider than ``is_question`` (which judges the sentence's own form and stops commitments being read into
     questions): it also finds a question that starts after a comma or a joining word, a question put to the room
-    ("Anyone have any questions"), an alternative left open ("…, or") and an embedded "whether…" turn.
+    ("Anyone have any questions"), a confirmation tag ("…, am I right"), an alternative left open ("…, or") and
+    an embedded "whether…" turn.
     """
     text = sentence.strip()
     if is_question(text):
@@ -114,6 +142,38 @@ def asks_something(sentence: str) -> bool:
     return bool(
         _EMBEDDED_QUESTION.search(rest)
         or _ASKING_THE_ROOM.search(rest)
+        or _CONFIRMATION_TAG.search(rest)
         or _OPEN_ALTERNATIVE.search(rest)
         or _WHETHER_OPENING.match(rest)
     )
+
+
+# Questions said as statements, recognisable without their rising tone when a turn is short: checking what the
+# one addressed has or means ("you already have it", "you mean the four of us, and Keith"), and fragments that
+# offer an alternative or ask to narrow down ("Or, three days", "As in, four days", "For the VAD").
+CLARIFICATION_MAX_WORDS = 8
+_CHECKING_YOU = re.compile(
+    r"^(?:(?:and|so|oh|okay|ok|but|then)[,]?\s+)*you(?:'re| are)?\s+"
+    r"(?:already\s+|still\s+|also\s+|probably\s+|just\s+)*"
+    r"(?:mean|have(?! to)|got|saying|talking|taking|looking|using|doing|involved)\b",  # not "you know", "you have to"
+    re.IGNORECASE,
+)
+_NARROWING_FRAGMENT = re.compile(r"^(?:(?:oh|so|and)[,.]?\s+)*(?:or|as in|for|with|cuz|because of)\b", re.I)
+NARROWING_WORDS = range(3, 5)  # "Or, three days", "For the industrial design"; longer ones list an answer
+_FINITE_VERB = re.compile(
+    r"\b(?:is|are|was|were|am|'s|'re|do|does|did|have|has|had|will|would|can|could|should|shall|may|might|must"
+    r"|[a-z]+ed|i|we|they|he|she)\b",
+    re.IGNORECASE,
+)
+
+
+def is_clarification(turn: str) -> bool:
+    """True when a short turn asks by its form alone: a statement about "you", or a narrowing fragment."""
+    text = turn.strip()
+    words_said = words(text)
+    if not words_said or len(words_said) > CLARIFICATION_MAX_WORDS:
+        return False
+    if _CHECKING_YOU.match(text):
+        return True
+    narrowing = _NARROWING_FRAGMENT.match(text) and not _FINITE_VERB.search(text)
+    return bool(narrowing) and len(words_said) in NARROWING_WORDS
