@@ -83,7 +83,8 @@ def is_question(sentence: str) -> bool:
 _BOUNDARY = (
     r"(?:^|[,;:.]\s*|\b(?:but|and|so|or|then|okay|ok|well|mean|now|like|no|yeah|yes|guess|anyway)\s+"
     r"|\s(?=(?-i:Do|Does|Did|Can|Could|Would|Will|Should|Is|Are|Was|Were|Have|Has|What|Why|How|When|Where|Who)\b))"
-    r"(?:[a-z]\s+)?"  # a cut-off first sound: "then d do you think two weeks is close enough"
+    # a false start cut off and said again: "then d do you think two weeks is close enough", "So wha what's…"
+    r"(?:[a-z]\s+|(?P<cut>[a-z]{2,3})\s+(?=(?P=cut)))?"
 )
 _AUXILIARY = r"(?:do|does|did|can|could|would|will|should|shall|have|has|are|is|was|were|may|might)(?:n't)?"
 _QUESTION_SUBJECTS = (
@@ -102,6 +103,10 @@ _EMBEDDED_QUESTION = re.compile(
     # "what sorta price are we looking to sell it for": words between, then the auxiliary before its subject
     # (not "what we are going to do", "what cost is": there the subject comes first, a clause inside a statement)
     + rf"|{_WH}\s+(?:(?!(?:i|we|you|they|he|she|it)\b)[a-z]+\s+){{1,2}}{_AUXILIARY}\s+{_QUESTION_SUBJECTS}\b"
+    # "or how many members is working in the team": the wh-phrase is the subject
+    + rf"|how\s+(?:many|much)\s+[a-z]+\s+{_AUXILIARY}\b"
+    # "When you say 'the whole group', you mean the four of us"
+    + r"|you\s+mean\b"
     # "by when you think you can give me a design"
     + rf"|{_WH}\s+(?:do\s+)?(?:you|we)\s+think\b"
     + r")",
