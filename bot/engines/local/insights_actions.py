@@ -49,6 +49,9 @@ _FUNCTION_WORDS = word_set(
     "a an the to for from of in on at by with about after before into over this that these those it its i you we"
     " they he she my your our their so and but or if then there here now not very as like"
 )
+_PRESENTING_VERBS = word_set(
+    "describe present show explain demonstrate introduce repeat read clarify summarise summarize"
+)
 _IDEA_NON_TASK_VERBS = word_set("have be hear see say get know think like want")
 # "will" and its spoken forms: "I'll", "I'm gonna", "we're going to", "Bhaskara and I are gonna".
 _WILL = (
@@ -56,7 +59,7 @@ _WILL = (
     r"|\s+am gonna|'m gonna|\s+are gonna|'re gonna)"
 )
 # Adverbs said between "will" and the verb: "I'll just send", "I'll actually add", "we'll probably need".
-_ADVERBS = r"(?:(?:also|then|just|actually|definitely|certainly|quickly|probably|first|still|really|maybe)\s+)*"
+_ADVERBS = r"(?:(?:also|then|just|actually|definitely|certainly|probably|first|still|really|maybe|[a-z]+ly)\s+)*"
 # A verb is written in lower case: "I'll For the VAD?" is a false start, not a plan to "For".
 _VERB = r"(?P<verb>(?-i:[a-z][a-z'’]+))"
 # "I'll add the second stream to the VAD after the meeting"; "we're gonna start recording them next week";
@@ -238,6 +241,12 @@ _SEND_RECAP = re.compile(
     re.IGNORECASE,
 )
 _NEGATED = re.compile(r"\b(?:won't|will not|can't|cannot|don't|do not|not going to|not gonna|never)\b", re.IGNORECASE)
+_QUOTED = re.compile(r"[\"“][^\"”]*(?:[\"”]|$)")
+# Reported speech: everything after "he said", "they told us", "she was saying" is someone else's words.
+_REPORTED = re.compile(
+    r"\b(?:he|she|they|[A-Z][a-z]+|someone|somebody|people)\s+(?:said|says|told|asked|mentioned|was saying"
+    r"|were saying|wrote|thinks|thought)\b",
+)
 # A condition or a hypothetical before the task: "If we have any questions we'll just email you"; "if I did that".
 _CONDITION = re.compile(r"\b(?:if|unless|in case|whether)\b", re.IGNORECASE)
 # Reasons and generic statements: "because you need to sell", "in general you have to have something fashionable".
@@ -331,6 +340,9 @@ def _first_person_future(clause: str, *, has_future_date: bool) -> _Found | None
             continue
         # "I'll actually after the meeting I'll add…": a false start runs into a preposition; the next one counts.
         if verb in _NON_TASK_VERBS or verb in _FUNCTION_WORDS:
+            continue
+        # "Now I'll briefly describe the results": presenting is done in the meeting, unless it is for later.
+        if verb in _PRESENTING_VERBS and not has_future_date:
             continue
         return _Found(ACTION, _who(firm.group("who")), True, _is_vacuous(clause, verb))
     return None
@@ -445,6 +457,12 @@ def _action(
         return _Found(ACTION, ADDRESSEE, True, _is_vacuous(clause, None))
     if _IN_MEETING.search(clause) and not has_future_date:
         return None
+    # What someone else said or would say is not said here: "he said he'll rewrite it in Java"; a quoted
+    # request ("and say \" hey, can you record multi-channel? \"") asks nobody in the room.
+    clause = _QUOTED.sub(" ", clause)
+    reported = _REPORTED.search(clause)
+    if reported:
+        clause = clause[: reported.start()]
     return (
         _commitment(clause, question=question, has_future_date=has_future_date)
         or _request(clause, question=question, starts_sentence=starts_sentence)
