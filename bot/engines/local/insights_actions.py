@@ -107,8 +107,8 @@ _WH_BEFORE = re.compile(r"\b(?:what|which|how|why|where|who)\b[^,.]*$", re.IGNOR
 # Work handed to someone present: "you're gonna be working on the product evaluation", "you need to interact
 # more with Christine", "you'll have to explain it to me on Tuesday".
 _ASSIGNMENT = re.compile(
-    r"\byou(?:'re| are)?\s+(?:just\s+|also\s+)*(?:gonna|going to|need to|have to|'ve got to|got to|'ll need to"
-    r"|'ll have to|will need to|will have to|'re gonna have to|are gonna have to)\s+"
+    r"\byou(?:'re| are)?\s*(?:just\s+|also\s+)*(?:gonna|going to|need to|have to|'ve got to|got to|'ll need to"
+    r"|'ll have to|will need to|will have to|'re gonna have to|are gonna have to|'ll|will)\s+"
     rf"(?:be\s+(?=[a-z]+ing\b))?(?:have to\s+)?{_ADVERBS}{_VERB}"
     # Several people at once: "you guys will be getting your modelling done"
     rf"|\byou (?P<several>guys|two|all|both)\s*(?:'ll|will|are gonna|are going to|'re gonna|'re going to)\s+"
@@ -199,7 +199,7 @@ _NON_TASK_VERBS = word_set("be guess see think bet say mention admit try wait st
 
 _FOLLOW_UP_SUBJECT = re.compile(
     r"\b(?:let's|let us|we'll|we will|we should|should we|shall we|we can|can we|could we|i'll|i will|we're going to"
-    r"|i'm going to|we need to|can you|could you|please)\b",
+    r"|i'm going to|i'm gonna|we're gonna|we are gonna|we need to|can you|could you|please)\b",
     re.IGNORECASE,
 )
 # Together, or the speaker with the one addressed: "I'll talk to you more about it later".
@@ -323,8 +323,12 @@ def _negated_between(clause: str, match: re.Match[str]) -> bool:
 
 
 def _conditional_before(clause: str, match: re.Match[str]) -> bool:
-    """ "If we have any questions we'll just email you": the task hangs on a condition said before it."""
-    return bool(_CONDITION.search(clause[: match.start()]))
+    """ "If we have any questions we'll just email you": the task hangs on a condition said before it.
+
+    So does a subject inside a wh-clause: "we all know what we need to do" names no task.
+    """
+    before = clause[: match.start()]
+    return bool(_CONDITION.search(before) or re.search(r"\b(?:what|how|which|where|when)\s*$", before, re.I))
 
 
 def _first_person_future(clause: str, *, has_future_date: bool) -> _Found | None:

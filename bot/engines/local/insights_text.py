@@ -131,6 +131,7 @@ def trailing_vocative(sentence: str) -> str | None:
 
 _CLAUSE_BREAK = re.compile(
     r",?\s+(?:and|but|so|then)\s+(?=(?:i|i'll|i'm|i've|we|we'll|we're|you|you'll|he|she|they|let's)\b)"
+    r"(?!i\s+(?:are|were|have been)\b)"  # "Maria and I are gonna…" is one subject, not two clauses
     # Whisper often strings a turn together with commas: "…first, Dave, can you…", "…missing, I'll get them…".
     r"|,\s+(?=(?:i'll|i will|we'll|we will|let's|can you|could you|would you|will you|please)\b)"
     r"|,\s+(?=[A-Z][a-z]+,\s)",
