@@ -485,6 +485,8 @@ def _display(clause: str) -> str:
     return text[:1].upper() + text[1:]
 
 
+# Others' turns this short ("Mm.", "Yeah, sure.") do not take the floor from someone finishing a sentence.
+BACKCHANNEL_WORDS = 3
 # How far a reply may come after a request: others' backchannels and the asker's own afterthoughts come between.
 REPLY_WINDOW = 4
 # A reply that takes a request up ("Yes, I will.", "Sure.", "OK.") or turns it down ("No, not exactly.").
@@ -518,6 +520,28 @@ def _acceptor(messages: Sequence[Message], index: int) -> str | None:
     return None
 
 
+# A turn cut off right before its verb, finished in the speaker's next turn after others' backchannels:
+# "And I will be" – "Mm." – "talking to the bosses, basically".
+_DANGLING = re.compile(
+    r"\b(?:will|'ll|be|gonna|going to|need to|have to|got to|supposed to|want to|wanna)[,.]*$", re.IGNORECASE
+)
+_CARRYING_ON = re.compile(r"^(?:and|or)\b", re.IGNORECASE)
+
+
+def _with_continuation(said: str, messages: Sequence[Message], position: int) -> str:
+    """``said`` with the rest of its sentence when the speaker finished it in their next turn."""
+    if not _DANGLING.search(said):
+        return said
+    speaker = _label(messages[position])
+    for later in messages[position + 1 : position + 1 + REPLY_WINDOW]:
+        text = tidy_spoken(later.text)
+        if _label(later) == speaker:
+            return f"{said.rstrip(' ,.')} {text}" if text else said
+        if len(text.split()) > BACKCHANNEL_WORDS:
+            return said  # someone else took the floor
+    return said
+
+
 def find_tasks(messages: Sequence[Message], meeting_start: datetime) -> list[Task]:
     """Every action item and follow-up in ``messages``, merged per message and owner, in transcript order."""
     tasks: list[Task] = []
@@ -529,7 +553,10 @@ def find_tasks(messages: Sequence[Message], meeting_start: datetime) -> list[Tas
         acceptor = _acceptor(messages, position)
         found_here: list[Task] = []
         addressed_in_message: str | None = None
-        all_sentences = sentences(tidy_spoken(message.text))
+        said = tidy_spoken(message.text)
+        all_sentences = sentences(_with_continuation(said, messages, position))
+        # "and clean it up by mid-July" carries on a sentence from an earlier turn: it opens no new sentence.
+        carries_on = bool(_CARRYING_ON.match(said))
         voice = speaker
         for index, sentence in enumerate(all_sentences):
             if index and opens_with_reply(sentence) and _asks(all_sentences[index - 1]):
@@ -546,7 +573,7 @@ def find_tasks(messages: Sequence[Message], meeting_start: datetime) -> list[Tas
                     clause,
                     question=question,
                     has_future_date=clause_due is not None,
-                    starts_sentence=clause_index == 0 or bool(lead_name),
+                    starts_sentence=(clause_index == 0 and not (index == 0 and carries_on)) or bool(lead_name),
                 )
                 if found is None:
                     continue

@@ -176,3 +176,24 @@ def test_short_clarifications_are_questions_and_short_answers_are_not():
 def test_spoken_debris_is_tidied_but_words_said_twice_on_purpose_stay():
     assert tidy_spoken("I I I think we'll we'll see, um, what they do.") == "I think we'll see, what they do."
     assert tidy_spoken("Order two two-way radios.") == "Order two two-way radios."
+
+
+def test_a_sentence_finished_in_the_speakers_next_turn_is_read_whole():
+    insights = extract(
+        ("Ann", "And I will be, uh"),
+        ("Lee", "Mm."),
+        ("Ann", "calling the suppliers, basically."),
+    )
+    [item] = insights.action_items
+    assert item.assignee == Person(name="Ann")
+    assert item.message_ids == ("m0",)
+    assert "calling the suppliers" in item.text
+
+
+def test_a_turn_that_carries_on_an_earlier_sentence_gives_no_order_of_its_own():
+    insights = extract(
+        ("Ann", "We need to look at the web page."),
+        ("Lee", "Right."),
+        ("Ann", "and clean it up by mid-July."),
+    )
+    assert len(insights.action_items) == 1
