@@ -5,8 +5,9 @@ speakers ("Speaker 2" is Bob when someone says "Bob, can you…" and Speaker 2 a
 and follow-ups (``insights_actions``), questions (``insights_questions``), topics and a short extractive summary
 (``insights_topics``). Due dates resolve against the meeting's own date and time zone (``dates``).
 
-Rules rather than an NLP pipeline: on the evaluation meetings (tests/data/meetings, bench/bench_local_insights.py)
-they meet the targets, and they add no dependency or model download to the offline engine.
+Rules rather than an NLP pipeline: on the synthetic evaluation meetings (tests/data/meetings) and on real AMI/ICSI
+meeting excerpts (bench/bench_real_insights.py) they meet the targets, and they add no dependency or model
+download to the offline engine. Spontaneous speech is tidied first (fillers, restarted words: ``tidy_spoken``).
 """
 
 from __future__ import annotations
