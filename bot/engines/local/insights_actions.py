@@ -393,7 +393,9 @@ def _commitment(clause: str, *, question: bool, has_future_date: bool) -> _Found
     return None
 
 
-def _request(clause: str, *, question: bool, starts_sentence: bool = True) -> _Found | None:
+def _request(
+    clause: str, *, question: bool, starts_sentence: bool = True, has_future_date: bool = False
+) -> _Found | None:
     """Someone present is asked or assigned a task: "could you send us your slides?", "you need to…", "Send me…"."""
     request = _REQUEST.search(clause)
     # "You guys can create all kinds of things" states what they can do; it does not ask "can you…".
@@ -415,7 +417,9 @@ def _request(clause: str, *, question: bool, starts_sentence: bool = True) -> _F
         and not _PAST_TIME.search(clause[assignment.end() :])  # "…you need to email them, which you already did"
     ):
         owner = None if assignment.group("several") else ADDRESSEE
-        return _Found(ACTION, owner, True, _is_vacuous(clause, verb))
+        # "you have to press it twice" is as often a general truth as an order: it counts once acknowledged.
+        generic = re.search(r"\b(?:have to|need to|got to)\b", assignment.group(0), re.I) and not has_future_date
+        return _Found(ACTION, owner, True, _is_vacuous(clause, verb), needs_acceptance=bool(generic))
     suggestion = _SUGGESTION_TO_YOU.search(clause)
     if suggestion and suggestion.group("verb").lower() not in _NON_TASK_VERBS | {"have", "get"}:
         return _Found(ACTION, ADDRESSEE, False, vacuous=False, needs_acceptance=True)
@@ -469,7 +473,7 @@ def _action(
         clause = clause[: reported.start()]
     return (
         _commitment(clause, question=question, has_future_date=has_future_date)
-        or _request(clause, question=question, starts_sentence=starts_sentence)
+        or _request(clause, question=question, starts_sentence=starts_sentence, has_future_date=has_future_date)
         or _idea(clause, question=question)
     )
 
@@ -495,6 +499,8 @@ _ACCEPTANCE = re.compile(
     r"|all right|alright|very good|great|good idea|sounds good|that's fine|i will|i'll|we will|we'll|i can)\b",
     re.IGNORECASE,
 )
+# "Mm-hmm" takes a request up only when nobody says a clearer yes: it is often just someone listening.
+_LISTENING = re.compile(r"^(?:mm-hmm|uh-huh|mm|hmm)\b", re.IGNORECASE)
 _REFUSAL = re.compile(r"^(?:no\b|nope|not really|i can't|i cannot|i won't|well,? no)", re.IGNORECASE)
 
 
@@ -509,15 +515,18 @@ def _acceptor(messages: Sequence[Message], index: int) -> str | None:
     reply can come a few turns later, after backchannels; a refusal first means nobody took it.
     """
     asker = _label(messages[index])
+    listener = None
     for reply in messages[index + 1 : index + 1 + REPLY_WINDOW]:
-        label, text = _label(reply), tidy_spoken(reply.text)
+        label, text = _label(reply), reply.text.strip()
         if label == asker or not text:
             continue
         if _REFUSAL.match(text):
             return None
-        if _ACCEPTANCE.match(text):
+        if _ACCEPTANCE.match(tidy_spoken(text)):
             return label
-    return None
+        if listener is None and _LISTENING.match(text):
+            listener = label
+    return listener
 
 
 # A turn cut off right before its verb, finished in the speaker's next turn after others' backchannels:

@@ -197,3 +197,10 @@ def test_a_turn_that_carries_on_an_earlier_sentence_gives_no_order_of_its_own():
         ("Ann", "and clean it up by mid-July."),
     )
     assert len(insights.action_items) == 1
+
+
+def test_you_have_to_is_an_order_once_acknowledged_and_a_general_truth_otherwise():
+    general = extract(("Ann", "You have to press the button twice to reset it."), ("Lee", "The old one did that too."))
+    assert general.action_items == ()
+    order = extract(("Ann", "You need to renew the certificate."), ("Lee", "Yeah."))
+    assert owners(order.action_items) == ["Lee"]
