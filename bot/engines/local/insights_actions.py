@@ -182,6 +182,10 @@ _IN_MEETING = re.compile(
     r"|(?:explain|describe|present) (?:what|how|why|the)\b|hand (?:it )?(?:out|over) to"
     r"|move on|go on to|go back to|set (?:this|it) up|plug (?:this|it) in|speak for (?:myself|ourselves)"
     r"|(?:we'll|we will|let's|we're gonna|we're going to) (?:start|begin) with"
+    # the meeting's own agenda: "we'll talk about the budget", "I'll go through the numbers", "in a minute"
+    r"|(?:i'll|we'll|i will|we will|let's|i'm gonna|we're gonna|i'm going to|we're going to)\s+"
+    r"(?:now\s+|just\s+|quickly\s+|briefly\s+|first\s+)*(?:talk about|go through|go over|look at this|move on)"
+    r"|in a (?:minute|moment|second|sec)\b|right now\b"
     r"|share (?:your|my) screen|introduce yourself|keep (?:this|it) (?:short|brief|quick)"
     r"|give us (?:a quick |an )?(?:update|overview|summary)"
     r"|wrap (?:this|it) up|take notes)\b",
