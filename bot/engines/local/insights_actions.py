@@ -50,7 +50,7 @@ _FUNCTION_WORDS = word_set(
     " they he she my your our their so and but or if then there here now not very as like"
 )
 _PRESENTING_VERBS = word_set(
-    "describe present show explain demonstrate introduce repeat read clarify summarise summarize"
+    "describe present show explain demonstrate introduce repeat read clarify summarise summarize stop continue"
 )
 _IDEA_NON_TASK_VERBS = word_set("have be hear see say get know think like want")
 # "will" and its spoken forms: "I'll", "I'm gonna", "we're going to", "Bhaskara and I are gonna".
@@ -199,7 +199,20 @@ _VACUOUS = word_set(
 _NUMBER_WORDS = word_set("one two three four five six seven eight nine ten eleven twelve twenty thirty couple few half")
 # Verbs that make no task of "I'll…": opinions and talk ("I'll say", "we'll see"), waiting, and "have" / "need" /
 # "want" that describe a design ("we'll have some buttons", "we'll need a battery").
-_NON_TASK_VERBS = word_set("be guess see think bet say mention admit try wait stay hear need want like know")
+_NON_TASK_VERBS = word_set(
+    "be guess see think bet say mention admit try wait stay hear need want like know assume suppose agree disagree"
+    " argue pretend imagine decide determine let"
+)
+# A decision or a prediction about the product, not a task: "we're gonna go with the yellow one", "we'll end up
+# using the rubber one", "we'll keep it at twelve euros fifty", "we're gonna make it in yellow and black".
+_DECISION = re.compile(
+    r"(?:go (?:with|for)|stick (?:with|to)|end up|settle (?:on|for)|opt for"
+    r"|(?:make|keep|have|build|design|leave) (?:it|them|this|that) (?:in|at|as|with|out of|from|for now|more|less"
+    r"|[a-z]+er\b))",
+    re.IGNORECASE,
+)
+# Things "you'll" do that are no task: "you'll notice it's faster", "you'll love this one".
+_EXPERIENCE_VERBS = word_set("notice love like hate enjoy find feel realize realise remember understand")
 
 _FOLLOW_UP_SUBJECT = re.compile(
     r"\b(?:let's|let us|we'll|we will|we should|should we|shall we|we can|can we|could we|i'll|i will|we're going to"
@@ -347,10 +360,13 @@ def _first_person_future(clause: str, *, has_future_date: bool) -> _Found | None
         if obliged and obliged.group(1).lower() in _NON_TASK_VERBS:  # "so I'll have to wait and see"
             continue
         # "I'll actually after the meeting I'll add…": a false start runs into a preposition; the next one counts.
-        if verb in _NON_TASK_VERBS or verb in _FUNCTION_WORDS:
+        if verb in _NON_TASK_VERBS or verb in _FUNCTION_WORDS or _DECISION.match(clause[firm.start("verb") :]):
             continue
-        # "Now I'll briefly describe the results": presenting is done in the meeting, unless it is for later.
-        if verb in _PRESENTING_VERBS and not has_future_date:
+        if verb == "go" and re.match(r"\s+(?:with|for|through|over|back|into|on|to the)\b", clause[firm.end() :]):
+            continue  # "we'll go through the numbers", "we're gonna go for the cheaper case"
+        # "Now I'll briefly describe the results": presenting is done in the meeting, unless it is for later;
+        # so is anything done "now" ("we're going to be looking at the costs now").
+        if (verb in _PRESENTING_VERBS or re.search(r"\bnow\b", clause)) and not has_future_date:
             continue
         return _Found(ACTION, _who(firm.group("who")), True, _is_vacuous(clause, verb))
     return None
@@ -414,7 +430,7 @@ def _request(
     if (
         assignment
         and not question
-        and verb not in _NON_TASK_VERBS | _FUNCTION_WORDS | {"have", "get"}
+        and verb not in _NON_TASK_VERBS | _FUNCTION_WORDS | _EXPERIENCE_VERBS | {"have", "get"}
         and not _conditional_before(clause, assignment)
         and not _REASON.search(clause[: assignment.start()])
         and not _negated_between(clause, assignment)

@@ -41,6 +41,12 @@ def owners(items) -> list[str | None]:
         "In general you have to keep the thing simple.",  # generic "you"
         "I think we all know what we need to do now.",
         "Probably close to impossible.",
+        "We're gonna go with the yellow one.",  # a decision about the product
+        "I think we'll probably end up using the rubber case.",  # a prediction
+        "We'll keep it at twelve euros fifty.",
+        "You'll notice it's a lot faster.",
+        "We're going to be looking at the costs now.",
+        "We'll talk about the budget in a minute.",
     ],
 )
 def test_things_that_only_sound_like_tasks_are_not_action_items(said):
