@@ -43,6 +43,7 @@ FOLLOW_UP = "follow_up"
 # Who a clause's task belongs to before speaker labels are turned into names.
 SPEAKER = "<speaker>"
 ADDRESSEE = "<addressee>"
+ANYONE = "<whoever accepts>"
 
 # Words that cannot be the verb after "I'll": a false start ran on ("I'll For the VAD?", "I'll after the…").
 _FUNCTION_WORDS = word_set(
@@ -120,6 +121,17 @@ _ASSIGNMENT = re.compile(
 _SUGGESTION_TO_YOU = re.compile(rf"\b(?:maybe|perhaps)\s+you\s+(?:could|can|might)\s+{_ADVERBS}{_VERB}", re.I)
 # "the immediate next step is to start determining the functional design"
 _NEXT_STEP = re.compile(r"\bnext steps? (?:is|are|would be|will be) (?:for [a-z ]+ )?to\s+[a-z]+", re.IGNORECASE)
+# The task named as such: "so the action item for me is to update the roadmap"; "Action item: Priya to fix the
+# export"; "my plan is to finish the draft tomorrow".
+_NAMED_AS_TASK = re.compile(
+    r"\b(?i:action items?)(?: (?i:for) (?P<for>(?i:me|you|us)|[A-Z][a-z]+))?\s*(?::|is|are|would be)\s+"
+    r"(?:(?:for )?(?P<name>[A-Z][a-z]+)\s+(?:to|will|should)\s+|to\s+)?(?P<verb>[a-z]+)"
+    r"|\b(?P<mine>(?i:my|our)) (?i:plan|next step|next thing) (?:is|will be) to\s+(?P<verb2>[a-z]+)"
+)
+# Asking the room: "Can somebody ping the vendor about the delivery?" — whoever says yes takes it.
+_ANYONE_REQUEST = re.compile(
+    r"\b(?:can|could|would|will) (?:somebody|someone|anybody|anyone|one of you)\s+(?:please\s+)?[a-z]+", re.I
+)
 # Taking something on: "I can worry about the ontology interface", "Keith can handle the discourse".
 _TAKING_ON = re.compile(
     r"\b(?P<who>I|[A-Z][a-z]+)\s+(?:can|could)\s+(?:also\s+)?"
@@ -254,7 +266,10 @@ _BOOK_MEETING = re.compile(
     re.IGNORECASE,
 )
 _SEND_RECAP = re.compile(
-    r"\b(?:send|share|post|circulate)\s+(?:out\s+)?(?:the|a|our|my)?\s*(?:[a-z]+\s+)?(?:summary|recap|notes|minutes)\b",
+    r"\b(?:send|share|post|circulate|write up|type up)\s+(?:out\s+|round\s+|around\s+)?(?:the|a|our|my)?\s*"
+    r"(?:[a-z]+\s+)?(?:summary|recap|notes|minutes)\b"
+    # "I will summarise the things we discussed and put it in the project folder"
+    r"|\bsummari[sz]e\s+(?:what we|the things we|everything we|today's|this meeting|the meeting|the discussion)",
     re.IGNORECASE,
 )
 _NEGATED = re.compile(r"\b(?:won't|will not|can't|cannot|don't|do not|not going to|not gonna|never)\b", re.IGNORECASE)
@@ -323,9 +338,9 @@ def _follow_up(clause: str) -> _Found | None:
     ):
         # "I will review it tomorrow" is work done alone; a follow-up meeting needs "we", "let's" or a "with".
         return None
-    if re.search(r"\b(?:i|i'll|i'm|me)\b", clause, re.IGNORECASE) and not re.search(
-        r"\b(?:we|let's|us)\b", clause, re.IGNORECASE
-    ):
+    # Who does it is the first subject said: "I will summarise the things we discussed" is the speaker's.
+    subject = re.search(r"\b(?:i|i'll|i'm|me|we|we'll|we're|let's|us)\b", clause, re.IGNORECASE)
+    if subject and subject.group(0).lower() in {"i", "i'll", "i'm", "me"}:
         owner: str | None = SPEAKER
     elif re.search(r"\b(?:can|could|will|would) you\b|^please\b", clause, re.IGNORECASE):
         owner = ADDRESSEE
@@ -355,7 +370,8 @@ def _first_person_future(clause: str, *, has_future_date: bool) -> _Found | None
         if _negated_between(clause, firm) or _conditional_before(clause, firm):
             continue
         obliged = re.match(r"\s*to\s+([a-z']+)", clause[firm.end() :]) if verb == "have" else None
-        if verb == "have" and not has_future_date and not obliged:
+        looks = verb == "have" and re.match(r"\s+a\s+(?:look|go|chat|word)\b", clause[firm.end() :])
+        if verb == "have" and not has_future_date and not obliged and not looks:
             continue  # "we'll have some buttons" describes the design; "I'll have a draft by Friday" is a task
         if obliged and obliged.group(1).lower() in _NON_TASK_VERBS:  # "so I'll have to wait and see"
             continue
@@ -445,6 +461,14 @@ def _request(
         return _Found(ACTION, ADDRESSEE, False, vacuous=False, needs_acceptance=True)
     if _NEXT_STEP.search(clause) and not question:
         return _Found(ACTION, None, True, vacuous=False)
+    named = _NAMED_AS_TASK.search(clause)
+    if named:
+        who = named.group("name") or named.group("for") or named.group("mine")
+        owner = {"me": SPEAKER, "my": SPEAKER, "you": ADDRESSEE}.get((who or "").lower(), who)
+        owner = None if owner in {"us", "our"} or (owner and owner[0].isupper() and not is_name_token(owner)) else owner
+        return _Found(ACTION, owner, True, vacuous=False)
+    if _ANYONE_REQUEST.search(clause):
+        return _Found(ACTION, ANYONE, True, vacuous=False)
     rest, _ = strip_lead(clause)
     first = rest.split(maxsplit=1)[0].lower().strip(",.") if rest.split() else ""
     # An instruction: "Send me the numbers". Inside a sentence ("But what I request, okay, keep Ed in the loop")
@@ -610,9 +634,11 @@ def find_tasks(messages: Sequence[Message], meeting_start: datetime) -> list[Tas
                     continue
                 due = clause_due or _date_in_next_fragment(all_sentences, index, meeting_start)
                 # The person asked is the one named, else the one who says yes, else the one being answered.
-                owner = {SPEAKER: voice, ADDRESSEE: addressed_in_message or acceptor or addressee_fallback}.get(
-                    found.owner or "", found.owner
-                )
+                owner = {
+                    SPEAKER: voice,
+                    ADDRESSEE: addressed_in_message or acceptor or addressee_fallback,
+                    ANYONE: acceptor,
+                }.get(found.owner or "", found.owner)
                 if found.vacuous:
                     if due is None:
                         continue

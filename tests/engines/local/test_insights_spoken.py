@@ -210,3 +210,29 @@ def test_you_have_to_is_an_order_once_acknowledged_and_a_general_truth_otherwise
     assert general.action_items == ()
     order = extract(("Ann", "You need to renew the certificate."), ("Lee", "Yeah."))
     assert owners(order.action_items) == ["Lee"]
+
+
+@pytest.mark.parametrize(
+    ("said", "owner"),
+    [
+        ("So the action item for me is to update the roadmap.", "Dev"),
+        ("Action item: Priya to fix the export.", "Priya"),
+        ("My plan is to finish the draft tomorrow.", "Dev"),
+        ("Okay, I'll I'll look into the licensing thing.", "Dev"),
+    ],
+)
+def test_tasks_named_as_such_or_taken_on_with_a_stammer(said, owner):
+    insights = extract(("Lead", "Anything else?"), ("Dev", said))
+    assert owners(insights.action_items) == [owner]
+
+
+def test_a_request_to_anyone_belongs_to_whoever_takes_it():
+    taken = extract(("Ann", "Can somebody ping the vendor about the delivery?"), ("Lee", "Yeah, I can."))
+    assert owners(taken.action_items) == ["Lee"]
+    open_ = extract(("Ann", "Can somebody ping the vendor about the delivery?"), ("Lee", "The vendor is slow."))
+    assert owners(open_.action_items) == [None]
+
+
+def test_writing_up_the_meeting_is_a_follow_up():
+    insights = extract(("Lead", "Good."), ("Dev", "I will summarise the things we discussed and put them on the wiki."))
+    assert owners(insights.follow_ups) == ["Dev"]
