@@ -1,16 +1,25 @@
-"""Action items and follow-ups from a transcript, by rules over each clause said.
+"""Action items and follow-ups from a transcript, by rules over each clause said (spoken text tidied first).
 
-A clause is an action item when it commits someone to a task: a first-person future ("I'll send…", "we will…",
-"I need to…"), a request ("Bob, can you…", "please…", an imperative like "Send me the deck"), or a named third
-person ("Bob will…"). Those are *definitive*. Ideas are *tentative*: "maybe we could…", "we might…", "we
-should…", "it would be nice to…". A clause is a follow-up instead when the task is a later meeting, a check-in,
-getting or reporting back, or sending the meeting's recap.
+A clause is an action item when someone present takes a task on for after the meeting: a first-person future
+("I'll send…", "I'm gonna…", "we're going to…", "X and I are gonna…"), an obligation ("I need to…", "we're
+supposed to…"), a named third person ("Bob will be doing…"), or the task named as such ("my plan is to…"). Or
+when someone is asked or assigned one: a request ("could you…", "please…", "Send me the deck"), handed work
+("you're gonna be working on…"). Those are *definitive*. Ideas are *tentative*: "maybe we could…", "we
+might…", "we should…", "it would be nice to…". Said to "you", a suggestion ("maybe you could…") or an order
+that may be a general truth ("you have to…") counts only when someone takes it up.
 
-Who does it: the named or addressed person; the speaker for "I"; nobody in particular for "we", "let's" or
-"someone". A request with no name addressed goes to whoever spoke just before (they are the one being answered).
+Not tasks: questions, conditions ("if we…"), reported or quoted speech, presenting or anything done "now" in the
+meeting, decisions and predictions about the product ("we'll go with the yellow one", "we'll have some
+buttons"), opinions ("I'll assume…"), refusals. A clause is a follow-up instead when it arranges a later
+meeting or check-in or the meeting's write-up (``insights_followups``).
+
+Who does it: the named or addressed person; the speaker for "I"; nobody in particular for "we", "let's",
+"someone" or several people. A request with no name goes to whoever accepts it in the next turns, else to whoever
+spoke just before (the one being answered) (``insights_replies``).
 
 Replies that only acknowledge a request ("Yes, I will.", "I'll set it up") add nothing; when they carry a date
-("Can you do it by Thursday?") the date and the commitment are folded into the task they refer to.
+("Can you do it by Thursday?") the date and the commitment are folded into the task they refer to. A task said
+again soon after is one task.
 """
 
 from __future__ import annotations
@@ -21,7 +30,10 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 
 from bot.engines.local.dates import find_due_date
+from bot.engines.local.insights_followups import NO_FOLLOW_UP, find_follow_up
 from bot.engines.local.insights_questions import is_question
+from bot.engines.local.insights_replies import acceptor, carries_on, with_continuation
+from bot.engines.local.insights_roles import ADDRESSEE, ANYONE, SPEAKER
 from bot.engines.local.insights_text import (
     STOPWORDS,
     clauses,
@@ -40,10 +52,6 @@ from bot.models import Message
 ACTION = "action"
 FOLLOW_UP = "follow_up"
 
-# Who a clause's task belongs to before speaker labels are turned into names.
-SPEAKER = "<speaker>"
-ADDRESSEE = "<addressee>"
-ANYONE = "<whoever accepts>"
 
 # Words that cannot be the verb after "I'll": a false start ran on ("I'll For the VAD?", "I'll after the…").
 _FUNCTION_WORDS = word_set(
@@ -226,52 +234,6 @@ _DECISION = re.compile(
 # Things "you'll" do that are no task: "you'll notice it's faster", "you'll love this one".
 _EXPERIENCE_VERBS = word_set("notice love like hate enjoy find feel realize realise remember understand")
 
-_FOLLOW_UP_SUBJECT = re.compile(
-    r"\b(?:let's|let us|we'll|we will|we should|should we|shall we|we can|can we|could we|i'll|i will|we're going to"
-    r"|i'm going to|i'm gonna|we're gonna|we are gonna|we need to|can you|could you|please)\b",
-    re.IGNORECASE,
-)
-# Together, or the speaker with the one addressed: "I'll talk to you more about it later".
-_JOINT_SUBJECT = re.compile(
-    r"\b(?:let's|let us|we|we'll|we're|us)\b|\b(?:meet|talk|sync|catch up|speak)\s+(?:again\s+)?with\b"
-    r"|\b(?:talk|speak|chat)\s+(?:to|with)\s+you\b",
-    re.IGNORECASE,
-)
-# The next meeting being fixed: "The next meeting starts in thirty minutes", "there's a meeting next week".
-_NEXT_MEETING = re.compile(
-    r"\bnext meeting (?:is|starts|will be|'s)\b"
-    r"|\b(?:there's|there is|we have|we've got)\s+(?:a|another|the)\s+meeting\s+(?:next|on|tomorrow|this)\b",
-    re.IGNORECASE,
-)
-_MEETING_VERB = re.compile(
-    r"\b(?:discussion|get together|meet|talk|discuss|sync|catch up|review|go over|regroup|reconvene|revisit"
-    r"|pick (?:this|it) up)\b",
-    re.IGNORECASE,
-)
-_LATER = re.compile(
-    # "why don't we meet Monday": a bare weekday is a later day too
-    r"\b(?:again|later|next|further|another time|tomorrow|monday|tuesday|wednesday|thursday|friday"
-    r"|in (?:a|an|one|two|three|"
-    r"four|a couple of|a few) (?:days?|weeks?|months?)|at the [a-z ]*meeting|in our next|after (?:the|this))\b",
-    re.IGNORECASE,
-)
-_FOLLOW_UP_PHRASE = re.compile(
-    r"\b(?:circle back|check in|checking in|follow up|following up|touch base|get back to|report back|loop back"
-    r"|let (?:you|him|her|them|everyone|the team|us) know|keep (?:you|everyone) posted)\b",
-    re.IGNORECASE,
-)
-_BOOK_MEETING = re.compile(
-    r"\b(?:book|schedule|set up|arrange|plan|organize|send (?:out )?an? invite for)\b[a-z ]*?\b"
-    r"(?:meeting|call|session|sync|follow up|check in|one on one|catch up)\b",
-    re.IGNORECASE,
-)
-_SEND_RECAP = re.compile(
-    r"\b(?:send|share|post|circulate|write up|type up)\s+(?:out\s+|round\s+|around\s+)?(?:the|a|our|my)?\s*"
-    r"(?:[a-z]+\s+)?(?:summary|recap|notes|minutes)\b"
-    # "I will summarise the things we discussed and put it in the project folder"
-    r"|\bsummari[sz]e\s+(?:what we|the things we|everything we|today's|this meeting|the meeting|the discussion)",
-    re.IGNORECASE,
-)
 _NEGATED = re.compile(r"\b(?:won't|will not|can't|cannot|don't|do not|not going to|not gonna|never)\b", re.IGNORECASE)
 _QUOTED = re.compile(r"[\"“][^\"”]*(?:[\"”]|$)")
 # Reported speech: everything after "he said", "they told us", "she was saying" is someone else's words.
@@ -320,33 +282,9 @@ def _who(word: str | None) -> str | None:
     return SPEAKER if word and word.lower() == "i" else (ADDRESSEE if word and word.lower() == "you" else None)
 
 
-# A deadline names a meeting without arranging one: "what we're gonna aim to get together by the next meeting".
-_DEADLINE_MEETING = re.compile(r"\b(?:by|before|for|until)\s+(?:the\s+)?next\s+(?:meeting|time|session)\b", re.I)
-
-
 def _follow_up(clause: str) -> _Found | None:
-    clause = _DEADLINE_MEETING.sub(" ", clause)
-    if _NEXT_MEETING.search(clause):
-        return _Found(FOLLOW_UP, None, definitive=True, vacuous=False)
-    if _FOLLOW_UP_PHRASE.search(clause) or _BOOK_MEETING.search(clause) or _SEND_RECAP.search(clause):
-        if not (_FOLLOW_UP_SUBJECT.search(clause) or re.search(r"\b(?:i|we)\s*(?:'ll|will)\b", clause, re.IGNORECASE)):
-            return None
-    elif not (
-        (_MEETING_VERB.search(clause) or re.search(r"\btogether\b", clause, re.IGNORECASE))
-        and _LATER.search(clause)
-        and _JOINT_SUBJECT.search(clause)
-    ):
-        # "I will review it tomorrow" is work done alone; a follow-up meeting needs "we", "let's" or a "with".
-        return None
-    # Who does it is the first subject said: "I will summarise the things we discussed" is the speaker's.
-    subject = re.search(r"\b(?:i|i'll|i'm|me|we|we'll|we're|let's|us)\b", clause, re.IGNORECASE)
-    if subject and subject.group(0).lower() in {"i", "i'll", "i'm", "me"}:
-        owner: str | None = SPEAKER
-    elif re.search(r"\b(?:can|could|will|would) you\b|^please\b", clause, re.IGNORECASE):
-        owner = ADDRESSEE
-    else:
-        owner = None
-    return _Found(FOLLOW_UP, owner, definitive=True, vacuous=False)
+    owner = find_follow_up(clause)
+    return None if owner is NO_FOLLOW_UP else _Found(FOLLOW_UP, owner, definitive=True, vacuous=False)
 
 
 def _negated_between(clause: str, match: re.Match[str]) -> bool:
@@ -533,68 +471,6 @@ def _display(clause: str) -> str:
     return text[:1].upper() + text[1:]
 
 
-# Others' turns this short ("Mm.", "Yeah, sure.") do not take the floor from someone finishing a sentence.
-BACKCHANNEL_WORDS = 3
-# How far a reply may come after a request: others' backchannels and the asker's own afterthoughts come between.
-REPLY_WINDOW = 4
-# A reply that takes a request up ("Yes, I will.", "Sure.", "OK.") or turns it down ("No, not exactly.").
-_ACCEPTANCE = re.compile(
-    r"^(?:yes|yeah|yep|yup|sure|okay|ok|certainly|of course|absolutely|definitely|no problem|will do|fine"
-    r"|all right|alright|very good|great|good idea|sounds good|that's fine|i will|i'll|we will|we'll|i can)\b",
-    re.IGNORECASE,
-)
-# "Mm-hmm" takes a request up only when nobody says a clearer yes: it is often just someone listening.
-_LISTENING = re.compile(r"^(?:mm-hmm|uh-huh|mm|hmm)\b", re.IGNORECASE)
-_REFUSAL = re.compile(r"^(?:no\b|nope|not really|i can't|i cannot|i won't|well,? no)", re.IGNORECASE)
-
-
-def _label(message: Message) -> str | None:
-    return message.speaker.name if message.speaker else None
-
-
-def _acceptor(messages: Sequence[Message], index: int) -> str | None:
-    """Who takes up the request in ``messages[index]``: the first other speaker whose reply opens with a yes.
-
-    Real talk interleaves: "Maybe you could point it at Chuck," – "I see." – "because, I mean" – "Sure." The
-    reply can come a few turns later, after backchannels; a refusal first means nobody took it.
-    """
-    asker = _label(messages[index])
-    listener = None
-    for reply in messages[index + 1 : index + 1 + REPLY_WINDOW]:
-        label, text = _label(reply), reply.text.strip()
-        if label == asker or not text:
-            continue
-        if _REFUSAL.match(text):
-            return None
-        if _ACCEPTANCE.match(tidy_spoken(text)):
-            return label
-        if listener is None and _LISTENING.match(text):
-            listener = label
-    return listener
-
-
-# A turn cut off right before its verb, finished in the speaker's next turn after others' backchannels:
-# "And I will be" – "Mm." – "talking to the bosses, basically".
-_DANGLING = re.compile(
-    r"\b(?:will|'ll|be|gonna|going to|need to|have to|got to|supposed to|want to|wanna)[,.]*$", re.IGNORECASE
-)
-_CARRYING_ON = re.compile(r"^(?:and|or)\b", re.IGNORECASE)
-
-
-def _with_continuation(said: str, messages: Sequence[Message], position: int) -> str:
-    """``said`` with the rest of its sentence when the speaker finished it in their next turn."""
-    if not _DANGLING.search(said):
-        return said
-    speaker = _label(messages[position])
-    for later in messages[position + 1 : position + 1 + REPLY_WINDOW]:
-        text = tidy_spoken(later.text)
-        if _label(later) == speaker:
-            return f"{said.rstrip(' ,.')} {text}" if text else said
-        if len(text.split()) > BACKCHANNEL_WORDS:
-            return said  # someone else took the floor
-    return said
-
-
 def find_tasks(messages: Sequence[Message], meeting_start: datetime) -> list[Task]:
     """Every action item and follow-up in ``messages``, merged per message and owner, in transcript order."""
     tasks: list[Task] = []
@@ -603,13 +479,13 @@ def find_tasks(messages: Sequence[Message], meeting_start: datetime) -> list[Tas
     for position, message in enumerate(messages):
         speaker = message.speaker.name if message.speaker else None
         addressee_fallback = previous_speaker if previous_speaker != speaker else None
-        acceptor = _acceptor(messages, position)
+        accepted_by = acceptor(messages, position)
         found_here: list[Task] = []
         addressed_in_message: str | None = None
         said = tidy_spoken(message.text)
-        all_sentences = sentences(_with_continuation(said, messages, position))
+        all_sentences = sentences(with_continuation(said, messages, position))
         # "and clean it up by mid-July" carries on a sentence from an earlier turn: it opens no new sentence.
-        carries_on = bool(_CARRYING_ON.match(said))
+        continues = carries_on(said)
         voice = speaker
         for index, sentence in enumerate(all_sentences):
             if index and opens_with_reply(sentence) and _asks(all_sentences[index - 1]):
@@ -626,18 +502,18 @@ def find_tasks(messages: Sequence[Message], meeting_start: datetime) -> list[Tas
                     clause,
                     question=question,
                     has_future_date=clause_due is not None,
-                    starts_sentence=(clause_index == 0 and not (index == 0 and carries_on)) or bool(lead_name),
+                    starts_sentence=(clause_index == 0 and not (index == 0 and continues)) or bool(lead_name),
                 )
                 if found is None:
                     continue
-                if found.needs_acceptance and acceptor is None:
+                if found.needs_acceptance and accepted_by is None:
                     continue
                 due = clause_due or _date_in_next_fragment(all_sentences, index, meeting_start)
                 # The person asked is the one named, else the one who says yes, else the one being answered.
                 owner = {
                     SPEAKER: voice,
-                    ADDRESSEE: addressed_in_message or acceptor or addressee_fallback,
-                    ANYONE: acceptor,
+                    ADDRESSEE: addressed_in_message or accepted_by or addressee_fallback,
+                    ANYONE: accepted_by,
                 }.get(found.owner or "", found.owner)
                 if found.vacuous:
                     if due is None:
