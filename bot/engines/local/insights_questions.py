@@ -84,7 +84,9 @@ _BOUNDARY = (
     r"(?:^|[,;:.]\s*|\b(?:but|and|so|or|then|okay|ok|well|mean|now|like|no|yeah|yes|guess|anyway)\s+"
     r"|\s(?=(?-i:Do|Does|Did|Can|Could|Would|Will|Should|Is|Are|Was|Were|Have|Has|What|Why|How|When|Where|Who)\b))"
     # a false start cut off and said again: "then d do you think two weeks is close enough", "So wha what's…"
-    r"(?:[a-z]\s+|(?P<cut>[a-z]{2,3})\s+(?=(?P=cut)))?"
+    r"(?:[a-z]\s+|(?P<cut>[a-z]{2,3})\s+(?=(?P=cut))"
+    # …or a cut-off sound that is no word: "But th what's our ballpark"
+    r"|(?!(?:an|as|at|be|by|do|go|he|if|in|is|it|me|my|no|of|on|or|so|to|up|us|we|am|oh|ok)\b)[a-z]{2}\s+)?"
 )
 _AUXILIARY = r"(?:do|does|did|can|could|would|will|should|shall|have|has|are|is|was|were|may|might)(?:n't)?"
 _QUESTION_SUBJECTS = (
@@ -163,6 +165,10 @@ _CHECKING_YOU = re.compile(
     r"(?:mean|have(?! to)|got|saying|talking|taking|looking|using|doing|involved)\b",  # not "you know", "you have to"
     re.IGNORECASE,
 )
+# Someone's details left for them to fill in: "And your email is"
+_BLANK_TO_FILL = re.compile(
+    r"^(?:(?:and|so|okay|ok)[,]?\s+)*(?:your|his|her|their)\s+[a-z]+(?:\s+[a-z]+)?\s+(?:is|are)[.,]*$", re.IGNORECASE
+)
 _NARROWING_FRAGMENT = re.compile(r"^(?:(?:oh|so|and)[,.]?\s+)*(?:or|as in|for|with|cuz|because of)\b", re.I)
 NARROWING_WORDS = range(3, 5)  # "Or, three days", "For the industrial design"; longer ones list an answer
 _FINITE_VERB = re.compile(
@@ -178,7 +184,7 @@ def is_clarification(turn: str) -> bool:
     words_said = words(text)
     if not words_said or len(words_said) > CLARIFICATION_MAX_WORDS:
         return False
-    if _CHECKING_YOU.match(text):
+    if _CHECKING_YOU.match(text) or _BLANK_TO_FILL.search(text):
         return True
     narrowing = _NARROWING_FRAGMENT.match(text) and not _FINITE_VERB.search(text)
     return bool(narrowing) and len(words_said) in NARROWING_WORDS

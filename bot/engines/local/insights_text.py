@@ -173,6 +173,8 @@ def opens_with_reply(sentence: str) -> bool:
 _FILLER = re.compile(r"(?:^|(?<=[\s,.]))(?i:uh|um|uhm|er|erm|ah|mm|hmm)(?:[,.]?\s+|[,.]?$)")
 _REPEATED_WORD = re.compile(r"\b([\w'’]+)(?:,?\s+\1(?![\w'’-]))+", re.IGNORECASE)
 _REPEATED_PHRASE = re.compile(r"\b((?:[\w'’]+\s+){1,2}[\w'’]+)(?:,?\s+\1(?![\w'’-]))+", re.IGNORECASE)
+# A restart around a cut-off word: "Did y did you get enough" -> "did you get enough".
+_RESTARTED_WORD = re.compile(r"\b([\w'’]+)\s+([a-z]{1,3})\s+(?=\1\s+\2)", re.IGNORECASE)
 # "you know," as a filler, not "you know what she is going to do" (ICSI: "come up ki you know, be ab for…")
 _YOU_KNOW_FILLER = re.compile(r",?\s*\byou know,\s*", re.IGNORECASE)
 
@@ -187,6 +189,7 @@ def tidy_spoken(text: str) -> str:
     tidied = _FILLER.sub("", text)
     tidied = _YOU_KNOW_FILLER.sub(", ", tidied)
     tidied = re.sub(r"\b(i'll|i will|we'll|we will),\s+(?=\1\b)", "", tidied, flags=re.IGNORECASE)
+    tidied = _RESTARTED_WORD.sub("", tidied)
     tidied = _REPEATED_PHRASE.sub(r"\1", _REPEATED_WORD.sub(r"\1", tidied))
     tidied = re.sub(r"\s+([,.?!])", r"\1", tidied)
     tidied = re.sub(r"([,])(?:\s*,)+", r"\1", tidied)

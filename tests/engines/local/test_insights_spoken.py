@@ -175,12 +175,15 @@ def test_short_clarifications_are_questions_and_short_answers_are_not():
         ("Lee", "Or, three weeks"),
         ("Ann", "Two weeks."),
         ("Raj", "You already have the contract"),
+        ("Ann", "It is."),
+        ("Lee", "And your phone number is"),
     )
-    assert [q.message_ids for q in insights.questions] == [("m1",), ("m3",)]
+    assert [q.message_ids for q in insights.questions] == [("m1",), ("m3",), ("m5",)]
 
 
 def test_spoken_debris_is_tidied_but_words_said_twice_on_purpose_stay():
     assert tidy_spoken("I I I think we'll we'll see, um, what they do.") == "I think we'll see, what they do."
+    assert tidy_spoken("but Did y did you get the invoice") == "but did you get the invoice"
     assert tidy_spoken("Order two two-way radios.") == "Order two two-way radios."
 
 
