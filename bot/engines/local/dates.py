@@ -7,7 +7,9 @@ and the conventions below are the ones a deadline needs (documented in tests/dat
   said on a Friday is a week later; a bare or plural weekday ("move it to Thursday", "on Tuesdays") is not a
   deadline and is ignored;
 * "next week" is the Friday of the following week, "this week" / "end of the week" this week's Friday,
-  "this weekend" its Saturday, "end of the month" the month's last day, "in N days/weeks/months" adds to the day;
+  "this weekend" its Saturday, "end of the month" the month's last day, "in N days/weeks/months" (also "within…",
+  "N weeks from now") adds to the day, "the week after next" is that week's Friday, "mid-July" the 15th, "end of
+  March" / "start of April" the month's last / first day, "EOD" the meeting day;
 * a calendar date that has already passed this year ("January fifth" said in December) is next year's.
 
 The result is an aware datetime at 17:00 (the end of a working day) in the meeting's own time zone.
@@ -112,7 +114,12 @@ _PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
     for name, pattern in (
         ("day_after_tomorrow", r"\bday after tomorrow\b"),
         ("tomorrow", r"\btomorrow\b"),
-        ("today", r"\b(?:today|tonight|this (?:morning|afternoon|evening)|end of (?:the )?day)\b"),
+        (
+            "today",
+            # "end of day Thursday" is Thursday's, not today's
+            r"\b(?:today|tonight|this (?:morning|afternoon|evening)"
+            rf"|end of (?:the )?day(?! (?:on )?(?:{_WEEKDAY}|tomorrow))|eod|cob|close of business)\b",
+        ),
         ("end_next_week", r"\b(?:end of next week|next week)\b"),
         ("early_next_week", r"\b(?:early|beginning of|start of) next week\b"),
         ("next_weekend", r"\bnext weekend\b"),
@@ -122,8 +129,14 @@ _PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
         ("end_month", r"\b(?:end of (?:the|this) month|this month)\b"),
         ("end_quarter", r"\b(?:end of (?:the|this) quarter|this quarter)\b"),
         ("end_year", r"\b(?:end of (?:the|this) year|this year)\b"),
-        ("in_span", rf"\bin (?P<count>{_COUNT}|\d+) (?P<unit>days?|weeks?|months?)\b"),
-        ("in_unit", r"\bin a (?P<unit>day|week|month)\b"),
+        ("week_after_next", r"\bweek after next\b"),
+        ("in_span", rf"\b(?:in|within|in the next) (?P<count>{_COUNT}|\d+) (?P<unit>days?|weeks?|months?)\b"),
+        ("from_now", rf"\b(?P<count>{_COUNT}|\d+) (?P<unit>days?|weeks?|months?) from (?:now|today)\b"),
+        ("in_unit", r"\b(?:in|within) a (?P<unit>day|week|month)\b"),
+        # "by mid-July", "by the end of March", "by the start of April"
+        ("mid_month", rf"\bmid[- ](?P<month>{_MONTH})\b"),
+        ("month_end", rf"\bend of (?P<month>{_MONTH})\b"),
+        ("month_start", rf"\b(?:start|beginning) of (?P<month>{_MONTH})\b"),
         (
             "month_day",
             rf"\b(?P<month>{_MONTH}) (?:the )?{_day_number_pattern('md')}\b",
@@ -136,7 +149,7 @@ _PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
         (
             "weekday",
             # "my" is how small Whisper models often hear a quick "by" ("a fix my Thursday").
-            rf"\b(?:by|my|on|until|till|before|for|due|next|this|coming) (?:next |this |coming )?"
+            rf"\b(?:by|my|on|until|till|before|for|due|next|this|coming|end of (?:the )?day) (?:next |this |coming )?"
             rf"(?P<day>{_WEEKDAY})\b(?!'s|s)",
         ),
         ("the_day", rf"\b(?:by|on|until|before) the {_day_number_pattern('td')}\b(?! of)"),
@@ -204,7 +217,16 @@ def _resolve(name: str, match: re.Match[str], today: date) -> date | None:  # no
             return _end_of_month(date(today.year, (today.month - 1) // 3 * 3 + 3, 1))
         case "end_year":
             return date(today.year, 12, 31)
-        case "in_span" | "in_unit":
+        case "week_after_next":
+            return _friday_of_week(today) + timedelta(days=14)
+        case "mid_month" | "month_end" | "month_start":
+            month = MONTHS.index(match.group("month").lower()) + 1
+            day_number = {"mid_month": 15, "month_start": 1}.get(name)
+            if day_number is None:
+                year = today.year if month >= today.month else today.year + 1
+                day_number = calendar.monthrange(year, month)[1]
+            return _calendar_date(today, month, day_number)
+        case "in_span" | "in_unit" | "from_now":
             count_text = match.groupdict().get("count") or "1"
             count = int(count_text) if count_text.isdigit() else _SMALL_NUMBERS[count_text.lower()]
             unit = match.group("unit").lower().rstrip("s")

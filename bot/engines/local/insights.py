@@ -5,8 +5,9 @@ speakers ("Speaker 2" is Bob when someone says "Bob, can you…" and Speaker 2 a
 and follow-ups (``insights_actions``), questions (``insights_questions``), topics and a short extractive summary
 (``insights_topics``). Due dates resolve against the meeting's own date and time zone (``dates``).
 
-Rules rather than an NLP pipeline: on the evaluation meetings (tests/data/meetings, bench/bench_local_insights.py)
-they meet the targets, and they add no dependency or model download to the offline engine.
+Rules rather than an NLP pipeline: on the synthetic evaluation meetings (tests/data/meetings) and on real AMI/ICSI
+meeting excerpts (bench/bench_real_insights.py) they meet the targets, and they add no dependency or model
+download to the offline engine. Spontaneous speech is tidied first (fillers, restarted words: ``tidy_spoken``).
 """
 
 from __future__ import annotations
@@ -17,9 +18,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from bot.engines.local.insights_actions import ACTION, Task, find_tasks
-from bot.engines.local.insights_questions import is_question
+from bot.engines.local.insights_questions import asks_something, is_clarification
 from bot.engines.local.insights_speakers import infer_speaker_names, is_placeholder
-from bot.engines.local.insights_text import sentences
+from bot.engines.local.insights_text import sentences, tidy_spoken
 from bot.engines.local.insights_topics import extract_topics, extractive_summary
 from bot.models import ActionItem, FollowUp, Message, Person, Question, SummaryItem, Topic
 
@@ -69,12 +70,13 @@ def _questions(messages: Sequence[Message], names: dict[str, str]) -> list[Quest
     found = []
     for message in messages:
         speaker = _person(message.speaker.name, names) if message.speaker else None
-        for sentence in sentences(message.text):
-            if is_question(sentence):
-                score = QUESTION_MARK_SCORE if sentence.rstrip().endswith("?") else QUESTION_FORM_SCORE
-                found.append(
-                    Question(_item_id("question", message.id, sentence), sentence, speaker, (message.id,), score)
-                )
+        said = tidy_spoken(message.text)
+        asked = [sentence for sentence in sentences(said) if asks_something(sentence)]
+        if not asked and is_clarification(said):
+            asked = [said]
+        for sentence in asked:
+            score = QUESTION_MARK_SCORE if sentence.rstrip().endswith("?") else QUESTION_FORM_SCORE
+            found.append(Question(_item_id("question", message.id, sentence), sentence, speaker, (message.id,), score))
     return found
 
 

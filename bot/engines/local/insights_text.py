@@ -131,6 +131,7 @@ def trailing_vocative(sentence: str) -> str | None:
 
 _CLAUSE_BREAK = re.compile(
     r",?\s+(?:and|but|so|then)\s+(?=(?:i|i'll|i'm|i've|we|we'll|we're|you|you'll|he|she|they|let's)\b)"
+    r"(?!i\s+(?:are|were|have been)\b)"  # "Maria and I are gonna…" is one subject, not two clauses
     # Whisper often strings a turn together with commas: "…first, Dave, can you…", "…missing, I'll get them…".
     r"|,\s+(?=(?:i'll|i will|we'll|we will|let's|can you|could you|would you|will you|please)\b)"
     r"|,\s+(?=[A-Z][a-z]+,\s)",
@@ -165,3 +166,31 @@ def is_request(sentence: str) -> bool:
 def opens_with_reply(sentence: str) -> bool:
     """True when ``sentence`` starts like an answer ("Okay, I will…", "Sure.")."""
     return bool(_REPLY_OPENING.match(sentence.strip()))
+
+
+# Spoken-language debris that carries no meaning for the rules: hesitation fillers, and words said twice when a
+# speaker restarts ("I I I was thinking", "we'll we'll we'll see", "could could you send").
+_FILLER = re.compile(r"(?:^|(?<=[\s,.]))(?i:uh|um|uhm|er|erm|ah|mm|hmm)(?:[,.]?\s+|[,.]?$)")
+_REPEATED_WORD = re.compile(r"\b([\w'’]+)(?:,?\s+\1(?![\w'’-]))+", re.IGNORECASE)
+_REPEATED_PHRASE = re.compile(r"\b((?:[\w'’]+\s+){1,2}[\w'’]+)(?:,?\s+\1(?![\w'’-]))+", re.IGNORECASE)
+# A restart around a cut-off word: "Did y did you get enough" -> "did you get enough".
+_RESTARTED_WORD = re.compile(r"\b([\w'’]+)\s+([a-z]{1,3})\s+(?=\1\s+\2)", re.IGNORECASE)
+# "you know," as a filler, not "you know what she is going to do" (ICSI: "come up ki you know, be ab for…")
+_YOU_KNOW_FILLER = re.compile(r",?\s*\byou know,\s*", re.IGNORECASE)
+
+
+def tidy_spoken(text: str) -> str:
+    """``text`` without hesitation fillers and restarted words, so the rules see what was meant.
+
+    "So, I'll, um I'll actually after the meeting I'll add the second stream" -> "So, I'll actually after the
+    meeting I'll add the second stream"; "Yes, we can CC him" is unchanged. Spelled-out numbers said twice on
+    purpose ("two two-way radios") survive: only whole repeated words next to each other go.
+    """
+    tidied = _FILLER.sub("", text)
+    tidied = _YOU_KNOW_FILLER.sub(", ", tidied)
+    tidied = re.sub(r"\b(i'll|i will|we'll|we will),\s+(?=\1\b)", "", tidied, flags=re.IGNORECASE)
+    tidied = _RESTARTED_WORD.sub("", tidied)
+    tidied = _REPEATED_PHRASE.sub(r"\1", _REPEATED_WORD.sub(r"\1", tidied))
+    tidied = re.sub(r"\s+([,.?!])", r"\1", tidied)
+    tidied = re.sub(r"([,])(?:\s*,)+", r"\1", tidied)
+    return re.sub(r"\s{2,}", " ", tidied).strip(" ,")

@@ -37,6 +37,15 @@ END_OF_YEAR = datetime(2026, 12, 29, 11, 0, tzinfo=EASTERN)
         ("I'll roll out a fix by Thursday", END_OF_YEAR, date(2026, 12, 31)),
         ("I'll write it this weekend", datetime(2026, 4, 15, 9, 0, tzinfo=EASTERN), date(2026, 4, 18)),
         ("by the twenty first of January", END_OF_YEAR, date(2027, 1, 21)),
+        ("I'll have it by end of day Thursday", MONDAY, date(2026, 3, 5)),  # Thursday's end of day, not today's
+        ("send it over by EOD", MONDAY, date(2026, 3, 2)),
+        ("we'll have numbers within two weeks", MONDAY, date(2026, 3, 16)),
+        ("a week from today", MONDAY, date(2026, 3, 9)),
+        ("the week after next", MONDAY, date(2026, 3, 20)),  # its Friday
+        ("clean it up by mid-July", MONDAY, date(2026, 7, 15)),
+        ("done by the end of March", MONDAY, date(2026, 3, 31)),
+        ("done by the end of February", MONDAY, date(2027, 2, 28)),  # this year's is over
+        ("ready by the start of April", MONDAY, date(2026, 4, 1)),
     ],
 )
 def test_relative_dates_resolve_against_the_meeting_day(said, meeting, expected):
