@@ -77,6 +77,8 @@ def register(app: App, services: Services) -> None:
             return
         thread_ts, append_to = intake.thread_route(services, team_id, channel_id, event)
         for file in event.get("files") or []:
+            if not isinstance(file, dict) or not file.get("id"):
+                continue  # Slack always names the file; an entry without an id names nothing to fetch
             if intake.looks_like_media(file) is False:
                 continue  # a document or an image: not ours to comment on
             route = (team_id, channel_id, thread_ts, append_to)
