@@ -34,6 +34,7 @@ class Settings:
     slack_signing_secret: str = ""
     slack_app_token: str = ""  # set: Socket Mode; empty: HTTP mode
     slack_api_url: str = "https://slack.com/api/"
+    slack_hooks_host: str = "hooks.slack.com"  # the only host a request's response_url may name
     slack_files_host: str = "files.slack.com"  # the only host besides SLACK_API_URL's that gets the bot token
     symbl_app_id: str = ""
     symbl_app_secret: str = ""
@@ -115,6 +116,7 @@ class Settings:
             slack_app_token=env.get("SLACK_APP_TOKEN", ""),
             slack_api_url=env.get("SLACK_API_URL", "") or cls.slack_api_url,
             slack_files_host=env.get("SLACK_FILES_HOST", "") or cls.slack_files_host,
+            slack_hooks_host=env.get("SLACK_HOOKS_HOST", "") or cls.slack_hooks_host,
             symbl_app_id=env.get("SYMBL_APP_ID", ""),
             symbl_app_secret=env.get("SYMBL_APP_SECRET", ""),
             symbl_api_url=(env.get("SYMBL_API_URL", "") or cls.symbl_api_url).rstrip("/"),

@@ -208,6 +208,7 @@ def build_wsgi(
             SlackRequestHandler(bolt),
             signing_secret=settings.slack_signing_secret,
             installation=identity.installation,
+            hooks_host=settings.slack_hooks_host,
         )
     return make_wsgi_app(services, slack_handler, lifecycle), services
 

@@ -14,7 +14,7 @@ import json
 import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from urllib.parse import parse_qsl
+from urllib.parse import parse_qsl, urlsplit
 
 from slack_sdk.signature import SignatureVerifier
 
@@ -63,8 +63,25 @@ def _ids(fields: dict) -> tuple[str, str]:
     return str(team_id or ""), str(fields.get("api_app_id") or "")
 
 
-def slack_guard(app: WSGIApp, *, signing_secret: str, installation: Callable[[], Installation]) -> WSGIApp:
-    """``app`` (Bolt) behind the checks above. ``installation`` is asked once a request is known to be signed."""
+def is_slack_hook(url: str, hooks_host: str) -> bool:
+    """Whether ``url`` is on Slack's hooks host, over HTTPS (plain HTTP only for an explicit host:port, in tests)."""
+    parts = urlsplit(url)
+    return parts.netloc == hooks_host and (parts.scheme == "https" or (":" in hooks_host and parts.scheme == "http"))
+
+
+def _response_urls(fields: dict) -> list[str]:
+    """Every response_url a request carries (a view submission has a list of them)."""
+    listed = fields.get("response_urls") if isinstance(fields.get("response_urls"), list) else []
+    urls = [fields.get("response_url"), *(r.get("response_url") for r in listed if isinstance(r, dict))]
+    return [str(u) for u in urls if u]
+
+
+def slack_guard(
+    app: WSGIApp, *, signing_secret: str, installation: Callable[[], Installation], hooks_host: str
+) -> WSGIApp:
+    """``app`` (Bolt) behind the checks above. ``installation`` is asked once a request is known to be signed;
+    a request whose ``response_url`` is not on ``hooks_host`` is refused, so Bolt's ``respond`` never posts
+    elsewhere."""
     verifier = SignatureVerifier(signing_secret)
 
     def refuse(start_response, error: Refused, size: int) -> list[bytes]:
@@ -87,6 +104,8 @@ def slack_guard(app: WSGIApp, *, signing_secret: str, installation: Callable[[],
             if not verifier.is_valid(body, timestamp, signature):
                 raise Refused("401 Unauthorized", "invalid or expired signature")
             fields = _parse(body, environ.get("CONTENT_TYPE", ""))
+            if not all(is_slack_hook(url, hooks_host) for url in _response_urls(fields)):
+                raise Refused("400 Bad Request", "response_url is not on Slack's hooks host")
             team_id, app_id = _ids(fields)
             if team_id or app_id:
                 ours = installation()

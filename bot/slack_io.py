@@ -30,6 +30,7 @@ from slack_sdk.http_retry.builtin_handlers import (
 
 from bot import metrics
 from bot.errors import DownloadError, EmptyMediaError, MediaTooLargeError
+from bot.slack_guard import is_slack_hook
 
 log = logging.getLogger(__name__)
 
@@ -150,6 +151,7 @@ class SlackIO:
         http: requests.Session | None = None,
         download_timeout: float = 60.0,
         min_download_seconds: float = 60.0,
+        hooks_host: str = "hooks.slack.com",
     ):
         self.client = client
         self._token_hosts = {_netloc(client.base_url), _netloc(f"https://{files_host}")}
@@ -158,6 +160,7 @@ class SlackIO:
         self._http = http or requests.Session()
         self._download_timeout = download_timeout
         self._min_download_seconds = min_download_seconds
+        self._hooks_host = hooks_host
         self._user_by_email: dict[str, str | None] = {}
         self._users: dict[str, tuple[float, dict[str, Any] | None]] = {}
         self._lock = threading.Lock()
@@ -203,8 +206,8 @@ class SlackIO:
 
     def respond(self, response_url: str, payload: dict[str, Any]) -> None:
         """Answer a slash command privately through its response_url (no token: the URL is the credential)."""
-        if not response_url.startswith("https://hooks.slack.com/") and _netloc(response_url) not in self._token_hosts:
-            log.warning("not answering through a response_url outside Slack")
+        if not is_slack_hook(response_url, self._hooks_host):
+            log.warning("not answering through a response_url outside Slack's hooks host")
             return
         self._http.post(
             response_url, json={"response_type": "ephemeral", **payload}, timeout=(10, 30), allow_redirects=False

@@ -390,17 +390,21 @@ def an_event(channel: str, *, team: str = TEAM_ID, app: str = "A111", files: lis
     return event_body(event, team_id=team, api_app_id=app).encode()
 
 
-def a_command(world: World, channel: str, *, team: str = TEAM_ID, app: str = "A111") -> bytes:
+def a_command(world: World, channel: str, *, team: str = TEAM_ID, app: str = "A111", response_url: str = "") -> bytes:
     text = "process https://media.example.com/theirs.mp3"
-    response_url = world.slack.response_url(team)
+    response_url = response_url or world.slack.response_url(team)
     return slash_command_body(
         text, team_id=team, channel_id=channel, api_app_id=app, response_url=response_url
     ).encode()
 
 
-def a_click(world: World, channel: str, *, team: str = TEAM_ID) -> bytes:
+def a_click(world: World, channel: str, *, team: str = TEAM_ID, response_url: str = "") -> bytes:
     body = block_action_body(
-        "ledger_done", value=world.item_id, team_id=team, channel_id=channel, response_url=world.slack.response_url()
+        "ledger_done",
+        value=world.item_id,
+        team_id=team,
+        channel_id=channel,
+        response_url=response_url or world.slack.response_url(),
     )
     return body.encode()
 
@@ -478,6 +482,25 @@ CASES = [
     case("JSON that is a list", raw(lambda w, c: b"[1, 2]"), "HTTP 400"),
     case(
         "file_share whose files lack an id", raw(lambda w, c: an_event(c, files=[{"name": "a.mp3"}, "x"])), "HTTP 200"
+    ),
+    # A response_url that is not Slack's: refused, so nothing is ever posted there.
+    case(
+        "click with a foreign response_url",
+        raw(
+            lambda w, c: a_click(w, c, response_url="https://attacker.example.com/commands/T0001/1"),
+            lambda d: _signed(d, content_type=FORM),
+        ),
+        "HTTP 400",
+        "response_url",
+    ),
+    case(
+        "command with a plain-http Slack-like response_url",
+        raw(
+            lambda w, c: a_command(w, c, response_url=w.slack.response_url().replace("127.0.0.1", "127.0.0.2")),
+            lambda d: _signed(d, content_type=FORM),
+        ),
+        "HTTP 400",
+        "response_url",
     ),
     # Signed requests for another installation: refused before any work.
     case("event from another workspace", raw(lambda w, c: an_event(c, team=OTHER_TEAM)), "HTTP 403", "workspace"),
