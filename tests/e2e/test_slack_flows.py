@@ -371,3 +371,15 @@ def test_a_channel_at_its_limit_queues_the_next_recording_until_one_finishes(mak
     stack.symbl.complete(job_id)
     wait_for_results(stack, first["ts"])
     wait_until(lambda: len(stack.symbl.requests_to("POST", "/v1/process/video")) == 2, 30, "the second one starting")
+
+
+def test_a_5000_character_title_is_cut_and_the_recording_processed(stack):
+    """PostgreSQL refuses a name wider than its column: the title is cut, the recording is never dropped."""
+    title = "Quarterly planning " + "t" * 4981
+    file = stack.slack.add_file(name="planning.mp4", mimetype="video/mp4", content=b"\x00" * 4096)
+    stack.slack.files[file["id"]].info["title"] = title
+    event = stack.slack.post_user_message(CHANNEL, files=[{**file, "title": title}])
+    status, _, _ = stack.app.event(event)
+    assert status == 200
+    replies = wait_for_results(stack, event["ts"])
+    assert "Quarterly planning ttt" in str(replies[0].blocks) + replies[0].text
