@@ -242,6 +242,25 @@ def many_links(count: int, *, user: str = "U0MANY") -> Send:
     return send
 
 
+def many_refused_links(count: int) -> Send:
+    """One message with ``count`` links to private addresses: one note and one ❌, however many links."""
+
+    def send(world: World, channel: str) -> str:
+        links = " ".join(f"<http://10.0.{n // 250}.{n % 250 + 1}/call.mp3>" for n in range(count))
+        event = world.slack.post_user_message(channel, text=f"recordings: {links}")
+        status, _, seconds = world.app.event(event)
+        assert status == 200
+        assert seconds < 3
+        note = note_in_thread(world, channel, event["ts"])
+        time.sleep(1.0)  # time for any further notes to show
+        assert len(bot_messages(world, channel)) == 1, "one note for the whole message"
+        reactions = [c for c in world.slack.calls_to("reactions.add") if c.args.get("channel") == channel]
+        assert len(reactions) == 1, f"{len(reactions)} reactions.add calls for one message"
+        return note
+
+    return send
+
+
 def file_share(name: str, mimetype: str, content: bytes = b"\x00" * 4096, changes: Changes = None) -> Send:
     """A file shared in a message; the note in its thread."""
 
@@ -565,6 +584,7 @@ CASES = [
     case("link javascript", link_message("javascript:alert(1)//a.mp3", in_blocks=True), "not javascript:"),
     case("link file", link_message("file:///etc/passwd.mp3", in_blocks=True), "not file:"),
     case("link × 60 in one message", many_links(60), "You already have 5 recordings waiting"),
+    case("300 private links in one message", many_refused_links(300), "300 links", "private network", "295 more"),
     case("link control char", link_message("https://media.example.com/a\x00.mp3", in_blocks=True), "control"),
     # Files.
     case("file pdf", silent_file("minutes.pdf", "application/pdf")),
