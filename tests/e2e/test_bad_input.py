@@ -692,6 +692,13 @@ CASES = [
         also=Also(sees=("web page",)),
     ),
     case(
+        "offline: web page after a BOM",
+        slash_then_note("process {server}/login-bom.mp3"),
+        "couldn't process login-bom.mp3",
+        engine="local",
+        also=Also(sees=("web page",)),
+    ),
+    case(
         "offline: link not found",
         slash_then_note("process {server}/missing.mp3"),
         "couldn't process missing.mp3",
@@ -721,6 +728,11 @@ class _MediaHandler(BaseHTTPRequestHandler):
         routes = {
             "/to-metadata.mp3": (302, b"", {"Location": "http://169.254.169.254/latest/meta-data/iam.mp3"}),
             "/login.mp3": (200, b"<!DOCTYPE html><html><body>Sign in</body></html>", {"Content-Type": "text/html"}),
+            "/login-bom.mp3": (
+                200,
+                b"\xef\xbb\xbf\r\n  <!DOCTYPE html><html><body>Sign in</body></html>",
+                {"Content-Type": "audio/mpeg"},  # a server that lies about the type: only the bytes tell
+            ),
             "/nothing.mp3": (200, b"", {"Content-Type": "audio/mpeg"}),
         }
         status, body, headers = routes.get(self.path, (404, b"not found", {"Content-Type": "text/plain"}))
