@@ -108,7 +108,11 @@ def slack_guard(
                 raise Refused("400 Bad Request", "response_url is not on Slack's hooks host")
             team_id, app_id = _ids(fields)
             if team_id or app_id:
-                ours = installation()
+                try:
+                    ours = installation()
+                except Exception:  # Slack did not answer auth.test: Slack retries a request that got a 5xx
+                    log.warning("slack request deferred: this installation's ids are not known yet", exc_info=True)
+                    raise Refused("503 Service Unavailable", "installation not known yet") from None
                 if team_id and team_id != ours.team_id:
                     raise Refused("403 Forbidden", "request for another workspace")
                 if app_id and ours.app_id and app_id != ours.app_id:
