@@ -33,6 +33,8 @@ class Installation:
 
 
 class Refused(Exception):
+    """A request the guard answers itself: the HTTP status and the reason, which is all the log says of it."""
+
     def __init__(self, status: str, reason: str):
         super().__init__(reason)
         self.status, self.reason = status, reason
