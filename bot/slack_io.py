@@ -41,8 +41,11 @@ MAX_MEMBERS_TO_MATCH = 200
 _MAX_REDIRECTS = 5
 _HTML_MARKERS = (b"<!doctype html", b"<html")
 _UTF8_BOM = b"\xef\xbb\xbf"
-# A download's overall time: at least DOWNLOAD_MIN_SECONDS, longer for a big file at no less than 50 KB/s.
+# A download's overall time: at least DOWNLOAD_MIN_SECONDS, longer for a big file at no less than 50 KB/s. And after
+# its first few seconds it must keep that rate on average, so a trickle (1 KB every 5 s held all four job workers
+# for good) frees its worker within seconds rather than at the deadline.
 MIN_DOWNLOAD_BYTES_PER_SECOND = 50_000
+RATE_GRACE_SECONDS = 5.0
 
 
 # Slack errors that no retry can fix: the job fails at once with a clear message instead of retrying for minutes.
@@ -378,16 +381,21 @@ class SlackIO:
                 )
             received = 0
             try:
+                started = time.monotonic()  # reset at the first byte: the rate is the transfer's, not the wait's
                 with partial.open("wb") as out:
                     while chunk := response.raw.read1(_CHUNK, decode_content=True):
-                        if received == 0 and looks_like_web_page(chunk):
-                            raise DownloadError("Slack sent a web page instead of the file; I can't process it.")
+                        if received == 0:
+                            if looks_like_web_page(chunk):
+                                raise DownloadError("Slack sent a web page instead of the file; I can't process it.")
+                            started = time.monotonic()
                         received += len(chunk)
                         if received > max_bytes:
                             raise MediaTooLargeError(
                                 f"{name} is larger than the limit of {_mb(max_bytes)} (MAX_FILE_MB)."
                             )
-                        if time.monotonic() > deadline:
+                        now = time.monotonic()
+                        owed = MIN_DOWNLOAD_BYTES_PER_SECOND * (now - started - RATE_GRACE_SECONDS)
+                        if now > deadline or received < owed:
                             raise DownloadError(
                                 f"The download of {name} was too slow, so I stopped it. Share the file again."
                             )
