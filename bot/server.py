@@ -149,6 +149,7 @@ def handle_webhook(services: Services, environ: dict) -> tuple[str, dict]:
         payload = json.loads(environ["wsgi.input"].read(length) or b"{}")
         engine_job_id, status = str(payload["jobId"]), str(payload["status"])
     except (ValueError, KeyError, TypeError, RecursionError):  # RecursionError: JSON nested too deeply
+        log.warning("symbl webhook refused: not JSON with jobId and status (%s bytes)", environ.get("CONTENT_LENGTH"))
         return "400 Bad Request", {"error": "expected JSON with jobId and status"}
     job = services.store.by_engine_job_id(engine_job_id)
     if job is not None and status in {"completed", "failed"}:
