@@ -3,7 +3,7 @@
 Chosen over gunicorn's threaded worker, which spends about half a millisecond of interpreter time per request on
 sockets and parsing; under a burst of Slack requests that time queues on the interpreter lock. The app is served
 through granian's ASGI interface (``bot.web_bridge``): a request's body is awaited on the worker's event loop, so
-a client that trickles its body holds no thread; the WSGI app then runs in a pool of ``threads``.
+a client that trickles its body holds no thread; the WSGI app then runs in the bridge's thread pool.
 
 The main process forks the web workers (``WEB_WORKERS``) and stops them on SIGTERM/SIGINT. granian 2.8's signal
 handlers set a ``threading.Event`` in the signal handler itself; when the signal lands while the same thread holds
