@@ -1,42 +1,74 @@
 """Builds the Bolt ``App``: the one place it is constructed, mode-agnostic (HTTP or Socket Mode).
 
 Authorisation is a small callable that asks ``auth.test`` once and caches the answer, so the app never calls
-Slack while it is being built and Bolt still knows the bot's own ids (to ignore its own messages).
+Slack while it is being built and Bolt still knows the bot's own ids (to ignore its own messages). The same
+answer tells ``bot.slack_guard`` which workspace and app this installation is.
 """
 
 from __future__ import annotations
 
+import logging
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
 from slack_bolt import App
 from slack_bolt.authorization import AuthorizeResult
+from slack_bolt.middleware.request_verification import RequestVerification
+from slack_sdk.errors import SlackApiError
 
 from bot.services import Services
+from bot.slack_guard import Installation
 from handlers import register_handlers
 
+log = logging.getLogger(__name__)
 
-def _cached_authorize(services: Services):
-    lock = threading.Lock()
-    identity: dict[str, str] = {}
 
+class Identity:
+    """Who this app is in Slack, asked once (``auth.test``, then ``bots.info`` for the app id) and cached."""
+
+    def __init__(self, services: Services):
+        self.services = services
+        self._lock = threading.Lock()
+        self._known: dict[str, str] = {}
+
+    def get(self) -> dict[str, str]:
+        with self._lock:
+            if not self._known:
+                client = self.services.client
+                answer = client.auth_test()
+                known = {
+                    "user_id": answer["user_id"],
+                    "bot_id": answer.get("bot_id") or "",
+                    "team_id": answer.get("team_id") or "",
+                    "app_id": "",
+                }
+                try:  # needs users:read, which the manifest asks for; without it the app id is not checked
+                    known["app_id"] = client.bots_info(bot=known["bot_id"])["bot"].get("app_id") or ""
+                except SlackApiError as error:
+                    log.warning("bots.info failed (%s): requests are not checked for this app's id", error)
+                self._known = known
+            return self._known
+
+    def installation(self) -> Installation:
+        known = self.get()
+        return Installation(team_id=known["team_id"], app_id=known["app_id"])
+
+
+def _cached_authorize(identity: Identity):
     def authorize(enterprise_id, team_id):
-        with lock:
-            if not identity:
-                answer = services.client.auth_test()
-                identity.update(user_id=answer["user_id"], bot_id=answer.get("bot_id") or "")
+        known = identity.get()
         return AuthorizeResult(
             enterprise_id=enterprise_id,
             team_id=team_id,
-            bot_token=services.client.token,
-            bot_user_id=identity["user_id"],
-            bot_id=identity["bot_id"],
+            bot_token=identity.services.client.token,
+            bot_user_id=known["user_id"],
+            bot_id=known["bot_id"],
         )
 
     return authorize
 
 
-def build_app(services: Services) -> App:
+def build_app(services: Services, identity: Identity | None = None) -> App:
     """The Bolt app with every listener registered.
 
     Redelivered events need no filter of their own: every job row has a unique key (team, channel, message ts,
@@ -47,7 +79,7 @@ def build_app(services: Services) -> App:
     app = App(
         client=services.client,
         signing_secret=settings.slack_signing_secret or None,
-        authorize=_cached_authorize(services),
+        authorize=_cached_authorize(identity or Identity(services)),
         request_verification_enabled=not settings.slack_app_token,  # Socket Mode has no signatures
         token_verification_enabled=False,
         # Every listener here only parses and writes a row (milliseconds): running it inside the request answers
@@ -56,5 +88,9 @@ def build_app(services: Services) -> App:
         listener_executor=ThreadPoolExecutor(max_workers=8, thread_name_prefix="bolt"),
     )
 
+    # Bolt logs a request that fails its signature check with the whole body at INFO: a user's message and its
+    # response_url, or 256 MB of whatever was sent. bot.slack_guard refuses those first and logs only reason and
+    # size; this keeps Bolt quiet should one still reach it. (Set after App() copies its level onto the logger.)
+    logging.getLogger(f"slack_bolt.{RequestVerification.__name__}").setLevel(logging.WARNING)
     register_handlers(app, services)
     return app

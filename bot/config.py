@@ -34,6 +34,7 @@ class Settings:
     slack_signing_secret: str = ""
     slack_app_token: str = ""  # set: Socket Mode; empty: HTTP mode
     slack_api_url: str = "https://slack.com/api/"
+    slack_hooks_host: str = "hooks.slack.com"  # the only host a request's response_url may name
     slack_files_host: str = "files.slack.com"  # the only host besides SLACK_API_URL's that gets the bot token
     symbl_app_id: str = ""
     symbl_app_secret: str = ""
@@ -43,6 +44,8 @@ class Settings:
     poll_interval_seconds: float = 5.0
     public_url: str = ""  # set: Symbl calls our webhook instead of waiting for the next poll
     max_file_mb: int = 2048
+    # A Slack download's overall time: max(this, size at 50 KB/s). A download slower than that frees its worker.
+    download_min_seconds: float = 60.0
     port: int = 3000
     data_dir: Path = DEFAULT_DATA_DIR
     whisper_model: str = ""  # empty: the bundled tiny.en; else a model name or a local path
@@ -113,6 +116,7 @@ class Settings:
             slack_app_token=env.get("SLACK_APP_TOKEN", ""),
             slack_api_url=env.get("SLACK_API_URL", "") or cls.slack_api_url,
             slack_files_host=env.get("SLACK_FILES_HOST", "") or cls.slack_files_host,
+            slack_hooks_host=env.get("SLACK_HOOKS_HOST", "") or cls.slack_hooks_host,
             symbl_app_id=env.get("SYMBL_APP_ID", ""),
             symbl_app_secret=env.get("SYMBL_APP_SECRET", ""),
             symbl_api_url=(env.get("SYMBL_API_URL", "") or cls.symbl_api_url).rstrip("/"),
@@ -121,6 +125,7 @@ class Settings:
             poll_interval_seconds=number("POLL_INTERVAL_SECONDS", cls.poll_interval_seconds),
             public_url=env.get("PUBLIC_URL", "").rstrip("/"),
             max_file_mb=number("MAX_FILE_MB", cls.max_file_mb, int),
+            download_min_seconds=number("DOWNLOAD_MIN_SECONDS", cls.download_min_seconds),
             port=number("PORT", cls.port, int),
             data_dir=Path(env["DATA_DIR"]) if env.get("DATA_DIR") else DEFAULT_DATA_DIR,
             whisper_model=env.get("WHISPER_MODEL", ""),

@@ -1,6 +1,7 @@
 """``python -m bot serve``: the app behind granian (HTTP mode) or on a Socket Mode connection.
 
-granian's worker processes (WEB_WORKERS, each with WEB_THREADS threads) answer Slack.
+granian's worker processes (WEB_WORKERS) answer Slack: each awaits a request's whole body (at most 1 MB, within
+a few seconds; ``bot.web_bridge``) and then runs the WSGI app below in one of its WEB_THREADS threads.
 Routes:
     POST /slack/events            events, slash commands and interactivity (Bolt verifies signatures)
     POST /symbl/webhook/<secret>  Symbl job-status callbacks: finish jobs at once (polling stays the safety net)
@@ -36,6 +37,7 @@ from bot.store.db import Database
 from bot.store.schema import current_revision, head_revision, prepare
 from bot.store.tables import Job
 from bot.wakeup import Wakeup
+from bot.web_bridge import asgi_app
 from bot.web_server import web_server
 
 log = logging.getLogger(__name__)
@@ -146,7 +148,8 @@ def handle_webhook(services: Services, environ: dict) -> tuple[str, dict]:
         length = min(int(environ.get("CONTENT_LENGTH") or 0), _MAX_WEBHOOK_BYTES)
         payload = json.loads(environ["wsgi.input"].read(length) or b"{}")
         engine_job_id, status = str(payload["jobId"]), str(payload["status"])
-    except (ValueError, KeyError, TypeError):
+    except (ValueError, KeyError, TypeError, RecursionError):  # RecursionError: JSON nested too deeply
+        log.warning("symbl webhook refused: not JSON with jobId and status (%s bytes)", environ.get("CONTENT_LENGTH"))
         return "400 Bad Request", {"error": "expected JSON with jobId and status"}
     job = services.store.by_engine_job_id(engine_job_id)
     if job is not None and status in {"completed", "failed"}:
@@ -190,17 +193,24 @@ def build_wsgi(
     """The web side: services without jobs, the Bolt app and the router (Socket Mode connects here too)."""
     from slack_bolt.adapter.wsgi import SlackRequestHandler
 
-    from bot.app import build_app
+    from bot.app import Identity, build_app
+    from bot.slack_guard import slack_guard
 
     services = build_services(settings, run_jobs=False, wakeup=wakeup)
-    bolt = build_app(services)
+    identity = Identity(services)
+    bolt = build_app(services, identity)
     slack_handler = None
     if settings.slack_app_token:
         from slack_bolt.adapter.socket_mode import SocketModeHandler
 
         SocketModeHandler(bolt, settings.slack_app_token).connect()
     else:
-        slack_handler = SlackRequestHandler(bolt)
+        slack_handler = slack_guard(
+            SlackRequestHandler(bolt),
+            signing_secret=settings.slack_signing_secret,
+            installation=identity.installation,
+            hooks_host=settings.slack_hooks_host,
+        )
     return make_wsgi_app(services, slack_handler, lifecycle), services
 
 
@@ -258,14 +268,13 @@ def serve(settings: Settings) -> None:
     supervisor = JobsSupervisor(wakeup)
     lifecycle = Lifecycle()  # shared with the web workers, which fork from this process
 
-    def load_web_app(_target: str) -> WSGIApp:  # runs in each web worker, after the fork
+    def load_web_app(_target: str):  # runs in each web worker, after the fork
         sys.setswitchinterval(WEB_SWITCH_INTERVAL)
-        return build_wsgi(settings, wakeup, lifecycle)[0]
+        return asgi_app(build_wsgi(settings, wakeup, lifecycle)[0], threads=WEB_THREADS)
 
     server = web_server(
         port=settings.port,
         workers=settings.web_workers,
-        threads=WEB_THREADS,
         drain_seconds=settings.shutdown_drain_seconds,
         on_stop=lifecycle.stop,
     )

@@ -121,7 +121,12 @@ def build_services(
     store = JobStore(database)
     ledger, digests = LedgerStore(database), DigestStore(database)
     client = make_web_client(settings.slack_bot_token, settings.slack_api_url)
-    slack = SlackIO(client, files_host=settings.slack_files_host)
+    slack = SlackIO(
+        client,
+        files_host=settings.slack_files_host,
+        min_download_seconds=settings.download_min_seconds,
+        hooks_host=settings.slack_hooks_host,
+    )
     services = Services(
         settings,
         database,

@@ -19,6 +19,7 @@ from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 import requests
+import urllib3
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_handlers import (
@@ -29,6 +30,7 @@ from slack_sdk.http_retry.builtin_handlers import (
 
 from bot import metrics
 from bot.errors import DownloadError, EmptyMediaError, MediaTooLargeError
+from bot.slack_guard import is_slack_hook
 
 log = logging.getLogger(__name__)
 
@@ -38,6 +40,12 @@ USER_CACHE_SECONDS = 3600.0
 MAX_MEMBERS_TO_MATCH = 200
 _MAX_REDIRECTS = 5
 _HTML_MARKERS = (b"<!doctype html", b"<html")
+_UTF8_BOM = b"\xef\xbb\xbf"
+# A download's overall time: at least DOWNLOAD_MIN_SECONDS, longer for a big file at no less than 50 KB/s. And after
+# its first few seconds it must keep that rate on average, so a trickle (1 KB every 5 s held all four job workers
+# for good) frees its worker within seconds rather than at the deadline.
+MIN_DOWNLOAD_BYTES_PER_SECOND = 50_000
+RATE_GRACE_SECONDS = 5.0
 
 
 # Slack errors that no retry can fix: the job fails at once with a clear message instead of retrying for minutes.
@@ -65,6 +73,11 @@ class Member:
 
     id: str
     names: tuple[str, ...]
+
+
+def looks_like_web_page(first_chunk: bytes) -> bool:
+    """Whether a body starts like HTML, past a UTF-8 byte order mark and white space."""
+    return first_chunk[:256].lstrip().removeprefix(_UTF8_BOM).lstrip()[:64].lower().startswith(_HTML_MARKERS)
 
 
 def _mb(size: int) -> str:
@@ -140,6 +153,8 @@ class SlackIO:
         files_host: str = "files.slack.com",
         http: requests.Session | None = None,
         download_timeout: float = 60.0,
+        min_download_seconds: float = 60.0,
+        hooks_host: str = "hooks.slack.com",
     ):
         self.client = client
         self._token_hosts = {_netloc(client.base_url), _netloc(f"https://{files_host}")}
@@ -147,6 +162,8 @@ class SlackIO:
             self._token_hosts.add(_netloc(f"http://{files_host}"))
         self._http = http or requests.Session()
         self._download_timeout = download_timeout
+        self._min_download_seconds = min_download_seconds
+        self._hooks_host = hooks_host
         self._user_by_email: dict[str, str | None] = {}
         self._users: dict[str, tuple[float, dict[str, Any] | None]] = {}
         self._lock = threading.Lock()
@@ -192,8 +209,8 @@ class SlackIO:
 
     def respond(self, response_url: str, payload: dict[str, Any]) -> None:
         """Answer a slash command privately through its response_url (no token: the URL is the credential)."""
-        if not response_url.startswith("https://hooks.slack.com/") and _netloc(response_url) not in self._token_hosts:
-            log.warning("not answering through a response_url outside Slack")
+        if not is_slack_hook(response_url, self._hooks_host):
+            log.warning("not answering through a response_url outside Slack's hooks host")
             return
         self._http.post(
             response_url, json={"response_type": "ephemeral", **payload}, timeout=(10, 30), allow_redirects=False
@@ -333,6 +350,27 @@ class SlackIO:
         url = file.get("url_private_download") or file.get("url_private")
         if not url:
             raise DownloadError(f"Slack gave me no download link for {name}.")
+        # Slack's own size can lie (a file that claims 1 KB and streams gigabytes), so the cap is checked on what
+        # arrives too; and a download that crawls would hold a job worker for ever, so it must keep a minimum rate.
+        deadline = time.monotonic() + max(self._min_download_seconds, size / MIN_DOWNLOAD_BYTES_PER_SECOND)
+        partial = dest.with_name(dest.name + ".part")
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            received = self._stream(url, partial, name=name, max_bytes=max_bytes, deadline=deadline)
+            if received == 0:
+                raise EmptyMediaError(f"{name} is empty.")
+            if size and received != size:
+                raise DownloadError(
+                    f"The download of {name} was incomplete ({received} of {size} bytes), so I can't process it. "
+                    "Share the file again."
+                )
+            partial.replace(dest)
+        except BaseException:
+            partial.unlink(missing_ok=True)  # whatever stopped it, no partial file stays behind
+            raise
+        return received
+
+    def _stream(self, url: str, partial: Path, *, name: str, max_bytes: int, deadline: float) -> int:
         response = self._get_following_redirects(url)
         with response:
             content_type = response.headers.get("Content-Type", "").lower()
@@ -342,22 +380,28 @@ class SlackIO:
                     "or the file is not shared with it."
                 )
             received = 0
-            dest.parent.mkdir(parents=True, exist_ok=True)
-            with dest.open("wb") as out:
-                for chunk in response.iter_content(_CHUNK):
-                    if received == 0 and chunk[:64].lstrip().lower().startswith(_HTML_MARKERS):
-                        raise DownloadError("Slack sent a web page instead of the file; I can't process it.")
-                    received += len(chunk)
-                    if received > max_bytes:
-                        raise MediaTooLargeError(f"{name} is larger than the limit of {_mb(max_bytes)} (MAX_FILE_MB).")
-                    out.write(chunk)
-        if received == 0:
-            raise EmptyMediaError(f"{name} is empty.")
-        if size and received != size:
-            raise DownloadError(
-                f"The download of {name} was incomplete ({received} of {size} bytes), so I can't process it. "
-                "Share the file again."
-            )
+            try:
+                started = time.monotonic()  # reset at the first byte: the rate is the transfer's, not the wait's
+                with partial.open("wb") as out:
+                    while chunk := response.raw.read1(_CHUNK, decode_content=True):
+                        if received == 0:
+                            if looks_like_web_page(chunk):
+                                raise DownloadError("Slack sent a web page instead of the file; I can't process it.")
+                            started = time.monotonic()
+                        received += len(chunk)
+                        if received > max_bytes:
+                            raise MediaTooLargeError(
+                                f"{name} is larger than the limit of {_mb(max_bytes)} (MAX_FILE_MB)."
+                            )
+                        now = time.monotonic()
+                        owed = MIN_DOWNLOAD_BYTES_PER_SECOND * (now - started - RATE_GRACE_SECONDS)
+                        if now > deadline or received < owed:
+                            raise DownloadError(
+                                f"The download of {name} was too slow, so I stopped it. Share the file again."
+                            )
+                        out.write(chunk)
+            except (urllib3.exceptions.HTTPError, requests.RequestException) as error:
+                raise DownloadError(f"The download of {name} was cut off. Share the file again.") from error
         return received
 
     def _get_following_redirects(self, url: str) -> requests.Response:

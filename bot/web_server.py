@@ -1,19 +1,19 @@
-"""granian, the web server: HTTP parsing and connections in Rust, only the WSGI app itself in Python.
+"""granian, the web server: HTTP parsing and connections in Rust, only the app itself in Python.
 
 Chosen over gunicorn's threaded worker, which spends about half a millisecond of interpreter time per request on
-sockets and parsing; under a burst of Slack requests that time queues on the interpreter lock.
+sockets and parsing; under a burst of Slack requests that time queues on the interpreter lock. The app is served
+through granian's ASGI interface (``bot.web_bridge``): a request's body is awaited on the worker's event loop, so
+a client that trickles its body holds no thread; the WSGI app then runs in the bridge's thread pool.
 
 The main process forks the web workers (``WEB_WORKERS``) and stops them on SIGTERM/SIGINT. granian 2.8's signal
 handlers set a ``threading.Event`` in the signal handler itself; when the signal lands while the same thread holds
 that Event's lock (it has just been woken, say, by a worker that exited), the handler waits for a lock its own
 thread holds, and the process hangs until it is killed. pkill, killpg and Ctrl-C make that likely, because the
-workers hear the signal directly and again from the main process: stops hung in 2 of 6 tries. So, here, before
-the workers fork:
-
-* every handler only records the signal and hands the work to a new thread, which can wait for the lock;
-* a worker acts on its first signal only;
-* a worker signalled while it is still loading the app (its handlers are still the main process's) keeps the
-  signal and has it delivered again once it serves.
+workers hear the signal directly and again from the main process. So, in the main process, the handler only
+records the signal and hands the work to a new thread, which can wait for the lock. The workers' own handlers run
+on their event loop (not inside the signal handler), so they cannot hang that way; a worker signalled while it is
+still loading the app (its handlers are still the main process's) keeps the signal and has it delivered again
+once it serves.
 """
 
 from __future__ import annotations
@@ -31,35 +31,15 @@ _EARLY_SIGNALS: list[int] = []
 REDELIVER_AFTER_SECONDS = 0.5  # long enough for the worker to have started serving
 
 
-def _patch_worker_signals() -> None:
-    """Workers act on their first SIGTERM/SIGINT only, including one that came while they were loading."""
-    from granian import _signals
-
-    original = _signals.set_sync_signals
-    if getattr(original, "patched_by_bot", False):
-        return
-
-    def set_sync_signals():
-        event = original()
-        heard: list[int] = []  # a plain list: a lock taken inside a signal handler can deadlock the same way
-
-        def on_signal(signum, _frame):
-            if not heard:
-                heard.append(signum)
-                threading.Thread(target=event.set, name="worker-stop", daemon=True).start()
-
-        _signals.set_main_signals(on_signal)
-        if _EARLY_SIGNALS:
-            timer = threading.Timer(REDELIVER_AFTER_SECONDS, os.kill, (os.getpid(), _EARLY_SIGNALS[0]))
-            timer.daemon = True
-            timer.start()
-        return event
-
-    set_sync_signals.patched_by_bot = True
-    _signals.set_sync_signals = set_sync_signals
+def _redeliver_early_signals() -> None:
+    """In a worker that has just loaded its app: deliver again a stop signal that came while it was loading."""
+    if _EARLY_SIGNALS:
+        timer = threading.Timer(REDELIVER_AFTER_SECONDS, os.kill, (os.getpid(), _EARLY_SIGNALS[0]))
+        timer.daemon = True
+        timer.start()
 
 
-def web_server(*, port: int, workers: int, threads: int, drain_seconds: float, on_stop: Callable[[], None]):
+def web_server(*, port: int, workers: int, drain_seconds: float, on_stop: Callable[[], None]):
     """The server, ready for ``serve(target_loader=…)``; ``on_stop`` runs in the main process on SIGTERM/SIGINT.
 
     With ``drain_seconds``, the workers keep serving that long after ``on_stop`` (readiness already answers 503,
@@ -68,8 +48,6 @@ def web_server(*, port: int, workers: int, threads: int, drain_seconds: float, o
     """
     from granian.constants import Interfaces
     from granian.server import Server
-
-    _patch_worker_signals()
 
     class BotServer(Server):
         stopping_requested = False  # set by the first SIGTERM/SIGINT in the main process
@@ -90,6 +68,14 @@ def web_server(*, port: int, workers: int, threads: int, drain_seconds: float, o
             if not self.stopping_requested:
                 super()._respawn_workers(workers, *args, **kwargs)
 
+        def serve(self, *args, target_loader, **kwargs):
+            def load(target):
+                app = target_loader(target)
+                _redeliver_early_signals()
+                return app
+
+            return super().serve(*args, target_loader=load, **kwargs)
+
         def shutdown(self, exit_code=0):
             try:
                 super().shutdown(exit_code)
@@ -101,9 +87,9 @@ def web_server(*, port: int, workers: int, threads: int, drain_seconds: float, o
         "bot.server:load_web_app",  # only a name: the loader passed to serve() builds the app
         address="0.0.0.0",  # noqa: S104 - the app is a server; in a container it must listen beyond loopback
         port=port,
-        interface=Interfaces.WSGI,
+        interface=Interfaces.ASGINL,  # ASGI without lifespan events: the app needs no start-up hook
         workers=workers,
-        blocking_threads=threads,
+        blocking_threads=1,  # granian's only setting for ASGI: the WSGI app runs in the bridge's own threads
         respawn_failed_workers=True,
         workers_kill_timeout=10,
         log_dictconfig={

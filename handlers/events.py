@@ -66,6 +66,20 @@ def _link_name(url: str) -> str:
     return url.rsplit("/", 1)[-1][:200] or url
 
 
+_LISTED_REFUSALS = 5  # a note names this many refused links; the rest are counted
+
+
+def _refusal_note(refused: list[tuple[str, str]]) -> dict:
+    """One failure note for a message's refused links: the reason for one, a short list for several."""
+    if len(refused) == 1:
+        name, why = refused[0]
+        return render.render_failure(why, name=name)
+    lines = [f"• {name}: {why}" for name, why in refused[:_LISTED_REFUSALS]]
+    if len(refused) > _LISTED_REFUSALS:
+        lines.append(f"…and {len(refused) - _LISTED_REFUSALS} more links I can't use.")
+    return render.render_failure("\n".join(lines), name=f"{len(refused)} links")
+
+
 def register(app: App, services: Services) -> None:
     """File shares first (Bolt runs only the first matching listener), then the catch-alls."""
 
@@ -77,6 +91,8 @@ def register(app: App, services: Services) -> None:
             return
         thread_ts, append_to = intake.thread_route(services, team_id, channel_id, event)
         for file in event.get("files") or []:
+            if not isinstance(file, dict) or not file.get("id"):
+                continue  # Slack always names the file; an entry without an id names nothing to fetch
             if intake.looks_like_media(file) is False:
                 continue  # a document or an image: not ours to comment on
             route = (team_id, channel_id, thread_ts, append_to)
@@ -107,15 +123,20 @@ def register(app: App, services: Services) -> None:
         return [(url, why) for url in intake.media_links(event) if (why := intake.link_problem(services, url))]
 
     def say_links_refused(event: dict, context) -> None:
-        """After the ack: a note in the thread and ❌ for each refused link, once per message and link."""
+        """After the ack: one note in the thread and one ❌ for the message's refused links, however many.
+
+        Each link is still recorded on its own (so a redelivered event says nothing again), but a message with
+        300 links to private addresses makes one post and one reaction, not 300 of each.
+        """
         team_id, channel_id = context.team_id, event["channel"]
         refused = refused_links(event)
         if not refused or not services.channels.auto_process(team_id, channel_id):
             return
         thread_ts, _ = intake.thread_route(services, team_id, channel_id, event)
-        for url, why in refused:
-            name = _link_name(url)
-            if not intake.record_refused(
+        new = [
+            (_link_name(url), why)
+            for url, why in refused
+            if intake.record_refused(
                 services,
                 key_parts=(team_id, channel_id, event["ts"], url),
                 reason=why,
@@ -126,15 +147,17 @@ def register(app: App, services: Services) -> None:
                 source_ts=event["ts"],
                 thread_ts=thread_ts,
                 url=url,
-                name=name,
-            ):
-                continue  # a redelivered event: the note is already there
-            try:
-                services.slack.post(channel_id, render.render_failure(why, name=name), thread_ts=thread_ts)
-                services.slack.react(channel_id, event["ts"], "x")
-            except SlackApiError as exc:
-                why_not = exc.response.get("error")
-                log.warning("could not say why a link was refused: %s", why_not, extra={"channel_id": channel_id})
+                name=_link_name(url),
+            )
+        ]
+        if not new:
+            return  # a redelivered event: the note is already there
+        try:
+            services.slack.post(channel_id, _refusal_note(new), thread_ts=thread_ts)
+            services.slack.react(channel_id, event["ts"], "x")
+        except SlackApiError as exc:
+            why_not = exc.response.get("error")
+            log.warning("could not say why a link was refused: %s", why_not, extra={"channel_id": channel_id})
 
     def acknowledge_only() -> None:
         """``file_shared`` duplicates the ``message`` file share; it is acknowledged and never makes a job."""

@@ -33,6 +33,7 @@ MAX_REDIRECTS = 5
 _REDIRECTS = frozenset({301, 302, 303, 307, 308})
 _WEB_PAGE_TYPES = frozenset({"text/html", "application/xhtml+xml"})
 _WEB_PAGE_STARTS = (b"<!doctype html", b"<html", b"<head", b"<?xml")
+_UTF8_BOM = b"\xef\xbb\xbf"  # an HTML page may start with one; sniffing looks past it and white space
 _NO_TIME = "The link did not answer in time. Try again later, or upload the file to Slack instead."
 _WEB_PAGE = (
     "That link returned a web page, not a recording. If it needs a login, download the file and upload it "
@@ -141,7 +142,9 @@ def _save(response: requests.Response, dest: Path, *, max_bytes: int, chunk_size
                 chunk = response.raw.read1(chunk_size, decode_content=True)
                 if not chunk:
                     break
-                if size == 0 and chunk.lstrip()[:16].lower().startswith(_WEB_PAGE_STARTS):
+                if size == 0 and chunk[:256].lstrip().removeprefix(_UTF8_BOM).lstrip()[:16].lower().startswith(
+                    _WEB_PAGE_STARTS
+                ):
                     raise DownloadError(_WEB_PAGE)
                 size += len(chunk)
                 if size > max_bytes:

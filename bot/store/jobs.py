@@ -18,6 +18,23 @@ from sqlalchemy.exc import IntegrityError
 from bot.store.db import Database
 from bot.store.tables import ConversationRecord, Job, Stage, utcnow
 
+# Free-text metadata that comes from users (a file's title, a command's name): cut to its column, never refused.
+# PostgreSQL rejects a longer value (a 629-character title made every delivery fail); SQLite would keep it whole.
+_CUT_TO_FIT = ("name",)
+
+
+def fit(column: sa.Column, value: str | None) -> str | None:
+    """``value`` cut to ``column``'s width (ending with an ellipsis when cut)."""
+    width = getattr(column.type, "length", None)
+    if value is None or width is None or len(value) <= width:
+        return value
+    return value[: width - 1] + "…"
+
+
+def _fitted(fields: dict) -> dict:
+    return {k: fit(Job.__table__.c[k], v) if k in _CUT_TO_FIT else v for k, v in fields.items()}
+
+
 # Statements on Slack's request path, built once: SQLAlchemy then reuses their compiled form, and building the
 # expression on every request would cost more than running it. Both dialects can skip a duplicate key.
 _INSERT_JOB = {
@@ -137,6 +154,7 @@ class JobStore:
         (the ORM's unit of work costs more than the insert itself, and a caught IntegrityError more still).
         """
         job_id = str(uuid.uuid4())
+        fields = _fitted(fields)
         params = {"id": job_id, "idempotency_key": idempotency_key, **fields}
         dialect = self.db.engine.dialect.name
         if pending_limit is None or not fields.get("user_id"):
@@ -156,7 +174,7 @@ class JobStore:
 
     def update(self, job_id: str, **fields) -> None:
         with self.db.statement(writes=True) as conn:
-            conn.execute(_UPDATE_JOB, {"job_id": job_id, **fields})
+            conn.execute(_UPDATE_JOB, {"job_id": job_id, **_fitted(fields)})
 
     def claim(self, job_id: str, owner: str, lease_seconds: float) -> Job | None:
         """Take the job's lease if it is free or expired; the job row on success, None if someone holds it."""
@@ -232,7 +250,7 @@ class JobStore:
                         conversation_id=conversation_id,
                         channel_id=channel_id,
                         thread_ts=thread_ts,
-                        name=name,
+                        name=fit(ConversationRecord.__table__.c.name, name),
                         engine=engine,
                     )
                 )

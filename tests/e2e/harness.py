@@ -126,6 +126,7 @@ def app_env(*, slack: FakeSlack, data_dir: Path, engine: str, symbl_url: str | N
         "SLACK_SIGNING_SECRET": SIGNING_SECRET,
         "SLACK_API_URL": slack.api_url,
         "SLACK_FILES_HOST": files_host,
+        "SLACK_HOOKS_HOST": slack.url.split("://", 1)[1].rstrip("/"),  # the fake's response_urls live there
         "DATA_DIR": str(data_dir),
         "DATABASE_URL": f"sqlite:///{data_dir / 'bot.sqlite3'}",
         "POLL_INTERVAL_SECONDS": "0.2",

@@ -6,6 +6,8 @@ results, one transcript file, the right reactions, and clear words when somethin
 
 from __future__ import annotations
 
+import time
+
 from tests.e2e.conftest import wait_until
 from tests.e2e.harness import CHANNEL, TEAM_ID
 
@@ -127,12 +129,11 @@ def test_append_command_sends_media_into_the_conversation_and_updates_its_thread
 def test_append_to_an_unknown_or_foreign_conversation_is_not_found(stack):
     _, body, _ = stack.app.command(stack.slack, "append 5815170693595136 https://media.example.com/x.mp3")
     assert "couldn't find" in body
-    # A conversation another workspace created is just as unknown here.
-    stack.app.command(stack.slack, "process https://media.example.com/theirs.mp3", team="T0002")
-    wait_until(lambda: stack.symbl.requests_to("GET", "/v1/conversations/"), 20)
-    theirs = stack.symbl.requests_to("GET", "/v1/conversations/")[0].path.split("/")[3]
-    _, body, _ = stack.app.command(stack.slack, f"append {theirs} https://media.example.com/y.mp3")
-    assert "couldn't find" in body
+    # Another workspace cannot make one here: its requests are refused before any work.
+    status, _, _ = stack.app.command(stack.slack, "process https://media.example.com/theirs.mp3", team="T0002")
+    assert status == 403
+    time.sleep(0.5)
+    assert not stack.symbl.requests_to("POST", "/v1/process")
     assert not stack.symbl.requests_to("PUT", "/v1/process")
 
 
@@ -370,3 +371,15 @@ def test_a_channel_at_its_limit_queues_the_next_recording_until_one_finishes(mak
     stack.symbl.complete(job_id)
     wait_for_results(stack, first["ts"])
     wait_until(lambda: len(stack.symbl.requests_to("POST", "/v1/process/video")) == 2, 30, "the second one starting")
+
+
+def test_a_5000_character_title_is_cut_and_the_recording_processed(stack):
+    """PostgreSQL refuses a name wider than its column: the title is cut, the recording is never dropped."""
+    title = "Quarterly planning " + "t" * 4981
+    file = stack.slack.add_file(name="planning.mp4", mimetype="video/mp4", content=b"\x00" * 4096)
+    stack.slack.files[file["id"]].info["title"] = title
+    event = stack.slack.post_user_message(CHANNEL, files=[{**file, "title": title}])
+    status, _, _ = stack.app.event(event)
+    assert status == 200
+    replies = wait_for_results(stack, event["ts"])
+    assert "Quarterly planning ttt" in str(replies[0].blocks) + replies[0].text

@@ -60,11 +60,13 @@ class FakeSlack(WebMethods, FileHosting):
         team_id: str = "T0001",
         bot_user_id: str = "UBOT",
         bot_id: str = "BBOT",
+        app_id: str = "A111",  # what tests.fakes.slack_requests puts in api_app_id
     ) -> None:
         self.bot_token = bot_token
         self.team_id = team_id
         self.bot_user_id = bot_user_id
         self.bot_id = bot_id
+        self.app_id = app_id
         self._lock = threading.RLock()
         self._seq = itertools.count(1)
         self._file_numbers = itertools.count(1)

@@ -74,6 +74,7 @@ class WebMethods:
         """Method name -> implementation, for every method the fake knows."""
         return {
             "auth.test": self._auth_test,
+            "bots.info": self._bots_info,
             "chat.postMessage": self._chat_post_message,
             "chat.update": self._chat_update,
             "chat.postEphemeral": self._chat_post_ephemeral,
@@ -102,6 +103,23 @@ class WebMethods:
             "user_id": self.bot_user_id,
             "bot_id": self.bot_id,
             "is_enterprise_install": False,
+        }
+
+    def _bots_info(self, args: dict[str, Any]) -> dict[str, Any]:
+        """Slack's answer for the app's own bot; any other id is ``bot_not_found``, as Slack says."""
+        if args.get("bot") != self.bot_id:
+            raise ApiError("bot_not_found")
+        return {
+            "ok": True,
+            "bot": {
+                "id": self.bot_id,
+                "deleted": False,
+                "name": "symbl",
+                "updated": 1700000000,
+                "app_id": self.app_id,
+                "user_id": self.bot_user_id,
+                "icons": {},
+            },
         }
 
     # -- chat ------------------------------------------------------------------------------------------------

@@ -290,6 +290,12 @@ def test_auth_test_and_unknown_methods(slack, client):
     assert api_error(lambda: client.api_call("chat.postMesage", params={"channel": "C1"}))["error"] == "unknown_method"
 
 
+def test_bots_info_names_the_apps_own_bot_only(slack, client):
+    bot = client.bots_info(bot="BBOT")["bot"]
+    assert (bot["id"], bot["app_id"], bot["user_id"]) == ("BBOT", "A111", "UBOT")
+    assert api_error(lambda: client.bots_info(bot="BOTHER"))["error"] == "bot_not_found"
+
+
 # -- faults -------------------------------------------------------------------------------------------------------
 
 
