@@ -39,8 +39,10 @@ PROFILE_PIECE_SECONDS = 15.0
 PROFILE_MAX_SECONDS = 90.0
 MIN_PROFILE_PIECE_SECONDS = 0.5
 # Appended recordings: a speaker whose profile is at least this similar (cosine) to a known one is that person.
-# CAM++ scores two recordings of one voice around 0.6-0.9 and two different voices below 0.4.
-MATCH_SIMILARITY = 0.5
+# Measured on the real-meetings clips' reference turns: one voice in two clips scored 0.60-0.97 (0.46 for a
+# speaker heard for 2 s), two different voices 0.45 in the median and 0.69 at the 95th percentile. The most
+# similar pairs are matched first, each known voice once, which keeps most of those from being taken.
+MATCH_SIMILARITY = 0.6
 
 
 @dataclass(frozen=True)
