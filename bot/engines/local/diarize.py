@@ -230,13 +230,11 @@ def match_speakers(
     cosine similarity reaches ``threshold``; any other speaker gets the next free number. Profiles of another
     kind (another length, e.g. stored by an older version) never match.
     """
-    pairs = sorted(
-        (
-            (-_similarity(new[label], profile), label, name)
-            for label in dict.fromkeys(labels)
-            if label in new
-            for name, profile in known.items()
-        ),
+    pairs = sorted(  # most similar first; ties in label order, so the same input maps the same way
+        (-_similarity(new[label], profile), label, name)
+        for label in dict.fromkeys(labels)
+        if label in new
+        for name, profile in known.items()
     )
     mapping: dict[str, str] = {}
     taken: set[str] = set()
