@@ -154,7 +154,10 @@ def _child(data: Path, model: str, files: list[Path], *extra: str, old: bool = F
     command = [sys.executable, "-m", "bench.bench_real_stt", "--worker", "--data", str(data), "--model", model]
     command += [*extra, *(["--old"] if old else []), *map(str, files)]
     env = {**os.environ, "HF_HUB_OFFLINE": "1"}
-    done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, check=True, env=env)
+    done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, env=env)
+    if done.returncode != 0:
+        sys.stderr.write(done.stderr[-3000:])
+        done.check_returncode()
     return json.loads(done.stdout)
 
 

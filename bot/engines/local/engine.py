@@ -26,7 +26,7 @@ from bot.codec import insights_from_dict, insights_to_dict
 from bot.config import Settings
 from bot.engines.base import MediaSource
 from bot.engines.local.tables import LocalConversation, LocalJob, utcnow
-from bot.engines.local.transcribe import SAMPLE_RATE, Transcriber, default_cpu_threads
+from bot.engines.local.transcribe import SAMPLE_RATE, Transcriber, default_cpu_threads, language_note
 from bot.errors import BotError, EmptyMediaError, MediaTooLargeError, NotFoundError, user_text
 from bot.models import (
     ActionItem,
@@ -421,6 +421,10 @@ class LocalEngine:
                 )
             for label, profile in profiles.items():
                 known_profiles.setdefault(mapping[label], profile)
+            if utterances and utterances[0].language:
+                # Kept for the notes: insights are extracted from English only (transcribe.language_note)
+                stored["language"] = utterances[0].language
+                stored["language_note"] = language_note(utterances[0].language)
             insights = self._insights(conversation, stored["turns"], offset + seconds, options)
             finished = s.execute(
                 sa.update(LocalJob)

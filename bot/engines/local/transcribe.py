@@ -59,8 +59,9 @@ VAD_PARAMETERS = {"threshold": 0.3, "min_silence_duration_ms": 500, "speech_pad_
 # A detected language other than English is believed only when Whisper is this sure; far-field English speech is
 # sometimes given a low-probability guess of another language, and English is what the insights need.
 LANGUAGE_CONFIDENCE = 0.6
-# Up to three 30-s windows of speech are looked at to detect the language.
+# Up to three 30-s windows of speech, found in the first five minutes, are looked at to detect the language.
 LANGUAGE_DETECTION_WINDOWS = 3
+LANGUAGE_SAMPLE_SECONDS = 300
 # A phrase of n words repeated more than MAX_REPEATS[n] times in a row is a decoder loop, not speech: people do say
 # "no no no no" (a word four times) or "thank you, thank you, thank you", but Whisper's loops run on far longer
 # ("yeah, yeah, yeah, …" 21 times on an AMI meeting's overlapping talk).
@@ -252,10 +253,12 @@ class Transcriber:
             return "en"
         if requested:
             return requested
+        from faster_whisper.vad import VadOptions
+
         detected, probability, _ = model.detect_language(
-            audio,
+            audio[: LANGUAGE_SAMPLE_SECONDS * SAMPLE_RATE],  # not the VAD over a whole hour for 90 s of speech
             vad_filter=True,
-            vad_parameters=self.decode["vad_parameters"],
+            vad_parameters=VadOptions(**(self.decode["vad_parameters"] or {})),
             language_detection_segments=LANGUAGE_DETECTION_WINDOWS,
         )
         return detected if detected == "en" or probability >= LANGUAGE_CONFIDENCE else "en"
