@@ -173,10 +173,16 @@ class Transcriber:
         workers: int = 1,
         beam_size: int = DEFAULT_BEAM_SIZE,
         language: str | None = None,
-        names_as_hotwords: bool = True,
+        names_as_hotwords: bool = False,
         decode: dict | None = None,
     ):
-        """``decode`` overrides faster-whisper options of ``DECODE`` (benchmarks compare settings with it)."""
+        """``decode`` overrides faster-whisper options of ``DECODE`` (benchmarks compare settings with it).
+
+        ``names_as_hotwords`` also prompts Whisper with the roster's names. Off: measured on the eval meetings with
+        a 12-name roster (bench/bench_local_stt.py --model base --roster [--no-hotwords]), the names in every
+        window's prompt raised the WER from 10.2 % to 13.1 % (stand-up: 7.9 % to 25.8 %); the roster's
+        rescoring (``roster.py``) puts misheard names back without that cost.
+        """
         self.model_spec = model
         self.workers = workers
         self.cpu_threads = cpu_threads or default_cpu_threads(workers)
@@ -200,9 +206,9 @@ class Transcriber:
         """Utterances of 16 kHz mono ``audio``, in time order, cut at pauses and sentence ends.
 
         ``language`` is the meeting's language if known (else it is detected, with English the fallback); each
-        utterance carries the language it was transcribed in. ``vocabulary`` (terms) and ``roster`` (the people
-        who may be speaking: a channel's members) are handed to Whisper as hotwords, and first names it still
-        misheard in a name's place are put back from the roster (``roster.py``).
+        utterance carries the language it was transcribed in. ``vocabulary`` (terms) is handed to Whisper as
+        hotwords; ``roster`` names the people who may be speaking (a channel's members), and first names Whisper
+        misheard in a name's place are put back from it (``roster.py``).
 
         Raises ``UnsupportedMediaError`` when an English-only model is asked for another language.
         """
@@ -265,10 +271,10 @@ class Transcriber:
 
 
 def hotwords(vocabulary: Sequence[str], names: Sequence[str]) -> str | None:
-    """The text Whisper is prompted with in every window: the roster's first names, then the custom vocabulary.
+    """The text Whisper is prompted with in every window: names (when asked for), then the custom vocabulary.
 
-    A word in the prompt makes Whisper likelier to write it when the audio allows, so a name it does not know
-    ("Duguid") or a product term stands a chance; duplicates and blanks are dropped.
+    A word in the prompt makes Whisper likelier to write it when the audio allows, so a product term it does not
+    know stands a chance; duplicates and blanks are dropped.
     """
     terms: list[str] = []
     for given in (*names, *vocabulary):
