@@ -13,6 +13,7 @@ import numpy as np
 import pytest
 
 from bot.engines.local import transcribe as transcribe_module
+from bot.engines.local import whisper_models
 from bot.engines.local.diarize import diarize, match_speakers, merge_turns, speaker_profiles
 from bot.engines.local.transcribe import (
     SAMPLE_RATE,
@@ -235,3 +236,20 @@ def test_a_meeting_in_another_language_gets_a_note_that_insights_are_english_onl
     note = language_note("de")
     assert "(de)" in note
     assert "only found in English" in note
+
+
+def test_whisper_base_is_the_default_and_its_two_wheels_join_into_the_pinned_model():
+    assert whisper_models.canonical("") == whisper_models.BASE
+    assert not whisper_models.is_english_only("") and whisper_models.is_english_only(TINY_EN)
+    source = whisper_models.model_source("")
+    assert set(source.files) == {"model.bin", "config.json", "vocabulary.json"}
+    assert (Path(source.path) / "tokenizer.json").is_file()
+
+
+def test_two_parts_that_do_not_make_the_pinned_model_are_refused(monkeypatch, tmp_path):
+    for package, part in whisper_models._BASE_PARTS:
+        (tmp_path / package).mkdir()
+        (tmp_path / package / part).write_bytes(b"not a model")
+    monkeypatch.setattr(whisper_models, "_package_data", lambda package: tmp_path / package)
+    with pytest.raises(whisper_models.ModelFilesError, match="do not join"):
+        whisper_models.model_source("base")
