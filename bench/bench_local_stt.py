@@ -5,8 +5,8 @@ The transcription runs in a child process (``python -m bench.bench_local_stt --w
 
 - WER over all of ``tests/data/meetings/*.mp3`` against their scripts, normalised (lower case, no
   punctuation, numbers spelled out as words on both sides), target <= 15 %;
-- real-time factor (transcription + diarization time / audio duration) with the bundled tiny.en on this
-  box's cores, target <= 0.2;
+- real-time factor (transcription + diarization time / audio duration) with the model ``WHISPER_MODEL``
+  names (default base) on this box's cores, target <= 0.2;
 - peak RSS of the transcribing process, target < 1 GiB;
 - diarization: turn-level speaker accuracy (each gold turn takes the label of the recognised turn that
   overlaps it most; each label is mapped to the gold speaker it most often covers), and how many meetings
@@ -110,12 +110,12 @@ def normalise(text: str) -> str:
     return " ".join(text.split())
 
 
-def work(beam: int, files: list[Path], roster: tuple[str, ...] = ()) -> dict:
+def work(beam: int, files: list[Path], roster: tuple[str, ...] = (), model: str = "", *, hotwords: bool = True) -> dict:
     """Child-process side: transcribe and diarize each meeting, report texts, turns, times and peak RSS."""
     from bot.engines.local.diarize import diarize
     from bot.engines.local.transcribe import SAMPLE_RATE, Transcriber, load_audio
 
-    transcriber = Transcriber(beam_size=beam)
+    transcriber = Transcriber(model, beam_size=beam, names_as_hotwords=hotwords)
     transcriber.warm_up()
     meetings = []
     for path in files:
@@ -153,10 +153,11 @@ def speaker_accuracy(hyp_turns: list[dict], gold_turns: list[dict]) -> tuple[int
     return correct, len(gold_turns)
 
 
-def measure(beam: int | None = None, *, roster: bool = False) -> dict:
+def measure(beam: int | None = None, *, roster: bool = False, model: str = "", hotwords: bool = True) -> dict:
     """Run the worker in a child process and score its output against the scripts and timings.
 
-    With ``roster``, names are put back from ``EVAL_ROSTER`` as the app does with a channel's members.
+    With ``roster``, names are put back from ``EVAL_ROSTER`` as the app does with a channel's members (and, unless
+    ``hotwords`` is false, handed to Whisper as hotwords).
     """
     import jiwer
 
@@ -165,6 +166,8 @@ def measure(beam: int | None = None, *, roster: bool = False) -> dict:
     files = [*sorted(MEETINGS.glob("*.mp3")), MONOLOGUE]
     command = [sys.executable, "-m", "bench.bench_local_stt", "--worker", "--beam", str(beam or DEFAULT_BEAM_SIZE)]
     command += ["--roster"] if roster else []
+    command += ["--model", model] if model else []
+    command += [] if hotwords else ["--no-hotwords"]
     done = subprocess.run([*command, *map(str, files)], cwd=ROOT, capture_output=True, text=True, check=True)
     result = json.loads(done.stdout)
     refs, hyps = [], []
@@ -211,12 +214,16 @@ def measure(beam: int | None = None, *, roster: bool = False) -> dict:
 
 
 def run() -> list[Row]:
-    """The benchmark rows for ``python -m bench``."""
-    m = measure()
-    r = measure(roster=True)
-    from bot.engines.local.insights_eval import EVAL_ROSTER
+    """The benchmark rows for ``python -m bench`` (the model ``WHISPER_MODEL`` names, else the default)."""
+    import os
 
-    label = f"with a {len(EVAL_ROSTER)}-name roster"
+    from bot.engines.local.insights_eval import EVAL_ROSTER
+    from bot.engines.local.whisper_models import canonical
+
+    model = canonical(os.environ.get("WHISPER_MODEL", ""))
+    m = measure(model=model)
+    r = measure(roster=True, model=model)
+    label = f"with a {len(EVAL_ROSTER)}-name roster, {model}"
     with_roster = [
         Row(f"local STT word error rate, {label}", "<= 15%", f"{r['wer']:.1%}", r["wer"] <= 0.15),
         Row(
@@ -232,14 +239,14 @@ def run() -> list[Row]:
             r["peak_rss_mib"] < 1024,
         ),
     ]
-    return [*_rows(m), *with_roster]
+    return [*_rows(m, model), *with_roster]
 
 
-def _rows(m: dict) -> list[Row]:
+def _rows(m: dict, model: str) -> list[Row]:
     return [
-        Row("local STT word error rate (eval meetings, tiny.en)", "<= 15%", f"{m['wer']:.1%}", m["wer"] <= 0.15),
+        Row(f"local STT word error rate (eval meetings, {model})", "<= 15%", f"{m['wer']:.1%}", m["wer"] <= 0.15),
         Row(
-            "local STT real-time factor (tiny.en, int8, this box)",
+            f"local STT real-time factor ({model}, int8, this box)",
             "<= 0.2",
             f"{m['rtf']:.3f} ({m['audio_seconds']:.0f}s of audio)",
             m["rtf"] <= 0.2,
@@ -283,14 +290,18 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--worker", action="store_true", help="transcribe the files and print JSON (child side)")
     parser.add_argument("--beam", type=int, default=None)
     parser.add_argument("--roster", action="store_true", help="put misheard names back from the eval roster")
+    parser.add_argument("--model", default="", help="WHISPER_MODEL value (default: the default model)")
+    parser.add_argument("--no-hotwords", action="store_true", help="do not hand the roster to Whisper as hotwords")
     parser.add_argument("files", nargs="*", type=Path)
     args = parser.parse_args(argv)
     if args.worker:
         from bot.engines.local.insights_eval import EVAL_ROSTER
 
-        print(json.dumps(work(args.beam or 5, args.files, EVAL_ROSTER if args.roster else ())))
+        roster = EVAL_ROSTER if args.roster else ()
+        print(json.dumps(work(args.beam or 5, args.files, roster, args.model, hotwords=not args.no_hotwords)))
         return 0
-    print(json.dumps(measure(args.beam, roster=args.roster), indent=2))
+    result = measure(args.beam, roster=args.roster, model=args.model, hotwords=not args.no_hotwords)
+    print(json.dumps(result, indent=2))
     return 0
 
 

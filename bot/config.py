@@ -48,7 +48,7 @@ class Settings:
     download_min_seconds: float = 60.0
     port: int = 3000
     data_dir: Path = DEFAULT_DATA_DIR
-    whisper_model: str = ""  # empty: the bundled tiny.en; else a model name or a local path
+    whisper_model: str = ""  # empty: the bundled base; "tiny.en" (bundled, English only), a model directory or name
     webhook_secret: str = ""  # guards /symbl/webhook/…; derived from the signing secret when empty
     job_deadline_seconds: float = 4 * 3600.0  # Symbl's own maximum media duration
     worker_threads: int = 4  # the jobs process's pool

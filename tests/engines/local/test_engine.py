@@ -63,11 +63,15 @@ class RecordingExtractor:
         )
 
 
+# The small English model keeps these tests fast; the engine's own default (base) is measured in bench/.
+TEST_MODEL = "tiny.en"
+
+
 class CountingTranscriber(Transcriber):
     """The real transcriber, counting how often it runs (to prove a job never runs twice)."""
 
     def __init__(self):
-        super().__init__(cpu_threads=2)
+        super().__init__(TEST_MODEL, cpu_threads=2)
         self.runs = 0
 
     def transcribe(self, audio, **kwargs):
@@ -93,7 +97,7 @@ def make_engine(database, settings):
 
     def make(transcriber=None, extractor=None) -> LocalEngine:
         engine = LocalEngine(
-            database, settings, transcriber or Transcriber(cpu_threads=2), extractor or RecordingExtractor()
+            database, settings, transcriber or Transcriber(TEST_MODEL, cpu_threads=2), extractor or RecordingExtractor()
         )
         engine.start()
         engines.append(engine)
@@ -267,7 +271,7 @@ def media_server():
 
 def test_a_url_is_downloaded_by_the_worker_and_a_dead_link_fails_readably(database, tmp_path, media_server):
     settings = Settings(data_dir=tmp_path, database_url=database.url, local_allow_private_urls=True)
-    engine = LocalEngine(database, settings, Transcriber(cpu_threads=2), RecordingExtractor())
+    engine = LocalEngine(database, settings, Transcriber(TEST_MODEL, cpu_threads=2), RecordingExtractor())
     engine.start()
     try:
         first = engine.submit_url(f"{media_server}/standup.mp3", kind=MediaKind.AUDIO)
