@@ -115,4 +115,5 @@ def insights_from_dict(data: dict[str, Any]) -> Insights:
         ),
         members=tuple(Person(**p) for p in data.get("members", ())),
         summary=None if summary is None else tuple(_summary_item(s) for s in summary),
+        notice=data.get("notice"),
     )

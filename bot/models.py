@@ -198,6 +198,7 @@ class Insights:
     questions: tuple[Question, ...] = ()
     members: tuple[Person, ...] = ()
     summary: tuple[SummaryItem, ...] | None = None  # None when the engine was not asked for one
+    notice: str | None = None  # a caveat the engine has for readers, e.g. insights found in English speech only
 
     def message(self, message_id: str) -> Message | None:
         """The message with this id, if the transcript has it."""

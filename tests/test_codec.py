@@ -83,3 +83,16 @@ def test_sentiment_is_written_as_polarity_and_label():
         messages=(Message(id="m1", text="Great!", sentiment=Sentiment(polarity=0.62, suggested="positive")),),
     )
     assert insights_to_dict(insights)["messages"][0]["sentiment"] == {"polarity": 0.62, "suggested": "positive"}
+
+
+def test_an_engines_notice_survives_storage_and_old_json_has_none():
+    from dataclasses import replace
+
+    from bot.codec import insights_from_dict, insights_to_dict
+    from tests.render.helpers import sample_insights
+
+    noted = replace(sample_insights(), notice="insights from English speech only")
+    assert insights_from_dict(insights_to_dict(noted)).notice == "insights from English speech only"
+    old = insights_to_dict(sample_insights())
+    old.pop("notice", None)
+    assert insights_from_dict(old).notice is None

@@ -244,6 +244,8 @@ def render_insights(
     details.append(f"conversation `{escape_mrkdwn(insights.conversation.id)}`")
 
     top: list[Block] = [header(_header_text(insights)), context(" · ".join(details))]
+    if insights.notice:
+        top.append(context(f"⚠️ {escape_mrkdwn(insights.notice)}"))
     top += _tone_blocks(insights)
     top += _summary_blocks(insights)
 

@@ -348,3 +348,11 @@ def test_the_tone_line_still_fits_with_40_ledger_items():
     assert "Overall tone: positive" in text
     assert "• topic 39 🙁" in text
     assert "*Firm action items (20)*" in text
+
+
+def test_a_meeting_in_another_language_says_insights_come_from_english_speech_only():
+    note = "This meeting was transcribed in its own language (fr); action items … may be missing."
+    payload = render_insights(replace(sample_insights(), notice=note))
+    validated(payload)
+    assert "⚠️ This meeting was transcribed in its own language (fr)" in all_text(payload)
+    assert "transcribed in its own language" not in all_text(render_insights(sample_insights()))

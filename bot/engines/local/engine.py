@@ -487,6 +487,8 @@ class LocalEngine:
                 stored["language"] = language
                 stored["language_note"] = language_note(language)
             insights = _full_names(self._insights(conversation, stored["turns"], offset + seconds, options))
+            if note := stored.get("language_note"):
+                insights = replace(insights, notice=note)
             finished = s.execute(
                 sa.update(LocalJob)
                 .where(LocalJob.id == job_id, LocalJob.lease_owner == self.owner)
