@@ -12,6 +12,7 @@ from bot.engines.symbl import INSIGHT_ENDPOINTS, SymblEngine
 from bot.errors import NotFoundError, ServerError
 from bot.models import MediaKind, Person, Sentiment, SubmitOptions
 from tests.fakes.symbl_data import ConversationData
+from tests.fakes.symbl_doc_samples import MESSAGES_WITH_SENTIMENT, TOPICS_WITH_SENTIMENT
 from tests.fakes.symbl_emulator import SymblEmulator
 
 
@@ -113,47 +114,7 @@ def test_messages_and_topics_carry_the_sentiment_symbl_served(emulator, engine):
 
 
 def test_the_documented_sentiment_samples_reach_the_insights_over_http():
-    data = ConversationData(
-        overrides={
-            "messages": {
-                "messages": [
-                    {
-                        "id": "6412283618000896",
-                        "text": "Best package for you is $69.99 per month.",
-                        "from": {"name": "Roger", "email": "Roger@example.com"},
-                        "sentiment": {"polarity": {"score": 0.6}, "suggested": "positive"},
-                    },
-                    {
-                        "id": "5661493169225728",
-                        "text": "Okay, Where is the file?",
-                        "sentiment": {"polarity": {"score": 0.2}, "suggested": "neutral"},
-                    },
-                ]
-            },
-            "topics": {
-                "topics": [
-                    {
-                        "id": "5907389282779136",
-                        "text": "interns",
-                        "type": "topic",
-                        "score": 0.7178597920690242,
-                        "messageIds": ["4600982711304192"],
-                        "sentiment": {"polarity": {"score": 0.389}, "suggested": "positive"},
-                        "parentRefs": [],
-                    },
-                    {
-                        "id": "6697188878974976",
-                        "text": "new regulations",
-                        "type": "topic",
-                        "score": 0.6968750176932417,
-                        "messageIds": ["5356560840654848"],
-                        "sentiment": {"polarity": {"score": -0.809}, "suggested": "negative"},
-                        "parentRefs": [],
-                    },
-                ]
-            },
-        }
-    )
+    data = ConversationData(overrides={"messages": MESSAGES_WITH_SENTIMENT, "topics": TOPICS_WITH_SENTIMENT})
     with SymblEmulator(data=data) as emulator:
         engine = SymblEngine(emulator.url, emulator.app_id, emulator.app_secret, sleep=no_sleep)
         insights = engine.fetch_insights(processed(emulator, engine))

@@ -15,6 +15,7 @@ from bot.engines.symbl_parse import (
     parse_time,
 )
 from bot.models import JobStatus, Person, Sentiment
+from tests.fakes.symbl_doc_samples import MESSAGES_WITH_SENTIMENT, TOPICS_WITH_SENTIMENT
 
 # Trimmed from the documented samples (symbl-api.md §4.3): one item with an explicit assignee and a due date,
 # one whose assignee is only marked among its entities.
@@ -142,42 +143,6 @@ def test_submission_and_job_status_answers():
 
 # The documented sentiment samples (symbl-api.md §4.1, §4.2; symbl-samples/messages_verbose_sentiment.json and
 # topics_sentiment.json), trimmed to the fields that matter here.
-MESSAGES_WITH_SENTIMENT = {
-    "messages": [
-        {
-            "id": "6412283618000896",
-            "text": "Best package for you is $69.99 per month.",
-            "sentiment": {"polarity": {"score": 0.6}, "suggested": "positive"},
-        },
-        {
-            "id": "5661493169225728",
-            "text": "Okay, Where is the file?",
-            "sentiment": {"polarity": {"score": 0.2}, "suggested": "neutral"},
-        },
-    ]
-}
-TOPICS_WITH_SENTIMENT = {
-    "topics": [
-        {
-            "id": "5907389282779136",
-            "text": "interns",
-            "type": "topic",
-            "score": 0.7178597920690242,
-            "messageIds": ["4600982711304192"],
-            "sentiment": {"polarity": {"score": 0.389}, "suggested": "positive"},
-            "parentRefs": [],
-        },
-        {
-            "id": "6697188878974976",
-            "text": "new regulations",
-            "type": "topic",
-            "score": 0.6968750176932417,
-            "messageIds": ["5356560840654848"],
-            "sentiment": {"polarity": {"score": -0.809}, "suggested": "negative"},
-            "parentRefs": [],
-        },
-    ]
-}
 TOPICS_WITH_PARENTS = {
     "topics": [
         {
