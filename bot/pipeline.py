@@ -29,7 +29,7 @@ from bot import failpoints, metrics, render
 from bot.codec import insights_from_dict, insights_to_dict
 from bot.config import Settings
 from bot.engines.base import Engine
-from bot.errors import BotError, JobFailedError, RateLimitedError, user_text
+from bot.errors import BotError, JobFailedError, RateLimitedError, is_disk_full, user_text
 from bot.media import classify
 from bot.models import JobStatus, MediaKind, SubmitOptions
 from bot.notes import MeetingNotes
@@ -173,6 +173,8 @@ class Pipeline:
         if isinstance(exc, SlackApiError):  # Slack said no (a deleted file, a channel we left): no bug of ours
             code = exc.response.get("error")
             log.warning("job failed: Slack answered %s", code, extra={"job_id": job.id, "stage": job.stage})
+        elif is_disk_full(exc):  # not a bug: the job fails with the disk note and the process carries on
+            log.error("job failed: the disk is full", extra={"job_id": job.id, "stage": job.stage})
         elif not isinstance(exc, BotError):
             log.exception("job failed unexpectedly", extra={"job_id": job.id, "stage": job.stage})
         else:

@@ -20,6 +20,7 @@ import json
 import logging
 import multiprocessing
 import os
+import shutil
 import subprocess
 import sys
 import threading
@@ -81,7 +82,20 @@ def health(services: Services) -> tuple[bool, dict]:
         except FileNotFoundError:
             age = float("inf")
         checks["scheduler"] = age < 3 * services.settings.poll_interval_seconds + 10
-    return all(checks.values()), checks
+    # Low disk is reported, not failed: a restart frees no space, so a 503 here would only get a healthy replica
+    # killed in a loop. Shares still fail one by one with the disk note until space is freed.
+    free = _free_bytes(services.settings.data_dir)
+    body: dict[str, Any] = dict(checks)
+    body["disk_free_mb"] = None if free is None else free // 1_000_000
+    body["disk_space_low"] = free is not None and free < services.settings.max_file_bytes
+    return all(checks.values()), body
+
+
+def _free_bytes(directory) -> int | None:
+    try:
+        return shutil.disk_usage(directory).free
+    except OSError:
+        return None
 
 
 class Lifecycle:
@@ -229,17 +243,27 @@ class JobsSupervisor:
         delay = 1.0
         while not self.stopping.is_set():
             started = time.monotonic()
-            env = {**os.environ, WAKE_FD_ENV: str(self.wakeup.read_fd)}
-            self.process = subprocess.Popen(
-                [sys.executable, "-m", "bot", "jobs"], env=env, pass_fds=(self.wakeup.read_fd,)
-            )
-            code = self.process.wait()
-            metrics.mark_process_dead(self.process.pid)
+            try:
+                code = self._run_once()
+            except Exception:  # a failed fork or a full disk must not end the supervision (a dead child, never reaped)
+                log.exception("could not run the jobs process")
+                code = None
             if self.stopping.is_set():
                 return
             delay = 1.0 if time.monotonic() - started > 60 else min(delay * 2, 30.0)
             log.error("jobs process exited with %s; restarting in %.0fs", code, delay)
             self.stopping.wait(delay)
+
+    def _run_once(self) -> int:
+        """Start the jobs process and wait for it; the wait reaps it (no zombie), whatever happens after."""
+        env = {**os.environ, WAKE_FD_ENV: str(self.wakeup.read_fd)}
+        self.process = subprocess.Popen([sys.executable, "-m", "bot", "jobs"], env=env, pass_fds=(self.wakeup.read_fd,))
+        code = self.process.wait()
+        try:
+            metrics.mark_process_dead(self.process.pid)
+        except OSError:
+            log.exception("could not clear the dead jobs process's metrics")
+        return code
 
     def stop(self) -> None:
         self.stopping.set()
