@@ -23,9 +23,11 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterable
+from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
@@ -53,7 +55,10 @@ WEB_THREADS = 8
 # default 5 ms switch interval makes it wait behind whichever thread holds the lock; requests are short, so a
 # finer interval costs little and keeps a burst's slowest answer close to its typical one.
 WEB_SWITCH_INTERVAL = 0.0005
-METRICS_DIR = "prometheus"  # under DATA_DIR: prometheus_client's multiprocess files, emptied by every serve
+# prometheus_client's multiprocess files are memory-mapped and grow as labels appear. On a full disk, touching a
+# grown page kills the process with SIGBUS (measured: both web workers died when DATA_DIR filled up), so they
+# live in shared memory, apart from the downloads that can fill DATA_DIR. One directory per serve, removed at exit.
+METRICS_PARENT = Path("/dev/shm")  # noqa: S108 - mkdtemp makes a private (0700), unpredictable directory in it
 HEARTBEAT_FILE = "jobs.heartbeat"  # Services.heartbeat_path: the jobs process touches it at every sweep
 
 
@@ -275,6 +280,12 @@ class JobsSupervisor:
                 self.process.kill()
 
 
+def _metrics_dir(settings: Settings) -> Path:
+    """A fresh directory for this serve's metric files: in shared memory when there is one, else the temp dir."""
+    parent = METRICS_PARENT if METRICS_PARENT.is_dir() and os.access(METRICS_PARENT, os.W_OK) else None
+    return Path(tempfile.mkdtemp(prefix="symbl-bot-metrics-", dir=parent))
+
+
 def serve(settings: Settings) -> None:
     """Run the app: granian (WEB_WORKERS processes of WEB_THREADS threads) plus the supervised jobs process."""
     from bot import logs
@@ -285,7 +296,8 @@ def serve(settings: Settings) -> None:
     prepare(database)  # once, before the web workers and the jobs process start
     database.dispose()
     # Before any worker forks or the jobs process starts: they all write their samples into this one directory.
-    metrics.prepare_multiprocess_dir(settings.data_dir / METRICS_DIR)
+    metrics_dir = _metrics_dir(settings)
+    metrics.prepare_multiprocess_dir(metrics_dir)
     # A previous run's heartbeat would make this one look ready before its jobs process has swept once.
     (settings.data_dir / HEARTBEAT_FILE).unlink(missing_ok=True)
     wakeup = Wakeup()
@@ -304,6 +316,7 @@ def serve(settings: Settings) -> None:
     )
     server.on_startup(supervisor.start)
     server.on_shutdown(supervisor.stop)  # after the web workers have stopped: no new job rows can appear
+    server.on_shutdown(lambda: shutil.rmtree(metrics_dir, ignore_errors=True))
     mode = "Socket Mode" if settings.slack_app_token else f"HTTP on port {settings.port}"
     print(f"symbl-bot: serving ({mode}, engine={settings.engine})", file=sys.stderr, flush=True)
     server.serve(target_loader=load_web_app)

@@ -136,3 +136,19 @@ def app_env(*, slack: FakeSlack, data_dir: Path, engine: str, symbl_url: str | N
     if symbl_url:
         env |= {"SYMBL_API_URL": symbl_url, "SYMBL_APP_ID": "test-app-id", "SYMBL_APP_SECRET": "test-app-secret"}
     return env | extra
+
+
+def jobs_process_pid(root: int) -> int | None:
+    """The ``python -m bot jobs`` process under the app's process tree (Linux /proc)."""
+    for proc in Path("/proc").iterdir():
+        if not proc.name.isdigit():
+            continue
+        try:
+            cmdline = (proc / "cmdline").read_bytes().split(b"\0")
+            stat = (proc / "stat").read_text()
+        except OSError:
+            continue
+        parent = int(stat.rpartition(")")[2].split()[1])
+        if cmdline[-3:-1] == [b"bot", b"jobs"] and parent == root:
+            return int(proc.name)
+    return None

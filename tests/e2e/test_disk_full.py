@@ -1,6 +1,6 @@
 """End-to-end: a full disk fails the share that hit it, and nothing else.
 
-``DATA_DIR`` is a 20 MB tmpfs (this needs root, as the tests' sandbox has; elsewhere the test skips). A 30 MB
+``DATA_DIR`` is a 64 MB tmpfs (this needs root, as the tests' sandbox has; elsewhere the test skips). A 30 MB
 recording fills it mid-download: that job fails with the disk note and leaves no partial file, the web workers
 and the jobs process keep running, ``/healthz`` keeps answering and says how much space is left, and the next
 share after space is freed is processed without a restart.
@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import urllib.request
 from pathlib import Path
@@ -17,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from tests.e2e.conftest import Stack, assert_log_keeps_secrets, wait_until
-from tests.e2e.harness import CHANNEL, USER, AppProcess, app_env
+from tests.e2e.harness import CHANNEL, USER, AppProcess, app_env, jobs_process_pid
 from tests.fakes.slack_api import FakeSlack
 from tests.fakes.symbl_emulator import SymblEmulator
 
@@ -32,7 +33,7 @@ def small_disk(tmp_path):
     if os.geteuid() != 0:
         pytest.skip("mounting a small tmpfs needs root")
     done = subprocess.run(
-        ["mount", "-t", "tmpfs", "-o", "size=20m", "tmpfs", str(mount_point)], check=False, capture_output=True
+        ["mount", "-t", "tmpfs", "-o", "size=64m", "tmpfs", str(mount_point)], check=False, capture_output=True
     )
     if done.returncode != 0:
         pytest.skip(f"cannot mount a tmpfs here: {done.stderr.decode(errors='replace').strip()}")
@@ -68,20 +69,41 @@ def test_disk_full_during_a_download_fails_that_job_and_the_next_share_works(sma
     try:
         app.start()
         workers = _children(app.process.pid)
-        # Another program leaves 8 MB free; the 30 MB recording cannot fit.
-        filler.write_bytes(b"\x00" * 11_000_000)
+        # Filled to the last byte from outside, before any share: a share now cannot even be recorded, but it is
+        # answered (an HTTP error, so Slack delivers it again later) and no process dies. Metric files kept on
+        # this disk killed both web workers with SIGBUS here (memory-mapped pages that could not be backed).
+        _fill(filler)
+        for name in ("lost-1.mp4", "lost-2.mp4"):
+            file = slack.add_file(name=name, mimetype="video/mp4", content=b"\x00" * 4096)
+            status, _, _ = app.event(slack.post_user_message(CHANNEL, files=[file]))
+            assert status in (200, 500)
+        status, body = _health(app)
+        assert status == 200 and body["disk_space_low"] is True
+        assert _children(app.process.pid) >= workers, "a web worker or the jobs process died (its pid is gone)"
+
+        # Another program leaves about 8 MB free; the 30 MB recording cannot fit.
+        filler.unlink()
+        filler.write_bytes(b"\x00" * 56_000_000)
         big = _share(slack, app, "all-hands.mp4", b"\x00" * 30_000_000)
         wait_until(lambda: DISK_NOTE in _thread_text(slack, big["ts"]), 30, "the disk note")
         wait_until(lambda: "x" in slack.reactions.get((CHANNEL, big["ts"]), set()), 10, "❌ on the share")
         assert not list((small_disk / "downloads").glob("*")), "a partial download was left behind"
-        status, body = _health(app)
-        assert status == 200 and "disk_free_mb" in body
+        assert _children(app.process.pid) >= workers, "a web worker or the jobs process died (its pid is gone)"
 
         filler.unlink()  # space freed
         small = _share(slack, app, "standup.mp4", b"\x00" * 4096)
         wait_until(lambda: ACTION_ITEM in _thread_text(slack, small["ts"]), 30, "results after space was freed")
         assert app.process.poll() is None
         assert _children(app.process.pid) >= workers, "a web worker or the jobs process died (its pid is gone)"
+        assert _health(app)[1]["disk_space_low"] is False
+
+        # A jobs process that dies anyway is reaped (no zombie) and replaced, and the next share is processed.
+        jobs_pid = jobs_process_pid(app.process.pid)
+        os.kill(jobs_pid, signal.SIGKILL)
+        wait_until(lambda: jobs_process_pid(app.process.pid) not in (None, jobs_pid), 20, "a new jobs process")
+        assert not _zombies(app.process.pid)
+        after = _share(slack, app, "retro.mp4", b"\x00" * 4096)
+        wait_until(lambda: ACTION_ITEM in _thread_text(slack, after["ts"]), 30, "results from the new jobs process")
     finally:
         app.stop()
         slack.stop()
@@ -89,9 +111,18 @@ def test_disk_full_during_a_download_fails_that_job_and_the_next_share_works(sma
     assert_log_keeps_secrets(Stack(slack, symbl, app))
 
 
-def _children(pid: int) -> set[int]:
-    """The app's live child processes (web workers and the jobs process)."""
-    found = set()
+def _fill(path: Path) -> None:
+    try:
+        with path.open("wb") as out:
+            while True:
+                out.write(b"\x00" * 65536)
+    except OSError:
+        pass
+
+
+def _child_states(pid: int) -> dict[int, str]:
+    """The app's child processes (web workers and the jobs process) with their state letter ("Z": a zombie)."""
+    found = {}
     for entry in Path("/proc").iterdir():
         if entry.name.isdigit():
             try:
@@ -99,6 +130,14 @@ def _children(pid: int) -> set[int]:
             except OSError:
                 continue
             fields = stat.rsplit(")", 1)[1].split()
-            if int(fields[1]) == pid and fields[0] != "Z":
-                found.add(int(entry.name))
+            if int(fields[1]) == pid:
+                found[int(entry.name)] = fields[0]
     return found
+
+
+def _children(pid: int) -> set[int]:
+    return {child for child, state in _child_states(pid).items() if state != "Z"}
+
+
+def _zombies(pid: int) -> set[int]:
+    return {child for child, state in _child_states(pid).items() if state == "Z"}
