@@ -28,7 +28,7 @@ from bot.engines.base import MediaSource
 from bot.engines.local.sentiment import with_sentiment
 from bot.engines.local.tables import LocalConversation, LocalJob, utcnow
 from bot.engines.local.transcribe import SAMPLE_RATE, Transcriber, Utterance, default_cpu_threads
-from bot.errors import BotError, EmptyMediaError, MediaTooLargeError, NotFoundError, user_text
+from bot.errors import BotError, EmptyMediaError, MediaTooLargeError, NotFoundError, is_disk_full, user_text
 from bot.models import (
     ActionItem,
     Conversation,
@@ -373,7 +373,11 @@ class LocalEngine:
             self._process(job_id)
         except BotError as exc:
             self._fail(job_id, user_text(exc))
-        except Exception:
+        except Exception as exc:
+            if is_disk_full(exc):  # the link's download or a decode's scratch file filled the disk
+                logger.error("offline engine: job %s failed: the disk is full", job_id)
+                self._fail(job_id, user_text(exc))
+                return
             logger.exception("offline engine: job %s failed", job_id)
             self._fail(job_id, "Processing failed on this machine. Try again, or try another file.")
         finally:
