@@ -136,6 +136,7 @@ class Pipeline:
                     break
                 finished = job.stage
                 changes = self._steps[finished](job) or {}
+                failpoints.hit(f"before_saving_{finished}")
                 changes.setdefault("attempts", 0)
                 self.store.update(job.id, **changes)
                 for key, value in changes.items():
@@ -303,7 +304,13 @@ class Pipeline:
             webhook = f"{self.settings.public_url}/symbl/webhook/{self.settings.webhook_secret}"
         # The offline engine spells misheard names from the channel's members; Symbl has no use for them.
         names = self.notes.owners.member_names(job.channel_id) if self.engine.name == "local" else ()
-        options = SubmitOptions(name=job.name, webhook_url=webhook, participant_names=names, shared_at=_shared_at(job))
+        options = SubmitOptions(
+            name=job.name,
+            webhook_url=webhook,
+            participant_names=names,
+            shared_at=_shared_at(job),
+            idempotency_key=job.id,  # saved long before this call: a retry after an outage asks for the same submit
+        )
         kind = MediaKind(job.media_kind)
         if job.local_path:
             with Path(job.local_path).open("rb") as media:
