@@ -40,8 +40,6 @@ USER_CACHE_SECONDS = 3600.0
 MAX_MEMBERS_TO_MATCH = 200
 # Membership answers gate private meetings; a minute is short enough that a removed member loses access quickly.
 MEMBERSHIP_CACHE_SECONDS = 60.0
-# The check runs before a slash command is acknowledged (Slack waits 3 s), so it gets one short try and no retries.
-MEMBERSHIP_TIMEOUT_SECONDS = 1.5
 _MEMBERSHIP_MAX_PAGES = 20
 _MAX_REDIRECTS = 5
 _HTML_MARKERS = (b"<!doctype html", b"<html")
@@ -172,9 +170,6 @@ class SlackIO:
         self._user_by_email: dict[str, str | None] = {}
         self._users: dict[str, tuple[float, dict[str, Any] | None]] = {}
         self._memberships: dict[tuple[str, str], tuple[float, bool]] = {}
-        self._quick_client = TimedWebClient(
-            token=client.token, base_url=client.base_url, timeout=MEMBERSHIP_TIMEOUT_SECONDS, retry_handlers=[]
-        )
         self._lock = threading.Lock()
 
     # -- messages -----------------------------------------------------------------------------------------
@@ -351,7 +346,7 @@ class SlackIO:
     def _listed(self, channel: str, user_id: str) -> bool:
         cursor = None
         for _ in range(_MEMBERSHIP_MAX_PAGES):
-            page = self._quick_client.conversations_members(channel=channel, limit=1000, cursor=cursor)
+            page = self.client.conversations_members(channel=channel, limit=1000, cursor=cursor)
             if user_id in (page.get("members") or []):
                 return True
             cursor = (page.get("response_metadata") or {}).get("next_cursor")

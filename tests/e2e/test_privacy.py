@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 import sqlalchemy as sa
 
 from tests.e2e.conftest import wait_until
-from tests.e2e.harness import CHANNEL, USER
+from tests.e2e.harness import CHANNEL, USER, command_answer
 from tests.fakes.slack_requests import block_action_body
 
 PRIVATE = "GPRIV01"
@@ -82,12 +82,12 @@ def test_a_non_member_cannot_reach_a_private_meeting(make_stack):
     own_notes, _ = _processed(stack, CHANNEL, USER, "https://media.example.com/mine.mp3")
 
     # append: the private id and a made-up one get the very same bytes, and nothing reaches the engine.
-    _, forbidden, _ = stack.app.command(stack.slack, f"append {private_id} https://media.example.com/leak.mp3")
-    _, unknown, _ = stack.app.command(stack.slack, "append 5815170693595136 https://media.example.com/leak.mp3")
-    assert json.loads(forbidden) == json.loads(unknown)
-    assert forbidden == unknown
-    assert "couldn't find" in json.loads(forbidden)["text"]
-    assert private_id not in forbidden
+    # The membership check runs after the ack: both get the same ack, then the same answer.
+    forbidden = command_answer(stack.app, stack.slack, f"append {private_id} https://media.example.com/leak.mp3")
+    unknown = command_answer(stack.app, stack.slack, "append 5815170693595136 https://media.example.com/leak.mp3")
+    assert json.dumps(forbidden) == json.dumps(unknown)  # byte-identical ack and answer
+    assert "couldn't find" in forbidden[1]["text"]
+    assert private_id not in json.dumps(forbidden)
     # status in his channel shows nothing of the private meeting (nor the leaked job: none was made).
     _, status_answer, _ = stack.app.command(stack.slack, "status")
     assert "board" not in status_answer.lower() and private_id not in status_answer
@@ -95,10 +95,10 @@ def test_a_non_member_cannot_reach_a_private_meeting(make_stack):
     assert not stack.symbl.requests_to("PUT", "/v1/process/audio/url/"), "the non-member's recording was appended"
 
     # A member of the private channel may append from elsewhere (so the refusal above is about membership).
-    _, allowed, _ = stack.app.command(
-        stack.slack, f"append {private_id} https://media.example.com/part2.mp3", user=OWNER
+    _, allowed = command_answer(
+        stack.app, stack.slack, f"append {private_id} https://media.example.com/p2.mp3", user=OWNER
     )
-    assert "Adding it" in allowed
+    assert "Adding it" in allowed["text"]
     wait_until(lambda: stack.symbl.requests_to("PUT", "/v1/process/audio/url/"), 10, "the member's append")
 
     # Mark done on his own notes message, naming the private meeting's item: nothing changes.
