@@ -25,7 +25,16 @@ instead of matching classes one by one.
 
 from __future__ import annotations
 
+import errno
+
 from slack_sdk.errors import SlackApiError
+
+DISK_FULL_TEXT = "The server is out of disk space; try again later."
+
+
+def is_disk_full(error: BaseException) -> bool:
+    """ENOSPC (and EDQUOT, a full quota): the disk, not the recording, is the problem."""
+    return isinstance(error, OSError) and error.errno in (errno.ENOSPC, errno.EDQUOT)
 
 
 class BotError(Exception):
@@ -137,6 +146,8 @@ def user_text(error: BaseException, *, gave_up: bool = False) -> str:  # noqa: P
                 return "Slack kept refusing my messages until the deadline, so I stopped trying. Share it again later."
             case _:
                 return "The transcription service kept failing until the deadline, so I stopped trying. Try later."
+    if is_disk_full(error):
+        return DISK_FULL_TEXT
     match error:
         case ConfigError():
             return f"The app is not configured correctly: {error}"

@@ -6,6 +6,8 @@ process group with SIGKILL, as a power cut would: no cleanup, no flushing, no gr
 
 Points (see ``bot/pipeline.py``): ``after_<stage>`` once a stage's outcome is saved (``after_fetching`` is after the
 download, ``after_submitting`` after the submit, ``after_collecting`` after the insights are fetched),
+``before_saving_<stage>`` once a stage has done its work but before its outcome is saved (as when the database
+goes away then: at ``before_saving_submitting`` the engine holds a submit the job row does not know of),
 ``while_polling``, ``before_<role>_post`` / ``after_<role>_post`` around the parent and status messages, and
 ``between_result_and_transcript``.
 """

@@ -64,6 +64,9 @@ class SubmitOptions:
     enable_summary: bool | None = None
     participant_names: tuple[str, ...] = ()
     shared_at: datetime | None = None
+    # The same key for every try of one submit (the app's job id): an engine that can look a submit up (the
+    # offline one) returns the first submission instead of starting a second; Symbl cannot and ignores it.
+    idempotency_key: str | None = None
     extra: dict[str, object] = field(default_factory=dict)
 
 

@@ -29,7 +29,7 @@ from bot import failpoints, metrics, render
 from bot.codec import insights_from_dict, insights_to_dict
 from bot.config import Settings
 from bot.engines.base import Engine
-from bot.errors import BotError, JobFailedError, RateLimitedError, user_text
+from bot.errors import BotError, JobFailedError, RateLimitedError, is_disk_full, user_text
 from bot.media import classify
 from bot.models import JobStatus, MediaKind, SubmitOptions
 from bot.notes import MeetingNotes
@@ -136,6 +136,7 @@ class Pipeline:
                     break
                 finished = job.stage
                 changes = self._steps[finished](job) or {}
+                failpoints.hit(f"before_saving_{finished}")
                 changes.setdefault("attempts", 0)
                 self.store.update(job.id, **changes)
                 for key, value in changes.items():
@@ -173,6 +174,8 @@ class Pipeline:
         if isinstance(exc, SlackApiError):  # Slack said no (a deleted file, a channel we left): no bug of ours
             code = exc.response.get("error")
             log.warning("job failed: Slack answered %s", code, extra={"job_id": job.id, "stage": job.stage})
+        elif is_disk_full(exc):  # not a bug: the job fails with the disk note and the process carries on
+            log.error("job failed: the disk is full", extra={"job_id": job.id, "stage": job.stage})
         elif not isinstance(exc, BotError):
             log.exception("job failed unexpectedly", extra={"job_id": job.id, "stage": job.stage})
         else:
@@ -301,7 +304,13 @@ class Pipeline:
             webhook = f"{self.settings.public_url}/symbl/webhook/{self.settings.webhook_secret}"
         # The offline engine spells misheard names from the channel's members; Symbl has no use for them.
         names = self.notes.owners.member_names(job.channel_id) if self.engine.name == "local" else ()
-        options = SubmitOptions(name=job.name, webhook_url=webhook, participant_names=names, shared_at=_shared_at(job))
+        options = SubmitOptions(
+            name=job.name,
+            webhook_url=webhook,
+            participant_names=names,
+            shared_at=_shared_at(job),
+            idempotency_key=job.id,  # saved long before this call: a retry after an outage asks for the same submit
+        )
         kind = MediaKind(job.media_kind)
         if job.local_path:
             with Path(job.local_path).open("rb") as media:

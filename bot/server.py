@@ -20,11 +20,14 @@ import json
 import logging
 import multiprocessing
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterable
+from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
@@ -52,7 +55,10 @@ WEB_THREADS = 8
 # default 5 ms switch interval makes it wait behind whichever thread holds the lock; requests are short, so a
 # finer interval costs little and keeps a burst's slowest answer close to its typical one.
 WEB_SWITCH_INTERVAL = 0.0005
-METRICS_DIR = "prometheus"  # under DATA_DIR: prometheus_client's multiprocess files, emptied by every serve
+# prometheus_client's multiprocess files are memory-mapped and grow as labels appear. On a full disk, touching a
+# grown page kills the process with SIGBUS (measured: both web workers died when DATA_DIR filled up), so they
+# live in shared memory, apart from the downloads that can fill DATA_DIR. One directory per serve, removed at exit.
+METRICS_PARENT = Path("/dev/shm")  # noqa: S108 - mkdtemp makes a private (0700), unpredictable directory in it
 HEARTBEAT_FILE = "jobs.heartbeat"  # Services.heartbeat_path: the jobs process touches it at every sweep
 
 
@@ -81,7 +87,20 @@ def health(services: Services) -> tuple[bool, dict]:
         except FileNotFoundError:
             age = float("inf")
         checks["scheduler"] = age < 3 * services.settings.poll_interval_seconds + 10
-    return all(checks.values()), checks
+    # Low disk is reported, not failed: a restart frees no space, so a 503 here would only get a healthy replica
+    # killed in a loop. Shares still fail one by one with the disk note until space is freed.
+    free = _free_bytes(services.settings.data_dir)
+    body: dict[str, Any] = dict(checks)
+    body["disk_free_mb"] = None if free is None else free // 1_000_000
+    body["disk_space_low"] = free is not None and free < services.settings.max_file_bytes
+    return all(checks.values()), body
+
+
+def _free_bytes(directory) -> int | None:
+    try:
+        return shutil.disk_usage(directory).free
+    except OSError:
+        return None
 
 
 class Lifecycle:
@@ -229,17 +248,27 @@ class JobsSupervisor:
         delay = 1.0
         while not self.stopping.is_set():
             started = time.monotonic()
-            env = {**os.environ, WAKE_FD_ENV: str(self.wakeup.read_fd)}
-            self.process = subprocess.Popen(
-                [sys.executable, "-m", "bot", "jobs"], env=env, pass_fds=(self.wakeup.read_fd,)
-            )
-            code = self.process.wait()
-            metrics.mark_process_dead(self.process.pid)
+            try:
+                code = self._run_once()
+            except Exception:  # a failed fork or a full disk must not end the supervision (a dead child, never reaped)
+                log.exception("could not run the jobs process")
+                code = None
             if self.stopping.is_set():
                 return
             delay = 1.0 if time.monotonic() - started > 60 else min(delay * 2, 30.0)
             log.error("jobs process exited with %s; restarting in %.0fs", code, delay)
             self.stopping.wait(delay)
+
+    def _run_once(self) -> int:
+        """Start the jobs process and wait for it; the wait reaps it (no zombie), whatever happens after."""
+        env = {**os.environ, WAKE_FD_ENV: str(self.wakeup.read_fd)}
+        self.process = subprocess.Popen([sys.executable, "-m", "bot", "jobs"], env=env, pass_fds=(self.wakeup.read_fd,))
+        code = self.process.wait()
+        try:
+            metrics.mark_process_dead(self.process.pid)
+        except OSError:
+            log.exception("could not clear the dead jobs process's metrics")
+        return code
 
     def stop(self) -> None:
         self.stopping.set()
@@ -249,6 +278,12 @@ class JobsSupervisor:
                 self.process.wait(15)
             except subprocess.TimeoutExpired:
                 self.process.kill()
+
+
+def _metrics_dir(settings: Settings) -> Path:
+    """A fresh directory for this serve's metric files: in shared memory when there is one, else the temp dir."""
+    parent = METRICS_PARENT if METRICS_PARENT.is_dir() and os.access(METRICS_PARENT, os.W_OK) else None
+    return Path(tempfile.mkdtemp(prefix="symbl-bot-metrics-", dir=parent))
 
 
 def serve(settings: Settings) -> None:
@@ -261,7 +296,8 @@ def serve(settings: Settings) -> None:
     prepare(database)  # once, before the web workers and the jobs process start
     database.dispose()
     # Before any worker forks or the jobs process starts: they all write their samples into this one directory.
-    metrics.prepare_multiprocess_dir(settings.data_dir / METRICS_DIR)
+    metrics_dir = _metrics_dir(settings)
+    metrics.prepare_multiprocess_dir(metrics_dir)
     # A previous run's heartbeat would make this one look ready before its jobs process has swept once.
     (settings.data_dir / HEARTBEAT_FILE).unlink(missing_ok=True)
     wakeup = Wakeup()
@@ -280,6 +316,7 @@ def serve(settings: Settings) -> None:
     )
     server.on_startup(supervisor.start)
     server.on_shutdown(supervisor.stop)  # after the web workers have stopped: no new job rows can appear
+    server.on_shutdown(lambda: shutil.rmtree(metrics_dir, ignore_errors=True))
     mode = "Socket Mode" if settings.slack_app_token else f"HTTP on port {settings.port}"
     print(f"symbl-bot: serving ({mode}, engine={settings.engine})", file=sys.stderr, flush=True)
     server.serve(target_loader=load_web_app)

@@ -38,6 +38,9 @@ _CHUNK = 1 << 20
 METADATA_EVENT = "symbl_bot_message"  # the Slack message metadata type on messages we may need to find again
 USER_CACHE_SECONDS = 3600.0
 MAX_MEMBERS_TO_MATCH = 200
+# Membership answers gate private meetings; a minute is short enough that a removed member loses access quickly.
+MEMBERSHIP_CACHE_SECONDS = 60.0
+_MEMBERSHIP_MAX_PAGES = 20
 _MAX_REDIRECTS = 5
 _HTML_MARKERS = (b"<!doctype html", b"<html")
 _UTF8_BOM = b"\xef\xbb\xbf"
@@ -166,6 +169,7 @@ class SlackIO:
         self._hooks_host = hooks_host
         self._user_by_email: dict[str, str | None] = {}
         self._users: dict[str, tuple[float, dict[str, Any] | None]] = {}
+        self._memberships: dict[tuple[str, str], tuple[float, bool]] = {}
         self._lock = threading.Lock()
 
     # -- messages -----------------------------------------------------------------------------------------
@@ -318,6 +322,37 @@ class SlackIO:
                 names = (user.get("real_name"), profile.get("real_name"), profile.get("display_name"), user.get("name"))
                 members.append(Member(user_id, tuple(dict.fromkeys(n.strip() for n in names if n and n.strip()))))
         return members
+
+    def is_member(self, channel: str, user_id: str) -> bool:
+        """Whether Slack lists ``user_id`` among ``channel``'s members (cached for a minute).
+
+        Fails closed: when Slack cannot answer in time or refuses (a private channel the bot left answers
+        ``channel_not_found``), the user is treated as not a member, and that answer is not cached.
+        """
+        now = time.monotonic()
+        with self._lock:
+            cached = self._memberships.get((channel, user_id))
+            if cached and cached[0] > now:
+                return cached[1]
+        try:
+            found = self._listed(channel, user_id)
+        except (SlackApiError, OSError, ValueError):  # requests' timeouts and connection errors are OSErrors
+            log.warning("could not check channel membership", extra={"channel": channel})
+            return False
+        with self._lock:
+            self._memberships[(channel, user_id)] = (now + MEMBERSHIP_CACHE_SECONDS, found)
+        return found
+
+    def _listed(self, channel: str, user_id: str) -> bool:
+        cursor = None
+        for _ in range(_MEMBERSHIP_MAX_PAGES):
+            page = self.client.conversations_members(channel=channel, limit=1000, cursor=cursor)
+            if user_id in (page.get("members") or []):
+                return True
+            cursor = (page.get("response_metadata") or {}).get("next_cursor")
+            if not cursor:
+                return False
+        return False
 
     def _user(self, user_id: str) -> dict[str, Any] | None:
         now = time.monotonic()

@@ -1,6 +1,8 @@
 """Buttons and pickers on meeting notes and digests: *Mark done*, *Assign to…* and *Snooze*.
 
-Each click is acknowledged at once after one ledger write (Bolt verified the request's signature like any other).
+A click counts only for an item of the message it came from (see ``_clicked_on_its_message``); any other item
+is answered like an unknown one. Each click is acknowledged at once, then makes one ledger write (Bolt verified
+the request's signature like any other).
 Redrawing the clicked message calls Slack, so it runs as a Bolt lazy listener after the acknowledgement; if it
 is lost, the ledger already holds the change and the next redraw or digest shows it.
 """
@@ -30,6 +32,28 @@ def _item_id(action: dict) -> str | None:
     return action.get("value") or item_id_from_block_id(action.get("block_id") or "")
 
 
+def _clicked_on_its_message(services: Services, body: dict, item_id: str) -> bool:
+    """Whether the item belongs to the message the click came from: the notes of its own meeting, or a digest
+    posted in the channel where that meeting was processed. A signed click names any item id it likes, so
+    without this a button in one channel could close, assign or snooze another (private) channel's items."""
+    team_id = _team(body)
+    container = body.get("container") or {}
+    channel_id, ts = container.get("channel_id"), container.get("message_ts")
+    place = services.ledger.place(team_id, item_id)
+    if not (channel_id and ts and place) or place[0] != channel_id:
+        return False
+    notes_job = services.store.with_status_message(team_id, channel_id, ts)
+    if notes_job is not None:
+        return notes_job.conversation_id == place[1]
+    return services.digests.posted_at(team_id, channel_id, ts) is not None
+
+
+def _honoured_item(services: Services, body: dict, action: dict) -> str | None:
+    """The clicked control's item id when the click may change it, else None (an unknown item looks the same)."""
+    item_id = _item_id(action)
+    return item_id if item_id and _clicked_on_its_message(services, body, item_id) else None
+
+
 def register(app: App, services: Services) -> None:
     """Register the ledger controls' listeners."""
 
@@ -38,8 +62,8 @@ def register(app: App, services: Services) -> None:
         team_id = _team(body)
         container = body.get("container") or {}
         channel_id, ts = container.get("channel_id"), container.get("message_ts")
-        item_id = _item_id(action)
         try:
+            item_id = _honoured_item(services, body, action)
             if not item_id or services.ledger.get(team_id, item_id) is None:
                 respond(text=NOT_FOUND, response_type="ephemeral", replace_original=False)
                 return
@@ -50,19 +74,19 @@ def register(app: App, services: Services) -> None:
 
     def mark_done(ack: Ack, body: dict, action: dict) -> None:
         ack()
-        if item_id := _item_id(action):
+        if item_id := _honoured_item(services, body, action):
             services.ledger.mark_done(_team(body), item_id, (body.get("user") or {}).get("id") or "")
 
     def assign(ack: Ack, body: dict, action: dict) -> None:
         ack()
-        item_id, user_id = _item_id(action), action.get("selected_user")
+        item_id, user_id = _honoured_item(services, body, action), action.get("selected_user")
         if item_id and user_id:
             services.ledger.assign(_team(body), item_id, user_id)
 
     def snooze(ack: Ack, body: dict, action: dict, respond: Respond) -> None:
         ack()
         choice = SNOOZE_CHOICES.get(((action.get("selected_option") or {}).get("value")) or "")
-        item_id = _item_id(action)
+        item_id = _honoured_item(services, body, action)
         if item_id and choice:
             length: timedelta = choice[1]
             services.ledger.snooze(_team(body), item_id, utcnow() + length)

@@ -1,5 +1,7 @@
 """The ``/symbl`` slash command: parse, validate, write a job row, acknowledge — all well within Slack's 3 s.
 
+The one exception: an ``append`` naming another channel's meeting (or an unknown id) needs Slack to say whether
+the user is in that channel, so it is acknowledged at once and answered by a lazy listener (``register``).
 Replies to the invoking user are ephemeral acknowledgements; the visible parent message and the results are
 posted by the pipeline.
 """
@@ -10,7 +12,7 @@ import logging
 import uuid
 from datetime import datetime
 
-from slack_bolt import Ack, App
+from slack_bolt import Ack, App, Respond
 
 from bot import commands, intake, render
 from bot.digest.runner import request_now
@@ -122,10 +124,28 @@ def _process(services: Services, command: dict, url: str, name: str | None) -> d
     )
 
 
+# The one answer for an id that does not exist and for a meeting the user may not see: the same bytes (the id
+# is not even echoed), so the reply cannot tell anyone which ids exist.
+NOT_FOUND = "I couldn't find that conversation among the meetings you can see."
+CHECKING = "Looking for that meeting; I'll answer here in a moment."
+
+
+def may_see(services: Services, command: dict, channel_id: str) -> bool:
+    """Whether the person who typed the command may see a meeting processed in ``channel_id``.
+
+    Slack only delivers a command from a channel its author is in, so the same channel needs no question;
+    otherwise Slack is asked (``conversations.members``, cached for a minute), after the ack (``register``).
+    """
+    if channel_id == command["channel_id"]:
+        return True
+    user_id = command.get("user_id")
+    return bool(user_id) and services.slack.is_member(channel_id, user_id)
+
+
 def _append(services: Services, command: dict, conversation_id: str, url: str) -> dict:
     record = services.store.conversation(command["team_id"], conversation_id)
-    if record is None:
-        return {"text": f"I couldn't find conversation `{render.escape_mrkdwn(conversation_id)}` here."}
+    if record is None or not may_see(services, command, record.channel_id):
+        return {"text": NOT_FOUND}
     return _start(
         services,
         command,
@@ -180,6 +200,19 @@ def answer(services: Services, command: dict) -> dict:
     raise AssertionError("unreachable: parse() returns one of the commands above")
 
 
+def needs_membership_check(services: Services, command: dict) -> bool:
+    """``append`` naming a meeting of another channel, or no meeting at all: answered after the ack.
+
+    Whether the user may see the meeting is Slack's to say, and no Slack call should hold up the ack (#11). An
+    unknown id takes the same path, so the ack and the later answer cannot tell an unknown id from a forbidden one.
+    """
+    parsed = commands.parse(command.get("text", ""))
+    if not isinstance(parsed, commands.Append):
+        return False
+    record = services.store.conversation(command["team_id"], parsed.conversation_id)
+    return record is None or record.channel_id != command["channel_id"]
+
+
 def register(app: App, services: Services) -> None:
     """Register ``/symbl``."""
 
@@ -187,4 +220,18 @@ def register(app: App, services: Services) -> None:
         payload = answer(services, command)
         ack(response_type="ephemeral", text=payload["text"], blocks=payload.get("blocks"))
 
+    def ack_checking(ack: Ack) -> None:
+        ack(response_type="ephemeral", text=CHECKING)
+
+    def append_after_checking(command: dict, respond: Respond) -> None:
+        parsed = commands.parse(command.get("text", ""))
+        assert isinstance(parsed, commands.Append)  # noqa: S101 - the matcher let only an append through
+        payload = _append(services, command, parsed.conversation_id, parsed.url)
+        respond(text=payload["text"], response_type="ephemeral", replace_original=False)
+
+    # First matching listener wins: an append to another channel's meeting (or to an unknown id) is acknowledged
+    # at once and answered by a lazy listener once Slack has said whether the user is in that channel.
+    app.command("/symbl", matchers=[lambda command: needs_membership_check(services, command)])(
+        ack=ack_checking, lazy=[append_after_checking]
+    )
     app.command("/symbl")(symbl)

@@ -160,6 +160,16 @@ class LedgerStore:
             row = s.execute(_joined().where(LedgerItem.id == item_id, LedgerItem.team_id == team_id)).first()
             return _entry(*row) if row else None
 
+    def place(self, team_id: str, item_id: str) -> tuple[str, str] | None:
+        """(channel id, conversation id) where the item's meeting was processed, or None when there is no item."""
+        with self.db.session(writes=False) as s:
+            row = s.execute(
+                sa.select(LedgerItem.channel_id, LedgerItem.conversation_id).where(
+                    LedgerItem.id == item_id, LedgerItem.team_id == team_id
+                )
+            ).first()
+            return (row.channel_id, row.conversation_id) if row else None
+
     def mark_done(self, team_id: str, item_id: str, user_id: str) -> bool:
         """Close an open item; False when there is no such item in this workspace."""
         return self._update(

@@ -6,6 +6,7 @@ whole log is kept in a file so tests can check what it said (and what it must ne
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import socket
@@ -16,6 +17,7 @@ import urllib.error
 import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from tests.fakes.slack_api import FakeSlack
 from tests.fakes.slack_requests import event_body, sign, slash_command_body
@@ -104,14 +106,42 @@ class AppProcess:
         except urllib.error.HTTPError as exc:
             return exc.code, exc.read().decode(), time.monotonic() - started
 
-    def command(self, slack: FakeSlack, text: str, *, channel: str = CHANNEL, user: str = USER, team: str = TEAM_ID):
+    def command(
+        self,
+        slack: FakeSlack,
+        text: str,
+        *,
+        channel: str = CHANNEL,
+        user: str = USER,
+        team: str = TEAM_ID,
+        response_url: str | None = None,
+    ):
         body = slash_command_body(
-            text, team_id=team, channel_id=channel, user_id=user, response_url=slack.response_url(team)
+            text, team_id=team, channel_id=channel, user_id=user, response_url=response_url or slack.response_url(team)
         )
         return self.post_signed(body, "application/x-www-form-urlencoded")
 
     def event(self, event: dict, *, event_id: str | None = None, team: str = TEAM_ID):
         return self.post_signed(event_body(event, team_id=team, event_id=event_id), "application/json")
+
+
+def command_answer(app: AppProcess, slack: FakeSlack, text: str, **kwargs) -> tuple[dict, dict | None]:
+    """``/symbl <text>``: its ack, and the later answer through its ``response_url`` when the ack says one comes
+    (an ``append`` to another channel's meeting is answered once Slack has said who may see it)."""
+    response_url = slack.response_url(kwargs.get("team"))
+    status, body, seconds = app.command(slack, text, response_url=response_url, **kwargs)
+    assert status == 200, body
+    assert seconds < 3
+    ack = json.loads(body)
+    if "I'll answer here" not in ack.get("text", ""):
+        return ack, None
+    path = urlsplit(response_url).path
+    deadline = time.monotonic() + 15
+    while time.monotonic() < deadline:
+        if found := [r for r in slack.responses if r.path == path]:
+            return ack, found[0].body
+        time.sleep(0.05)
+    raise AssertionError("the command's answer never came through its response_url")
 
 
 def app_env(*, slack: FakeSlack, data_dir: Path, engine: str, symbl_url: str | None = None, **extra: str) -> dict:
@@ -136,3 +166,19 @@ def app_env(*, slack: FakeSlack, data_dir: Path, engine: str, symbl_url: str | N
     if symbl_url:
         env |= {"SYMBL_API_URL": symbl_url, "SYMBL_APP_ID": "test-app-id", "SYMBL_APP_SECRET": "test-app-secret"}
     return env | extra
+
+
+def jobs_process_pid(root: int) -> int | None:
+    """The ``python -m bot jobs`` process under the app's process tree (Linux /proc)."""
+    for proc in Path("/proc").iterdir():
+        if not proc.name.isdigit():
+            continue
+        try:
+            cmdline = (proc / "cmdline").read_bytes().split(b"\0")
+            stat = (proc / "stat").read_text()
+        except OSError:
+            continue
+        parent = int(stat.rpartition(")")[2].split()[1])
+        if cmdline[-3:-1] == [b"bot", b"jobs"] and parent == root:
+            return int(proc.name)
+    return None

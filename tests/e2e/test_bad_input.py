@@ -33,7 +33,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from tests.e2e.conftest import wait_until
-from tests.e2e.harness import SIGNING_SECRET, TEAM_ID, USER, AppProcess, app_env
+from tests.e2e.harness import SIGNING_SECRET, TEAM_ID, USER, AppProcess, app_env, command_answer
 from tests.fakes.slack_api import FakeSlack, Message
 from tests.fakes.slack_requests import block_action_body, event_body, slash_command_body
 from tests.fakes.symbl_emulator import SymblEmulator
@@ -45,6 +45,7 @@ LOCAL_ACTION_ITEM = "budget report"  # what the offline engine hears in examples
 INJECTION = "<!channel> <@U123> *bold* <https://evil|click>"
 RAW_TOKENS = ("<!channel>", "<!here>", "<@U123>", "<https://evil")  # must never reach Slack unescaped
 NOT_FOUND_ITEM = "couldn't find that action item"
+NOT_FOUND_MEETING = "I couldn't find that conversation among the meetings you can see."
 BAD_LINK = "can't use that link"
 LIMIT = 5  # MAX_PENDING_PER_USER in the Symbl app
 
@@ -135,19 +136,21 @@ def note_in_thread(world: World, channel: str, thread_ts: str, *, reaction: bool
 Send = Callable[[World, str], str]
 
 
-def slash(text: str | Callable[[World], str], *, team: str = TEAM_ID) -> Send:
+def slash(text: str | Callable[[World], str], *, team: str = TEAM_ID, user: str = USER) -> Send:
     """``/symbl <text>``: the ephemeral reply. No job may exist for it, so nothing will be posted in the channel."""
 
     def send(world: World, channel: str) -> str:
         words = text(world) if callable(text) else text
-        status, body, seconds = world.app.command(world.slack, words, channel=channel, team=team)
-        assert status == 200, body
-        assert seconds < 3
-        reply = json.loads(body)
+        reply, later = command_answer(world.app, world.slack, words, channel=channel, team=team, user=user)
         assert reply["response_type"] == "ephemeral"
-        world.replies.append((channel, json.loads(body)))
+        world.replies.append((channel, reply))
+        seen = reply["text"] + json.dumps(reply.get("blocks") or [], ensure_ascii=False)
+        if later is not None:  # an append checked after the ack: the answer came through the response_url
+            assert later.get("response_type") == "ephemeral"
+            world.replies.append((channel, later))
+            seen += later.get("text") or ""
         assert not world.jobs_in(channel), "a refused command must not make a job"
-        return reply["text"] + json.dumps(reply.get("blocks") or [], ensure_ascii=False)
+        return seen
 
     return send
 
@@ -320,14 +323,17 @@ def click(
     team: str = TEAM_ID,
     selected_user: str | None = None,
     selected_option: dict | None = None,
+    elsewhere: bool = False,
 ) -> Send:
     """A click on a ledger control of the meeting's notes; the private answer through the response_url.
 
     As in the notes: the *Mark done* button carries the item id as its value, the pickers in their block's id.
+    ``elsewhere``: the click comes from a message of the case's own channel, not from the meeting's notes.
     """
 
     def send(world: World, channel: str) -> str:
         item_id = item(world) if callable(item) else item
+        source = world.slack.post_user_message(channel, text="a message with buttons") if elsewhere else None
         response_url = world.slack.response_url(team)
         prefix = "ledger:" if action_id == "ledger_assign" else "ledger-actions:"
         body = block_action_body(
@@ -335,9 +341,9 @@ def click(
             value=item_id if action_id == "ledger_done" else "",
             block_id=prefix + item_id if item_id else "actions",
             team_id=team,
-            channel_id=world.notes.channel,
-            message_ts=world.notes.ts,
-            thread_ts=world.notes.thread_ts,
+            channel_id=channel if source else world.notes.channel,
+            message_ts=source["ts"] if source else world.notes.ts,
+            thread_ts=None if source else world.notes.thread_ts,
             response_url=response_url,
             selected_user=selected_user,
             selected_option=selected_option,
@@ -607,7 +613,12 @@ CASES = [
     case("file mov", file_share("call.mov", "video/quicktime"), "please share it as an MP4"),
     case("file avi", file_share("call.avi", "video/x-msvideo"), "avi video is not supported"),
     # Conversation ids.
-    case("append unknown id", slash("append 5815170693595136 https://media.example.com/c.mp3"), "couldn't find"),
+    case("append unknown id", slash("append 5815170693595136 https://media.example.com/c.mp3"), NOT_FOUND_MEETING),
+    case(
+        "append a meeting of a channel he is not in",
+        slash(lambda w: f"append {w.conversation_id} https://media.example.com/c.mp3", user="U0DANA"),
+        NOT_FOUND_MEETING,  # the very words of an unknown id: the answer tells nobody which ids exist
+    ),
     case("append ../../etc", slash("append ../../etc https://media.example.com/c.mp3"), "doesn't look right"),
     case("append 200-char id", slash(f"append {'7' * 200} https://media.example.com/c.mp3"), "doesn't look right"),
     case("append unicode id", slash("append 会議١٢٣ https://media.example.com/c.mp3"), "doesn't look right"),
@@ -661,6 +672,16 @@ CASES = [
     # Ledger controls with garbage.
     case("done unknown item", click("ledger_done", item="no-such-item"), NOT_FOUND_ITEM),
     case("done without a value", click("ledger_done"), NOT_FOUND_ITEM),
+    case(
+        "done from another channel's message",
+        click("ledger_done", item=lambda w: w.item_id, elsewhere=True),
+        NOT_FOUND_ITEM,
+    ),
+    case(
+        "snooze from another channel's message",
+        click("ledger_snooze", item=lambda w: w.item_id, selected_option=ONE_DAY, elsewhere=True),
+        NOT_FOUND_ITEM,
+    ),
     case("assign unknown item", click("ledger_assign", item="x" * 240, selected_user="U0DANA"), NOT_FOUND_ITEM),
     case("assign without an item", click("ledger_assign", selected_user="U0DANA"), NOT_FOUND_ITEM),
     case("snooze unknown item", click("ledger_snooze", item="../../etc", selected_option=ONE_DAY), NOT_FOUND_ITEM),

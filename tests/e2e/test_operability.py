@@ -18,7 +18,7 @@ from pathlib import Path
 
 from bench.stack import web_pids
 from tests.e2e.conftest import wait_until
-from tests.e2e.harness import SIGNING_SECRET
+from tests.e2e.harness import SIGNING_SECRET, jobs_process_pid
 from tests.e2e.test_slack_flows import share_file, wait_for_results
 
 SPOKEN = ("updated budget to finance", "premium analytics tier", "onboarding screens")
@@ -93,7 +93,14 @@ def test_metrics_after_one_recording_and_readiness(stack):
     # Ready: the database answers, the schema is in place, the jobs process sweeps and this worker serves.
     status, _, body = get(f"{stack.app.url}/readyz")
     assert status == 200, body
-    assert json.loads(body) == {"worker": "serving", "database": True, "scheduler": True, "schema": True}
+    ready = json.loads(body)
+    assert {k: ready[k] for k in ("worker", "database", "scheduler", "schema")} == {
+        "worker": "serving",
+        "database": True,
+        "scheduler": True,
+        "schema": True,
+    }
+    assert ready["disk_space_low"] is False and ready["disk_free_mb"] > 0  # reported, never a reason for 503
     status, _, _ = get(f"{stack.app.url}/healthz")
     assert status == 200
 
@@ -104,7 +111,7 @@ def test_readiness_fails_when_the_jobs_process_stops_sweeping(stack):
     assert status == 200
     jobs_heartbeat = stack.app.env["DATA_DIR"] + "/jobs.heartbeat"
     # Stop the jobs process (SIGSTOP: the supervisor must not simply restart it) and age its heartbeat.
-    pid = wait_until(lambda: _jobs_process_pid(stack.app.process.pid), 5, "the jobs process")
+    pid = wait_until(lambda: jobs_process_pid(stack.app.process.pid), 5, "the jobs process")
     os.kill(pid, signal.SIGSTOP)
     try:
         os.utime(jobs_heartbeat, (0, 0))
@@ -116,29 +123,13 @@ def test_readiness_fails_when_the_jobs_process_stops_sweeping(stack):
     wait_until(lambda: get(f"{stack.app.url}/readyz")[0] == 200, 10, "ready again once it sweeps")
 
 
-def _jobs_process_pid(root: int) -> int | None:
-    """The ``python -m bot jobs`` process under the app's process tree (Linux /proc)."""
-    for proc in Path("/proc").iterdir():
-        if not proc.name.isdigit():
-            continue
-        try:
-            cmdline = (proc / "cmdline").read_bytes().split(b"\0")
-            stat = (proc / "stat").read_text()
-        except OSError:
-            continue
-        parent = int(stat.rpartition(")")[2].split()[1])
-        if cmdline[-3:-1] == [b"bot", b"jobs"] and parent == root:
-            return int(proc.name)
-    return None
-
-
 def test_a_stopping_replica_is_not_ready_while_it_drains(make_stack):
     """After SIGTERM the replica keeps answering for SHUTDOWN_DRAIN_SECONDS, with /readyz telling a balancer no;
     then it stops, its jobs process included."""
     stack = make_stack(SHUTDOWN_DRAIN_SECONDS="1.5")
     status, _, body = get(f"{stack.app.url}/readyz")
     assert (status, json.loads(body)["worker"]) == (200, "serving")
-    jobs_pid = wait_until(lambda: _jobs_process_pid(stack.app.process.pid), 5, "the jobs process")
+    jobs_pid = wait_until(lambda: jobs_process_pid(stack.app.process.pid), 5, "the jobs process")
     signalled = time.monotonic()
     os.kill(stack.app.process.pid, signal.SIGTERM)  # the main process only, as a container runtime sends it
     time.sleep(0.3)
@@ -174,7 +165,7 @@ def test_a_process_group_stop_ends_promptly_when_workers_hear_the_signal_twice(s
         if stack.app.process.poll() is not None:
             stack.app.start()
         main = stack.app.process.pid
-        workers = [p for p in web_pids(main) if p != _jobs_process_pid(main)]
+        workers = [p for p in web_pids(main) if p != jobs_process_pid(main)]
         assert workers, "no web workers found"
         started = time.monotonic()
         for pid in [main, *workers, main]:  # as pkill sends it, when a wrapper (timeout, a shell) forwards it too

@@ -9,7 +9,7 @@ from __future__ import annotations
 import time
 
 from tests.e2e.conftest import wait_until
-from tests.e2e.harness import CHANNEL, TEAM_ID
+from tests.e2e.harness import CHANNEL, TEAM_ID, command_answer
 
 ACTION_ITEM = "Marco will send the updated budget to finance by Friday"
 
@@ -127,8 +127,8 @@ def test_append_command_sends_media_into_the_conversation_and_updates_its_thread
 
 
 def test_append_to_an_unknown_or_foreign_conversation_is_not_found(stack):
-    _, body, _ = stack.app.command(stack.slack, "append 5815170693595136 https://media.example.com/x.mp3")
-    assert "couldn't find" in body
+    _, answer = command_answer(stack.app, stack.slack, "append 5815170693595136 https://media.example.com/x.mp3")
+    assert "couldn't find" in answer["text"]
     # Another workspace cannot make one here: its requests are refused before any work.
     status, _, _ = stack.app.command(stack.slack, "process https://media.example.com/theirs.mp3", team="T0002")
     assert status == 403

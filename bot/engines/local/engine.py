@@ -28,7 +28,7 @@ from bot.engines.base import MediaSource
 from bot.engines.local.sentiment import with_sentiment
 from bot.engines.local.tables import LocalConversation, LocalJob, utcnow
 from bot.engines.local.transcribe import SAMPLE_RATE, Transcriber, Utterance, default_cpu_threads, language_note
-from bot.errors import BotError, EmptyMediaError, MediaTooLargeError, NotFoundError, user_text
+from bot.errors import BotError, EmptyMediaError, MediaTooLargeError, NotFoundError, is_disk_full, user_text
 from bot.models import (
     ActionItem,
     Conversation,
@@ -237,7 +237,10 @@ class LocalEngine:
             from bot.net.safe_fetch import validate_url
 
             url = validate_url(url, allow_private=self.settings.local_allow_private_urls)
-        job_id = uuid.uuid4().hex
+        if options.idempotency_key and (earlier := self._submitted(options.idempotency_key)) is not None:
+            return earlier  # a retry of a submit we already hold (the app lost our answer): no second job
+        # The key becomes the job's id, so the primary key itself guarantees one job per submit.
+        job_id = options.idempotency_key or uuid.uuid4().hex
         media_path = self._copy_in(source, job_id) if source is not None else None
         try:
             if media_path and kind is MediaKind.TRANSCRIPT:
@@ -273,6 +276,11 @@ class LocalEngine:
             raise
         self._schedule(cid)
         return Submission(conversation_id=cid, job_id=job_id)
+
+    def _submitted(self, job_id: str) -> Submission | None:
+        with self.database.session(writes=False) as s:
+            job = s.get(LocalJob, job_id)
+            return Submission(conversation_id=job.conversation_id, job_id=job.id) if job else None
 
     def _copy_in(self, source: MediaSource, job_id: str) -> Path:
         """Stream the recording into our media folder in chunks, enforcing MAX_FILE_MB and non-emptiness."""
@@ -373,7 +381,11 @@ class LocalEngine:
             self._process(job_id)
         except BotError as exc:
             self._fail(job_id, user_text(exc))
-        except Exception:
+        except Exception as exc:
+            if is_disk_full(exc):  # the link's download or a decode's scratch file filled the disk
+                logger.error("offline engine: job %s failed: the disk is full", job_id)
+                self._fail(job_id, user_text(exc))
+                return
             logger.exception("offline engine: job %s failed", job_id)
             self._fail(job_id, "Processing failed on this machine. Try again, or try another file.")
         finally:
