@@ -44,6 +44,7 @@ class Settings:
     poll_interval_seconds: float = 5.0
     public_url: str = ""  # set: Symbl calls our webhook instead of waiting for the next poll
     max_file_mb: int = 2048
+    max_duration_minutes: int = 240  # the offline engine's longest recording (Symbl's own limit is 4 hours)
     # A Slack download's overall time: max(this, size at 50 KB/s). A download slower than that frees its worker.
     download_min_seconds: float = 60.0
     port: int = 3000
@@ -125,6 +126,7 @@ class Settings:
             poll_interval_seconds=number("POLL_INTERVAL_SECONDS", cls.poll_interval_seconds),
             public_url=env.get("PUBLIC_URL", "").rstrip("/"),
             max_file_mb=number("MAX_FILE_MB", cls.max_file_mb, int),
+            max_duration_minutes=number("MAX_DURATION_MINUTES", cls.max_duration_minutes, int),
             download_min_seconds=number("DOWNLOAD_MIN_SECONDS", cls.download_min_seconds),
             port=number("PORT", cls.port, int),
             data_dir=Path(env["DATA_DIR"]) if env.get("DATA_DIR") else DEFAULT_DATA_DIR,

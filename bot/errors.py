@@ -6,6 +6,7 @@
     ├── MediaError               the recording itself is unusable
     │   ├── UnsupportedMediaError    not audio or video we can process
     │   ├── MediaTooLargeError       over MAX_FILE_MB
+    │   ├── MediaTooLongError        over MAX_DURATION_MINUTES (offline engine), told by the container's header
     │   ├── EmptyMediaError          zero bytes
     │   ├── TranscriptFileError      a .vtt/.srt transcript that cannot be read (not VTT/SRT, no cues, bad times)
     │   └── DownloadError            could not fetch it (HTML login page, HTTP error, blocked URL…)
@@ -61,6 +62,10 @@ class UnsupportedMediaError(MediaError):
 
 class MediaTooLargeError(MediaError):
     """Larger than the configured MAX_FILE_MB."""
+
+
+class MediaTooLongError(MediaError):
+    """Longer than MAX_DURATION_MINUTES, as the container's header says (refused before decoding)."""
 
 
 class EmptyMediaError(MediaError):

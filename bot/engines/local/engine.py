@@ -28,7 +28,15 @@ from bot.engines.base import MediaSource
 from bot.engines.local.sentiment import with_sentiment
 from bot.engines.local.tables import LocalConversation, LocalJob, utcnow
 from bot.engines.local.transcribe import SAMPLE_RATE, Transcriber, Utterance, default_cpu_threads, language_note
-from bot.errors import BotError, EmptyMediaError, MediaTooLargeError, NotFoundError, is_disk_full, user_text
+from bot.errors import (
+    BotError,
+    EmptyMediaError,
+    MediaTooLargeError,
+    MediaTooLongError,
+    NotFoundError,
+    is_disk_full,
+    user_text,
+)
 from bot.models import (
     ActionItem,
     Conversation,
@@ -431,6 +439,7 @@ class LocalEngine:
         from bot.engines.local.recorded import recorded_at
         from bot.engines.local.transcribe import load_audio
 
+        self._refuse_if_too_long(media_path)
         audio = load_audio(media_path)
         vocabulary = tuple(options.get("custom_vocabulary") or ())
         roster = tuple(options.get("participant_names") or ())
@@ -452,6 +461,19 @@ class LocalEngine:
             recorded=recorded,
             language=utterances[0].language if utterances else None,
         )
+
+    def _refuse_if_too_long(self, media_path: str) -> None:
+        """Refuse a recording over MAX_DURATION_MINUTES from its header, before its audio is decoded into memory."""
+        from bot.engines.local.recorded import duration_seconds
+
+        limit = self.settings.max_duration_minutes
+        seconds = duration_seconds(media_path)
+        if seconds is not None and seconds > limit * 60:
+            length = f"{seconds / 3600:.1f} hours" if seconds >= 3600 else f"{seconds / 60:.0f} minutes"
+            raise MediaTooLongError(
+                f"This recording is {length} long; this server takes recordings of up to "
+                f"{limit // 60} h {limit % 60:02d} min. Split it, or ask the admin to raise MAX_DURATION_MINUTES."
+            )
 
     def _commit(
         self,

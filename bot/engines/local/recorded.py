@@ -1,4 +1,7 @@
-"""When a recording was made, from its container's own metadata: the meeting's date for due dates.
+"""When a recording was made and how long it is, from its container's own metadata, read before decoding.
+
+The creation time dates the meeting for due dates; the duration lets a recording over MAX_DURATION_MINUTES be
+refused before its audio is decoded into memory.
 
 MP4/M4A/MOV (Zoom, Teams and phone recorders), Matroska/WebM and others carry a ``creation_time`` tag, on the
 container or on its streams, that PyAV exposes as ISO 8601 text ("2024-03-01T10:00:00.000000Z"). Files that
@@ -47,3 +50,22 @@ def parse_creation_time(value: str | None) -> datetime | None:
     except ValueError:
         return None
     return when.replace(tzinfo=UTC) if when.tzinfo is None else when.astimezone(UTC)
+
+
+def duration_seconds(path: str | Path) -> float | None:
+    """The recording's length as its container's header states it, or None when the header does not say."""
+    import av
+
+    try:
+        with av.open(str(path)) as container:
+            if container.duration is not None:  # in AV_TIME_BASE units (microseconds)
+                return container.duration / av.time_base
+            lengths = [
+                float(stream.duration * stream.time_base)
+                for stream in container.streams
+                if stream.duration is not None and stream.time_base is not None
+            ]
+    except (av.error.FFmpegError, OSError, ValueError) as exc:
+        logger.info("could not read the recording's duration: %s", type(exc).__name__)
+        return None
+    return max(lengths, default=None)
