@@ -1,6 +1,6 @@
 """The offline engine's diarization on real recordings: the real-meetings clips, scored by their own ``score.py``.
 
-Data: ``$REAL_MEETINGS_DIR``, else ``<repo>/../shared/data/real-meetings``, else ``/work/shared/data/real-meetings``
+Data: ``$REAL_MEETINGS_DIR``, else ``<repo>/../shared/data/real-meetings``
 (4 AMI meeting excerpts and 3 LibriSpeech round tables, 16 kHz WAV with reference RTTMs); without it, one row says
 "data absent". Each whole clip is diarized with no transcript (``speaker_segments``: who speaks when, overlaps kept)
 in a child process (``python -m bench.bench_real_diarization --worker OUT_DIR WAV...``), so its peak RSS is the
@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import resource
 import subprocess
 import sys
@@ -25,19 +24,9 @@ import tempfile
 import time
 from pathlib import Path
 
-from bench import Row
+from bench import Row, real_meetings_dir
 
 ROOT = Path(__file__).resolve().parent.parent
-CANDIDATES = (ROOT / ".." / "shared" / "data" / "real-meetings", Path("/work/shared/data/real-meetings"))
-
-
-def data_dir() -> Path | None:
-    """The real-meetings folder, or None when this machine does not have it."""
-    env = os.environ.get("REAL_MEETINGS_DIR")
-    for folder in [Path(env)] if env else CANDIDATES:
-        if (folder / "score.py").exists() and (folder / "audio").is_dir():
-            return folder.resolve()
-    return None
 
 
 def worker(out_dir: Path, wavs: list[Path]) -> dict:
@@ -98,7 +87,7 @@ def pooled_der(clips: dict[str, dict]) -> float:
 
 def run() -> list[Row]:
     """The benchmark rows for ``python -m bench``."""
-    data = data_dir()
+    data = real_meetings_dir()
     if data is None:
         return [Row("real-meetings diarization", "data present", "data absent (set REAL_MEETINGS_DIR)", ok=True)]
     m = measure(data)

@@ -10,8 +10,8 @@ The pipeline figures (audio -> tiny.en -> diarization) are bench_local_insights'
 
 from __future__ import annotations
 
-from bench import Row
-from bench.real_meetings import TEST, TUNE, Counts, data_dir, run_real
+from bench import Row, real_meetings_dir
+from bench.real_meetings import TEST, TUNE, Counts, run_real
 from bot.engines.local.insights_eval import evaluate_gold_transcripts, load_meetings
 
 REAL_ACTION_PRECISION = 0.70
@@ -72,7 +72,7 @@ def _real_rows(name: str, action: Counts, follow_up: Counts, question: Counts) -
 
 
 def real_rows() -> list[Row]:
-    directory = data_dir()
+    directory = real_meetings_dir()
     if directory is None:
         return [Row("insights real meetings", "runs", "skipped: no data (set REAL_MEETINGS_DIR)", ok=False)]
     rows = []

@@ -1,7 +1,7 @@
 """Offline speech-to-text on real recordings: word error rate, determinism, silence, speed and memory for an hour.
 
-Material: the real-meetings data set (``REAL_MEETINGS_DIR``, else ``<repo>/../shared/data/real-meetings``, else
-``/work/shared/data/real-meetings``): four 30-s AMI meeting clips (far-field, overlapping talk) and three
+Material: the real-meetings data set (``REAL_MEETINGS_DIR``, else ``<repo>/../shared/data/real-meetings``):
+four 30-s AMI meeting clips (far-field, overlapping talk) and three
 LibriSpeech "round tables", each with a reference transcript. The bench skips (one row saying so) without it.
 
 Figures (each transcription runs in a child process, ``python -m bench.bench_real_stt --worker``, so the peak RSS
@@ -34,7 +34,7 @@ import sys
 import time
 from pathlib import Path
 
-from bench import Row
+from bench import Row, real_meetings_dir
 
 ROOT = Path(__file__).resolve().parent.parent
 MEETINGS = ROOT / "tests" / "data" / "meetings"
@@ -49,13 +49,6 @@ OLD_SETTINGS = {
     "hallucination_silence_threshold": None,
     "vad_parameters": None,
 }
-
-
-def data_dir() -> Path | None:
-    """The real-meetings data set, if this machine has it."""
-    candidates = [os.environ.get("REAL_MEETINGS_DIR", ""), ROOT / ".." / "shared" / "data" / "real-meetings"]
-    candidates.append("/work/shared/data/real-meetings")
-    return next((Path(c) for c in candidates if c and (Path(c) / "audio").is_dir()), None)
 
 
 def normalise(text: str) -> list[str]:
@@ -190,7 +183,7 @@ def longest_repeat(text: str) -> int:
 
 
 def measure(model: str = "", *, hour_minutes: float | None = None) -> dict:
-    data = data_dir()
+    data = real_meetings_dir()
     clips = sorted((data / "audio").glob("*.wav"))
     ami = [c for c in clips if c.name.startswith("ami_")]
     main = _child(data, model, clips, "--silence")
@@ -218,7 +211,7 @@ def measure(model: str = "", *, hour_minutes: float | None = None) -> dict:
 
 def run() -> list[Row]:
     """The benchmark rows for ``python -m bench``."""
-    if data_dir() is None:
+    if real_meetings_dir() is None:
         return [Row("real-meeting STT (data set not found: set REAL_MEETINGS_DIR)", "runs", "skipped", ok=True)]
     from bot.engines.local.whisper_models import canonical
 
@@ -256,7 +249,7 @@ def run() -> list[Row]:
 
 def compare() -> dict:
     """Per-clip WER for both bundled models, with the shipped settings and the old ones."""
-    data = data_dir()
+    data = real_meetings_dir()
     clips = sorted((data / "audio").glob("*.wav"))
     table = {}
     for model in ("tiny.en", "base"):

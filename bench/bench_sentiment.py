@@ -8,21 +8,20 @@ verdicts that disagree and checks that the labels in the file are still the ones
 
 ``python -m bench.bench_sentiment --print`` prints those turns with their labels (transcript text, for the person
 doing the check; the app itself never logs it). The data is found through ``REAL_MEETINGS_DIR``, else
-``<repo>/../shared/data/real-meetings``, else ``/work/shared/data/real-meetings``.
+``<repo>/../shared/data/real-meetings``.
 """
 
 from __future__ import annotations
 
 import csv
 import json
-import os
 import random
 import sys
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
-from bench import Row
+from bench import Row, real_meetings_dir
 from bot.engines.local.sentiment import message_sentiment
 from bot.models import NEGATIVE, NEUTRAL, POSITIVE
 
@@ -37,18 +36,6 @@ MAX_NEGATIVE_SHARE = 0.05
 class Turn:
     id: str  # "<excerpt id>#<turn index>"
     text: str
-
-
-def meetings_dir() -> Path | None:
-    candidates = [
-        os.environ.get("REAL_MEETINGS_DIR"),
-        Path(__file__).resolve().parents[1] / ".." / "shared" / "data" / "real-meetings",
-        "/work/shared/data/real-meetings",
-    ]
-    for candidate in candidates:
-        if candidate and (Path(candidate) / "transcripts").is_dir():
-            return Path(candidate)
-    return None
 
 
 def load_turns(directory: Path) -> list[list[Turn]]:
@@ -120,7 +107,7 @@ def _handcheck_rows(excerpts: list[list[Turn]]) -> list[Row]:
 
 
 def run() -> list[Row]:
-    directory = meetings_dir()
+    directory = real_meetings_dir()
     if directory is None:
         return [Row("sentiment labels", "real-meetings data", "not found (set REAL_MEETINGS_DIR)", ok=False)]
     excerpts = load_turns(directory)
@@ -136,7 +123,7 @@ def run() -> list[Row]:
 
 def print_handcheck() -> None:
     """The turns to check, as TSV lines to fill in: set, turn, label, polarity, text."""
-    directory = meetings_dir()
+    directory = real_meetings_dir()
     if directory is None:
         raise SystemExit("real-meetings data not found (set REAL_MEETINGS_DIR)")
     for which, turn in handcheck_turns(load_turns(directory)):

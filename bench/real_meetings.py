@@ -1,7 +1,7 @@
 """The offline extractor on real meeting transcripts (AMI/ICSI excerpts with gold labels), scored by their score.py.
 
-The data set lives outside the repository (``REAL_MEETINGS_DIR``, else ``<repo>/../shared/data/real-meetings``,
-else ``/work/shared/data/real-meetings``); see its README for the labelling rules and the scorer. Each excerpt's
+The data set lives outside the repository (``REAL_MEETINGS_DIR``, else ``<repo>/../shared/data/real-meetings``);
+see its README for the labelling rules and the scorer. Each excerpt's
 turns become one ``Message`` each (``text_clean``, the turn's speaker label as the speaker, 5 s per turn), the
 extractor runs over the whole excerpt, and every item is mapped back to its turn by message id. The predictions
 are written in score.py's format and score.py itself does the scoring; the split figures pool its per-file counts.
@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import subprocess
 import sys
 import tempfile
@@ -27,6 +26,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from bench import real_meetings_dir
 from bot.engines.local.insights import InsightSet, extract_insights
 from bot.models import ActionItem, FollowUp, Message, Person
 
@@ -51,20 +51,6 @@ TEST = (
     "icsi_Buw001_actionitems",
 )
 SPLITS = {"tune": TUNE, "test": TEST}
-
-
-def data_dir() -> Path | None:
-    """Where the real-meetings set is, or None when this machine does not have it."""
-    repo = Path(__file__).resolve().parents[1]
-    candidates = [
-        os.environ.get("REAL_MEETINGS_DIR"),
-        repo / ".." / "shared" / "data" / "real-meetings",
-        "/work/shared/data/real-meetings",
-    ]
-    for candidate in candidates:
-        if candidate and (Path(candidate) / "score.py").is_file():
-            return Path(candidate).resolve()
-    return None
 
 
 def load_excerpts(directory: Path) -> list[dict]:
@@ -224,7 +210,7 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--split", choices=sorted(SPLITS))
     parser.add_argument("--details", action="store_true")
     args = parser.parse_args(argv)
-    directory = data_dir()
+    directory = real_meetings_dir()
     if directory is None:
         print("real-meetings data not found: set REAL_MEETINGS_DIR", file=sys.stderr)
         return 2

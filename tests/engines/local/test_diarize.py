@@ -26,7 +26,6 @@ REAL_MEETINGS = [
     for p in (
         os.environ.get("REAL_MEETINGS_DIR"),
         Path(__file__).resolve().parents[3] / ".." / "shared" / "data" / "real-meetings",
-        "/work/shared/data/real-meetings",
     )
     if p
 ]
