@@ -13,6 +13,7 @@ import signal
 import threading
 
 from bot.config import Settings
+from bot.lifeline import PARENT_PID_ENV, watch_parent
 from bot.services import build_services
 from bot.wakeup import Wakeup
 
@@ -45,6 +46,8 @@ def run(settings: Settings, wakeup: Wakeup | None = None) -> None:
     stopping = threading.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: stopping.set())
+    if parent := os.environ.get(PARENT_PID_ENV):  # started by ``serve``: stop with it, however it ends
+        watch_parent(int(parent), stopping.set)
     services = build_services(settings, run_jobs=True)
     services.start()
     log.info("jobs process running", extra={"engine": settings.engine})

@@ -21,6 +21,7 @@ import logging
 import multiprocessing
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -35,6 +36,7 @@ import sqlalchemy as sa
 from bot import metrics
 from bot.config import Settings
 from bot.jobs_process import WAKE_FD_ENV
+from bot.lifeline import PARENT_PID_ENV, watch_parent
 from bot.services import Services, build_services
 from bot.store.db import Database
 from bot.store.schema import current_revision, head_revision, prepare
@@ -261,7 +263,7 @@ class JobsSupervisor:
 
     def _run_once(self) -> int:
         """Start the jobs process and wait for it; the wait reaps it (no zombie), whatever happens after."""
-        env = {**os.environ, WAKE_FD_ENV: str(self.wakeup.read_fd)}
+        env = {**os.environ, WAKE_FD_ENV: str(self.wakeup.read_fd), PARENT_PID_ENV: str(os.getpid())}
         self.process = subprocess.Popen([sys.executable, "-m", "bot", "jobs"], env=env, pass_fds=(self.wakeup.read_fd,))
         code = self.process.wait()
         try:
@@ -303,10 +305,14 @@ def serve(settings: Settings) -> None:
     wakeup = Wakeup()
     supervisor = JobsSupervisor(wakeup)
     lifecycle = Lifecycle()  # shared with the web workers, which fork from this process
+    main_pid = os.getpid()
 
     def load_web_app(_target: str):  # runs in each web worker, after the fork
         sys.setswitchinterval(WEB_SWITCH_INTERVAL)
-        return asgi_app(build_wsgi(settings, wakeup, lifecycle)[0], threads=WEB_THREADS)
+        app = asgi_app(build_wsgi(settings, wakeup, lifecycle)[0], threads=WEB_THREADS)
+        # Orphaned by a SIGKILL of the main process: stop as if told to (granian's own handler drains the worker).
+        watch_parent(main_pid, lambda: os.kill(os.getpid(), signal.SIGTERM))
+        return app
 
     server = web_server(
         port=settings.port,
