@@ -13,7 +13,7 @@ Two modes:
   run with the roster, as the app runs; the run without one is reported.
 
 Figures are given for all meetings and separately for the ``holdout`` split (meetings written with the others but
-never looked at while writing the rules). Matching rules: ``bot/engines/local/insights_eval.py``.
+never looked at while writing the rules). Matching rules: ``bench/insights_eval.py``.
 """
 
 from __future__ import annotations
@@ -26,8 +26,7 @@ from dataclasses import replace
 from datetime import timedelta
 
 from bench import Row
-from bot.engines.local.insights import InsightSet, extract_insights
-from bot.engines.local.insights_eval import (
+from bench.insights_eval import (
     EVAL_ROSTER,
     Meeting,
     Report,
@@ -38,6 +37,7 @@ from bot.engines.local.insights_eval import (
     match,
     turns_by_time,
 )
+from bot.engines.local.insights import InsightSet, extract_insights
 from bot.models import Message, Person
 
 ACTION_TARGET = 0.8

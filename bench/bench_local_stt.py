@@ -218,7 +218,7 @@ def run() -> list[Row]:
     """The benchmark rows for ``python -m bench`` (the model ``WHISPER_MODEL`` names, else the default)."""
     import os
 
-    from bot.engines.local.insights_eval import EVAL_ROSTER
+    from bench.insights_eval import EVAL_ROSTER
     from bot.engines.local.whisper_models import canonical
 
     model = canonical(os.environ.get("WHISPER_MODEL", ""))
@@ -296,7 +296,7 @@ def main(argv: list[str]) -> int:
     parser.add_argument("files", nargs="*", type=Path)
     args = parser.parse_args(argv)
     if args.worker:
-        from bot.engines.local.insights_eval import EVAL_ROSTER
+        from bench.insights_eval import EVAL_ROSTER
 
         roster = EVAL_ROSTER if args.roster else ()
         print(json.dumps(work(args.beam or 5, args.files, roster, args.model, hotwords=not args.no_hotwords)))

@@ -11,8 +11,8 @@ The pipeline figures (audio -> tiny.en -> diarization) are bench_local_insights'
 from __future__ import annotations
 
 from bench import Row, real_meetings_dir
+from bench.insights_eval import evaluate_gold_transcripts, load_meetings
 from bench.real_meetings import TEST, TUNE, Counts, run_real
-from bot.engines.local.insights_eval import evaluate_gold_transcripts, load_meetings
 
 REAL_ACTION_PRECISION = 0.70
 REAL_ACTION_RECALL = 0.75

@@ -10,8 +10,7 @@ from datetime import date
 
 import pytest
 
-from bot.engines.local.insights import InsightSet
-from bot.engines.local.insights_eval import (
+from bench.insights_eval import (
     Report,
     evaluate,
     evaluate_gold_transcripts,
@@ -19,6 +18,7 @@ from bot.engines.local.insights_eval import (
     load_meetings,
     turns_by_message_id,
 )
+from bot.engines.local.insights import InsightSet
 from bot.models import ActionItem, Person
 
 MEETINGS = load_meetings()

@@ -30,7 +30,7 @@ from bot.engines.local.insights import InsightSet
 from bot.engines.local.insights_text import content_words
 from bot.models import ActionItem, Message, Person, Question
 
-MEETINGS_DIR = Path(__file__).resolve().parents[3] / "tests" / "data" / "meetings"
+MEETINGS_DIR = Path(__file__).resolve().parents[1] / "tests" / "data" / "meetings"
 # A channel's worth of people for the pipeline run with a roster (``Transcriber.transcribe(roster=…)``): not each
 # meeting's cast but everyone any eval meeting names — its speakers and the people they talk about (Sam, Maria) —
 # plus four names no meeting uses, fixed before any result with a roster was seen.
