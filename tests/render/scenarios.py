@@ -28,8 +28,8 @@ OWNERS = {"maria@acme.test": "U0MARIA", "tom@acme.test": "U0TOM", "priya@acme.te
 NAMES = {"U0MARIA": "Maria Lopez", "U0TOM": "Tom Becker", "U0PRIYA": "Priya Shah", "U0DAN": "Dan Wu"}
 
 
-def _at(day: int, hour: int = 17) -> datetime:
-    return datetime(2026, 3, day, hour, 0, tzinfo=UTC)
+def _at(day: int, hour: int = 17, month: int = 3) -> datetime:
+    return datetime(2026, month, day, hour, 0, tzinfo=UTC)
 
 
 def launch_meeting() -> Insights:
@@ -138,7 +138,7 @@ def _open(n: int, text: str, meeting: int, *, owner: str | None = None, name: st
 def week_digest() -> DigestContent:
     """A week of 3 meetings with 15 open action items among 4 people and nobody, some overdue, some due soon."""
     items = (
-        _open(1, "Send the updated launch checklist", 0, owner="U0MARIA", due=_at(4)),  # overdue since last week
+        _open(1, "Send the updated launch checklist", 0, owner="U0MARIA", due=_at(27, month=2)),  # overdue already
         _open(2, "Fix the signup crash on Android 12", 0, owner="U0TOM", due=_at(6)),  # became overdue
         _open(3, "Get sign-off from legal on the privacy notice", 0, owner="U0PRIYA", due=_at(9)),  # due today
         _open(4, "Book the war room for launch day", 0, owner="U0DAN", due=_at(10)),
@@ -186,4 +186,6 @@ def week_digest() -> DigestContent:
             TopicCount("hiring plan", 0.9, 1),
             TopicCount("billing migration", 0.8, 1),
         ),
+        previous_digest_at=PREVIOUS_DIGEST,
+        owner_names=NAMES,
     )
