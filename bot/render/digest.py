@@ -165,8 +165,10 @@ def _owner_label(group: _Group, content: DigestContent, tz: str | None) -> str:
         user_id = group.key[len("user:") :]
         if any(became_due(e, content.previous_digest_at, content.period_end, tz) for e in group.entries):
             return f"<@{user_id}>"
+    if not group.key:
+        return f"*{NO_OWNER}*"
     quiet = _quiet_owner(group, content)
-    return quiet if quiet.startswith(("<@", "_")) else f"*{quiet}*"
+    return quiet if quiet.startswith("<@") else f"*{quiet}*"
 
 
 def _wants_control(entry: LedgerEntry, now: datetime, tz: str | None) -> bool:

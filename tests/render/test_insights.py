@@ -30,7 +30,8 @@ def test_the_title_is_the_meeting_then_a_line_with_its_date_duration_and_partici
 
 
 def test_a_file_name_loses_its_extension_and_long_meetings_use_hours():
-    conversation = Conversation(id="c", name="Launch readiness sync.mp4", start=START, end=START + timedelta(minutes=65))
+    name = "Launch readiness sync.mp4"
+    conversation = Conversation(id="c", name=name, start=START, end=START + timedelta(minutes=65))
     payload = render_insights(sample_insights(conversation=conversation))
     assert payload["blocks"][0]["text"]["text"] == "Launch readiness sync"
     assert " · 1 h 05 min · " in payload["blocks"][1]["elements"][0]["text"]
