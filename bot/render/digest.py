@@ -208,15 +208,17 @@ def _action_blocks(
         label = _owner_label(group, content, tz)
         wanted = [e for e in group.entries if _wants_control(e, now, tz) and has_controls(e, now)]
         needs_lines = len(wanted) < len(group.entries)
-        chosen = {e.id for e in wanted[: max(0, min(controls_left, room - needs_lines))]}
+        # With controls, the owner's name is a line of its own, so a menu (⋯) never sits beside it.
+        chosen = {e.id for e in wanted[: max(0, min(controls_left, room - needs_lines - 1))]}
         controls_left -= len(chosen)
-        for entry in group.entries:
-            if entry.id in chosen:
-                block = item_blocks(entry, now=now, tz=tz, with_meeting=True, owner=False)[0]
-                if label:  # the owner's name heads the group's first block
-                    block["text"]["text"] = f"{label}\n{block['text']['text']}"
-                    label = ""
-                blocks.append(block)
+        if chosen:
+            blocks.append(section(label))
+            label = ""
+        blocks += [
+            item_blocks(entry, now=now, tz=tz, with_meeting=True, owner=False)[0]
+            for entry in group.entries
+            if entry.id in chosen
+        ]
         lines = [_line(e, now, tz) for e in group.entries if e.id not in chosen]
         if lines:
             blocks += pack_lines(label or None, lines, max_sections=1)
