@@ -47,8 +47,10 @@ body { margin: 0; background: #fff; font: 15px/1.46668 'Lato', 'Noto Sans', 'Hel
 .avatar { width: 36px; height: 36px; border-radius: 6px; background: #4a154b; color: #fff; font-weight: 900;
           display: flex; align-items: center; justify-content: center; margin-right: 8px; flex: none; }
 .body { flex: 1; min-width: 0; }
-.who { font-weight: 900; } .app { background: #e8e8e8; color: #616061; font-size: 10px; font-weight: 700;
-       padding: 1px 3px; border-radius: 2px; margin-left: 4px; } .time { color: #616061; font-size: 12px; margin-left: 6px; }
+.who { font-weight: 900; }
+.app { background: #e8e8e8; color: #616061; font-size: 10px; font-weight: 700; padding: 1px 3px; border-radius: 2px;
+       margin-left: 4px; }
+.time { color: #616061; font-size: 12px; margin-left: 6px; }
 .header { font-size: 18px; font-weight: 900; margin: 4px 0 2px; }
 .section { display: flex; align-items: flex-start; margin: 4px 0; }
 .section .text { flex: 1; white-space: pre-wrap; word-wrap: break-word; }
@@ -131,7 +133,8 @@ def page(payload: dict, *, time_text: str) -> str:
         f"<div class='msg'><div class='avatar'>N</div><div class='body'>"
         f"<div><span class='who'>Meeting notes</span><span class='app'>APP</span>"
         f"<span class='time'>{time_text}</span></div>{blocks}</div></div>"
-        "<script>document.title = 'H' + Math.ceil(document.querySelector('.msg').getBoundingClientRect().bottom);</script>"
+        "<script>const bottom = document.querySelector('.msg').getBoundingClientRect().bottom;"
+        "document.title = 'H' + Math.ceil(bottom);</script>"
         "</body></html>"
     )
 

@@ -31,7 +31,7 @@ from bot.render.ledger import (
     item_line,
     owner_name,
 )
-from bot.render.mrkdwn import clip, escape_mrkdwn, format_duration, link, zone
+from bot.render.mrkdwn import clip, escape_mrkdwn, format_duration, link, meeting_name, zone
 from bot.render.people import MAX_NAME_CHARS as MAX_PERSON_CHARS
 
 TITLE = "Meeting digest"
@@ -67,7 +67,7 @@ def period_text(start: datetime, end: datetime, tz: str | None) -> str:
 
 
 def _meeting_text(meeting: MeetingSummary) -> str:
-    name = " ".join((meeting.name or "").split()) or "Untitled meeting"
+    name = meeting_name(meeting.name) or "Untitled meeting"
     duration = format_duration(meeting.duration_seconds)
     return link(meeting.permalink, clip(name, MAX_NAME_CHARS)) + (f" ({duration})" if duration else "")
 
@@ -89,7 +89,7 @@ def _meetings_block(meetings: Sequence[MeetingSummary]) -> list[Block]:
 def _question_line(question: OpenQuestion) -> str:
     # Who asked is left out: the digest names each owner once, and the meeting's thread has the rest.
     text = escape_mrkdwn(clip(" ".join(question.text.split()), MAX_QUESTION_CHARS))
-    where = " ".join((question.meeting_name or "").split())
+    where = meeting_name(question.meeting_name)
     if where or question.permalink:
         return f"• {text} — {link(question.permalink, clip(where or 'a meeting', MAX_NAME_CHARS))}"
     return f"• {text}"

@@ -16,7 +16,6 @@ and the meeting's overall tone, from its messages' labels, sits on the grey line
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
@@ -35,7 +34,7 @@ from bot.render.blocks import (
     section,
 )
 from bot.render.ledger import BLOCKS_PER_ITEM, NO_OWNER, is_overdue, item_blocks, item_line
-from bot.render.mrkdwn import clip, escape_mrkdwn, format_duration, link, slack_date, zone
+from bot.render.mrkdwn import clip, escape_mrkdwn, format_duration, link, meeting_name, slack_date, zone
 from bot.render.people import person_mrkdwn, slack_user_for
 
 DEFAULT_TITLE = "Meeting notes"
@@ -44,12 +43,6 @@ MAX_TOPICS = 10
 MAX_SUMMARY_CHARS = 2800
 MAX_PARTICIPANTS = 8  # named on the grey line; more are counted
 MEETING_TIME_FORMAT = "{date_short_pretty} {time}"
-# The file name's extension is not part of the meeting's name ("Launch readiness sync.mp4"): recordings and the
-# transcript files the app takes. Only these, so "Q3 v2.1" keeps its ".1".
-_FILE_EXTENSION = re.compile(
-    r"\.(mp4|m4v|mov|mkv|webm|avi|wmv|mpe?g|3gp|mp3|m4a|aac|wav|ogg|oga|opus|flac|wma|amr|vtt|srt)$", re.IGNORECASE
-)
-
 TOPIC_TONE_MARKS = {POSITIVE: "🙂", NEGATIVE: "🙁"}
 # The overall tone is the share of positive messages minus the share of negative ones (labels, not scores: each
 # engine calibrates its own labels, and their raw scores are on different scales). A meeting is called positive or
@@ -69,9 +62,7 @@ def _plural(count: int, word: str, plural: str | None = None) -> str:
 
 def meeting_title(insights: Insights) -> str:
     """The meeting's name as people will read it (plain text, not escaped): a file's name without its extension."""
-    name = " ".join((insights.conversation.name or "").split())
-    stripped = _FILE_EXTENSION.sub("", name).strip()
-    return stripped or name or DEFAULT_TITLE
+    return meeting_name(insights.conversation.name) or DEFAULT_TITLE
 
 
 def _due_mark(due: datetime | None, now: datetime | None, tz: str | None) -> str:

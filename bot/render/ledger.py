@@ -16,7 +16,7 @@ from datetime import UTC, datetime, timedelta
 
 from bot.digest.model import ItemStatus, LedgerEntry
 from bot.render.blocks import MAX_SECTION_CHARS, Block, section
-from bot.render.mrkdwn import clip, clip_mrkdwn, escape_mrkdwn, link, slack_date, zone
+from bot.render.mrkdwn import clip, clip_mrkdwn, escape_mrkdwn, link, meeting_name, slack_date, zone
 from bot.render.people import _SLACK_USER_ID, MAX_NAME_CHARS
 
 MENU_ACTION = "ledger_menu"  # the overflow menu; its options' values are the verbs below
@@ -111,7 +111,7 @@ def _item_text(entry: LedgerEntry) -> str:
 
 def meeting_link(entry: LedgerEntry) -> str | None:
     """``<permalink|meeting name>`` (or the escaped name alone when the permalink is not safe); None if neither."""
-    name = " ".join((entry.meeting_name or "").split())
+    name = meeting_name(entry.meeting_name)
     if not name and not entry.permalink:
         return None
     return link(entry.permalink, clip(name or "meeting", MAX_MEETING_NAME_CHARS))

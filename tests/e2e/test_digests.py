@@ -93,7 +93,7 @@ def test_digest_now_lists_both_meetings_and_their_open_items_with_links_to_their
     process_meeting(stack, "design-review.mp4")
     digest = ask_for_digest(stack, 0)
     shown = json.dumps(digest.blocks)
-    assert "monday-sync.mp4" in shown and "design-review.mp4" in shown
+    assert "|monday-sync>" in shown and "|design-review>" in shown  # linked, without the file extension
     assert shown.count(FIRM_ITEM) == 2  # one per meeting: each meeting's item is its own
     assert TENTATIVE_ITEM in shown
     assert len(PERMALINK.findall(shown)) >= 2
