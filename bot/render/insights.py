@@ -1,6 +1,7 @@
 """The notes message for one processed meeting, laid out to be read at a glance.
 
-Order: the meeting's name; one grey line with when it was, how long and who was there; the summary (first, when
+Order: the meeting's name; one grey line with when it was, how long and who was there (by name: only owners are
+mentioned, so the notes ping the people who have something to do); the summary (first, when
 the engine gave one; nothing otherwise); "Action items" (firm) and "Suggested" (tentative), overdue first, each
 item one line, owner first, with one overflow menu when the ledger knows it; then follow-ups and questions, one
 compact section each; the topics on one grey line; and a footer with the conversation id (only ``/symbl append``
@@ -35,7 +36,7 @@ from bot.render.blocks import (
 )
 from bot.render.ledger import BLOCKS_PER_ITEM, NO_OWNER, is_overdue, item_blocks, item_line
 from bot.render.mrkdwn import clip, escape_mrkdwn, format_duration, link, meeting_name, slack_date, zone
-from bot.render.people import person_mrkdwn, slack_user_for
+from bot.render.people import MAX_NAME_CHARS, person_mrkdwn, slack_user_for
 
 DEFAULT_TITLE = "Meeting notes"
 MAX_ITEM_CHARS = 300  # one long sentence; longer texts are cut so a list still shows several items
@@ -83,9 +84,9 @@ def _item_line(item: ActionItem, owners: Mapping[str, str] | None, tz: str | Non
     return f"• {who}: {text}{_due_mark(item.due, now, tz)}"
 
 
-def _question_line(question: Question, owners: Mapping[str, str] | None) -> str:
+def _question_line(question: Question) -> str:
     text = escape_mrkdwn(clip(" ".join(question.text.split()), MAX_ITEM_CHARS))
-    who = person_mrkdwn(question.asked_by, owners)
+    who = _name(question.asked_by)
     return f"• {text} — _{who}_" if who else f"• {text}"
 
 
@@ -117,8 +118,15 @@ def _tone_text(insights: Insights) -> str | None:
     return f"Overall tone: {tone}{mark} ({positive}% of messages positive, {negative}% negative)"
 
 
-def _participants(members: Sequence[Person], owners: Mapping[str, str] | None) -> str | None:
-    named = [who for person in members if (who := person_mrkdwn(person, owners))]
+def _name(person: Person | None) -> str | None:
+    """A person by name, never a mention: being in a meeting, or asking in it, is no reason to be pinged."""
+    if person is None or not (person.name or person.email):
+        return None
+    return escape_mrkdwn(clip(" ".join(person.display_name.split()), MAX_NAME_CHARS))
+
+
+def _participants(members: Sequence[Person]) -> str | None:
+    named = [who for person in members if (who := _name(person))]
     named = list(dict.fromkeys(named))
     if not named:
         return None
@@ -137,7 +145,7 @@ def _meta_block(
         parts.append(slack_date(when, tz=tz, date_format=MEETING_TIME_FORMAT))
     if duration := format_duration(insights.duration_seconds):
         parts.append(duration)
-    if who := _participants(insights.members, owners):
+    if who := _participants(insights.members):
         parts.append(who)
     elements = [" · ".join(parts)] if parts else []
     if tone := _tone_text(insights):
@@ -311,7 +319,7 @@ def render_insights(
 
     rest = [
         *_list_blocks("Follow-ups", [_item_line(f, owners, tz, current) for f in insights.follow_ups], "follow_ups"),
-        *_list_blocks("Questions", [_question_line(q, owners) for q in insights.questions], "questions"),
+        *_list_blocks("Questions", [_question_line(q) for q in insights.questions], "questions"),
         *_topics_block(insights),
     ]
     tail: list[Block] = [divider(), *rest] if rest else []

@@ -25,7 +25,7 @@ def test_the_title_is_the_meeting_then_a_line_with_its_date_duration_and_partici
     assert blocks[1]["type"] == "context"
     assert blocks[1]["elements"][0]["text"] == (
         f"<!date^{int(START.timestamp())}^{{date_short_pretty}} {{time}}|Jul 10, 2020 18:00> · 42 min"
-        " · with <@U01LUCY> and Salesman"
+        " · with Lucy and Salesman"  # by name: being in a meeting is no reason to be pinged
     )
 
 

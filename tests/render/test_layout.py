@@ -60,7 +60,11 @@ def test_the_notes_read_top_down_title_when_who_summary_then_the_work():
     assert blocks[0]["text"]["text"] == "Launch readiness sync"
     meta = blocks[1]["elements"][0]["text"]
     assert re.match(r"<!date\^\d+\^\{date_short_pretty\} \{time\}\|Mar 3, 2026 15:00> · 31 min · with ", meta)
-    assert meta.endswith("with <@U0MARIA>, <@U0TOM>, <@U0PRIYA> and Dan Wu")
+    assert meta.endswith("with Maria Lopez, Tom Becker, Priya Shah and Dan Wu")
+    # only owners are mentioned, so the notes ping the people who have something to do
+    assert "— _Tom Becker_" in all_text(payload)
+    mentioned = set(re.findall(r"<@(U\w+)>", all_text(payload)))
+    assert mentioned == {"U0MARIA", "U0TOM", "U0PRIYA"}
     assert blocks[2]["text"]["text"].startswith("*Summary*\nThe team reviewed launch readiness")
     text = all_text(payload)
     assert text.index("*Action items (4)*") < text.index("*Suggested (2)*") < text.index("*Follow-ups (2)*")
