@@ -220,6 +220,10 @@ class SlackIO:
             response_url, json={"response_type": "ephemeral", **payload}, timeout=(10, 30), allow_redirects=False
         )
 
+    def open_view(self, trigger_id: str, view: dict[str, Any]) -> None:
+        """Open a modal for the person who just clicked (``trigger_id`` comes with the click and lasts 3 s)."""
+        self.client.views_open(trigger_id=trigger_id, view=view)
+
     def react(self, channel: str, ts: str, name: str) -> None:
         """Add a reaction; an existing one is fine (this is called again when a stage is retried)."""
         try:

@@ -1,10 +1,15 @@
-"""Buttons and pickers on meeting notes and digests: *Mark done*, *Assign to…* and *Snooze*.
+"""The ledger controls on meeting notes and digests: each item's overflow menu (⋯) and the modals it opens.
 
-A click counts only for an item of the message it came from (see ``_clicked_on_its_message``); any other item
-is answered like an unknown one. Each click is acknowledged at once, then makes one ledger write (Bolt verified
-the request's signature like any other).
-Redrawing the clicked message calls Slack, so it runs as a Bolt lazy listener after the acknowledgement; if it
-is lost, the ledger already holds the change and the next redraw or digest shows it.
+The menu offers *Mark done*, *Reassign…* (*Assign…*), *Snooze…*, and *Undo* or *Un-snooze*. Done, Undo and
+Un-snooze are one ledger write each; Reassign and Snooze open a modal (``views.open`` with the click's trigger_id)
+whose submission makes the write. The buttons and pickers of messages posted before the menu keep working.
+
+A click counts only for an item of the message it came from (see ``_belongs``); a modal carries that message in
+its private_metadata, which Slack keeps and hands back unchanged, and is checked the same way on submission. Any
+other item is answered like an unknown one. Each click is acknowledged at once, then makes one ledger write (Bolt
+verified the request's signature like any other). Redrawing the message and opening a modal call Slack, so they
+run as Bolt lazy listeners after the acknowledgement; if a redraw is lost, the ledger already holds the change
+and the next redraw or digest shows it.
 """
 
 from __future__ import annotations
@@ -14,31 +19,68 @@ from datetime import timedelta
 
 from slack_bolt import Ack, App, Respond
 
-from bot.render.ledger import ASSIGN_ACTION, DONE_ACTION, SNOOZE_ACTION, SNOOZE_CHOICES, item_id_from_block_id
+from bot.render.ledger import (
+    ASSIGN,
+    ASSIGN_ACTION,
+    DONE,
+    DONE_ACTION,
+    MENU_ACTION,
+    REASSIGN,
+    SNOOZE,
+    SNOOZE_ACTION,
+    SNOOZE_CHOICES,
+    UNDO,
+    UNSNOOZE,
+    item_id_from_block_id,
+)
+from bot.render.ledger_views import (
+    LENGTH_ACTION,
+    LENGTH_BLOCK,
+    OWNER_ACTION,
+    OWNER_BLOCK,
+    REASSIGN_VIEW,
+    SNOOZE_VIEW,
+    ViewTarget,
+    reassign_view,
+    snooze_view,
+    submitted_value,
+    view_target,
+)
 from bot.services import Services
 from bot.store.tables import utcnow
 
 log = logging.getLogger(__name__)
 
 NOT_FOUND = "I couldn't find that action item any more; it may belong to a conversation that was removed."
+_NEEDS_A_CHOICE = {REASSIGN, ASSIGN, SNOOZE}
 
 
 def _team(body: dict) -> str:
     return (body.get("team") or {}).get("id") or (body.get("user") or {}).get("team_id") or ""
 
 
+def _user(body: dict) -> str:
+    return (body.get("user") or {}).get("id") or ""
+
+
 def _item_id(action: dict) -> str | None:
-    """The ledger item a control belongs to: a button's value, else the id carried by its block."""
+    """The ledger item a control belongs to: an old button's value, else the id carried by its block."""
     return action.get("value") or item_id_from_block_id(action.get("block_id") or "")
 
 
-def _clicked_on_its_message(services: Services, body: dict, item_id: str) -> bool:
-    """Whether the item belongs to the message the click came from: the notes of its own meeting, or a digest
-    posted in the channel where that meeting was processed. A signed click names any item id it likes, so
-    without this a button in one channel could close, assign or snooze another (private) channel's items."""
-    team_id = _team(body)
+def _verb(action: dict) -> str:
+    return str((action.get("selected_option") or {}).get("value") or "")
+
+
+def _clicked(body: dict) -> tuple[str | None, str | None]:
     container = body.get("container") or {}
-    channel_id, ts = container.get("channel_id"), container.get("message_ts")
+    return container.get("channel_id"), container.get("message_ts")
+
+
+def _belongs(services: Services, team_id: str, channel_id: str | None, ts: str | None, item_id: str) -> bool:
+    """Whether the item belongs to that message: the notes of its own meeting, or a digest posted in the channel
+    where that meeting was processed. A signed click names any item id it likes, so without this a control in one
+    channel could close, assign or snooze another (private) channel's items."""
     place = services.ledger.place(team_id, item_id)
     if not (channel_id and ts and place) or place[0] != channel_id:
         return False
@@ -51,49 +93,127 @@ def _clicked_on_its_message(services: Services, body: dict, item_id: str) -> boo
 def _honoured_item(services: Services, body: dict, action: dict) -> str | None:
     """The clicked control's item id when the click may change it, else None (an unknown item looks the same)."""
     item_id = _item_id(action)
-    return item_id if item_id and _clicked_on_its_message(services, body, item_id) else None
+    channel_id, ts = _clicked(body)
+    return item_id if item_id and _belongs(services, _team(body), channel_id, ts, item_id) else None
 
 
-def register(app: App, services: Services) -> None:
-    """Register the ledger controls' listeners."""
+def _honoured_target(services: Services, body: dict, view: dict) -> ViewTarget | None:
+    """The item a submitted modal is about, when the message it was opened from may change it."""
+    target = view_target(view.get("private_metadata"))
+    if target and _belongs(services, _team(body), target.channel_id, target.message_ts, target.item_id):
+        return target
+    return None
 
-    def redraw(body: dict, action: dict, respond: Respond) -> None:
+
+class LedgerControls:
+    """The listeners, sharing the app's services."""
+
+    def __init__(self, services: Services):
+        self.services = services
+
+    def redraw_message(self, team_id: str, channel_id: str | None, ts: str | None) -> None:
+        if channel_id and ts and not self.services.notes.refresh(team_id, channel_id, ts):
+            self.services.digest_writer.refresh(team_id, channel_id, ts)
+
+    def redraw(self, body: dict, action: dict, respond: Respond) -> None:
         """After the ack: redraw the clicked message, or tell the clicker why nothing changed."""
         team_id = _team(body)
-        container = body.get("container") or {}
-        channel_id, ts = container.get("channel_id"), container.get("message_ts")
         try:
-            item_id = _honoured_item(services, body, action)
-            if not item_id or services.ledger.get(team_id, item_id) is None:
+            item_id = _honoured_item(self.services, body, action)
+            if not item_id or self.services.ledger.get(team_id, item_id) is None:
                 respond(text=NOT_FOUND, response_type="ephemeral", replace_original=False)
                 return
-            if channel_id and ts and not services.notes.refresh(team_id, channel_id, ts):
-                services.digest_writer.refresh(team_id, channel_id, ts)
+            self.redraw_message(team_id, *_clicked(body))
         except Exception:
             log.exception("could not redraw a message after a click", extra={"team_id": team_id})
 
-    def mark_done(ack: Ack, body: dict, action: dict) -> None:
-        ack()
-        if item_id := _honoured_item(services, body, action):
-            services.ledger.mark_done(_team(body), item_id, (body.get("user") or {}).get("id") or "")
+    # -- the menu ---------------------------------------------------------------------------------------------
 
-    def assign(ack: Ack, body: dict, action: dict) -> None:
+    def menu(self, ack: Ack, body: dict, action: dict) -> None:
         ack()
-        item_id, user_id = _honoured_item(services, body, action), action.get("selected_user")
+        verb, team_id = _verb(action), _team(body)
+        if verb in _NEEDS_A_CHOICE or not (item_id := _honoured_item(self.services, body, action)):
+            return
+        if verb == DONE:
+            self.services.ledger.mark_done(team_id, item_id, _user(body))
+        elif verb == UNDO:
+            self.services.ledger.reopen(team_id, item_id)
+        elif verb == UNSNOOZE:
+            self.services.ledger.unsnooze(team_id, item_id)
+
+    def menu_after(self, body: dict, action: dict, respond: Respond) -> None:
+        """After the ack: open the modal a choice needs (its trigger_id lasts 3 s), else redraw the message."""
+        if _verb(action) not in _NEEDS_A_CHOICE:
+            self.redraw(body, action, respond)
+            return
+        team_id = _team(body)
+        try:
+            item_id = _honoured_item(self.services, body, action)
+            entry = self.services.ledger.get(team_id, item_id) if item_id else None
+            if entry is None:
+                respond(text=NOT_FOUND, response_type="ephemeral", replace_original=False)
+                return
+            channel_id, ts = _clicked(body)
+            target = ViewTarget(entry.id, str(channel_id), str(ts))
+            make = snooze_view if _verb(action) == SNOOZE else reassign_view
+            self.services.slack.open_view(body.get("trigger_id") or "", make(entry, target, now=utcnow()))
+        except Exception:
+            log.exception("could not open a modal after a click", extra={"team_id": team_id})
+
+    # -- the modals -------------------------------------------------------------------------------------------
+
+    def reassign_submitted(self, ack: Ack, body: dict, view: dict) -> None:
+        target, user_id = _honoured_target(self.services, body, view), submitted_value(view, OWNER_BLOCK, OWNER_ACTION)
+        if target and user_id:
+            self.services.ledger.assign(_team(body), target.item_id, user_id)
+        ack()
+
+    def snooze_submitted(self, ack: Ack, body: dict, view: dict) -> None:
+        target = _honoured_target(self.services, body, view)
+        choice = SNOOZE_CHOICES.get(submitted_value(view, LENGTH_BLOCK, LENGTH_ACTION) or "")
+        if target and choice:
+            self.services.ledger.snooze(_team(body), target.item_id, utcnow() + choice[1])
+        ack()
+
+    def redraw_target(self, body: dict, view: dict) -> None:
+        team_id = _team(body)
+        try:
+            if target := _honoured_target(self.services, body, view):
+                self.redraw_message(team_id, target.channel_id, target.message_ts)
+        except Exception:
+            log.exception("could not redraw a message after a modal", extra={"team_id": team_id})
+
+    # -- the controls of messages posted before the menu ----------------------------------------------------
+
+    def mark_done(self, ack: Ack, body: dict, action: dict) -> None:
+        ack()
+        if item_id := _honoured_item(self.services, body, action):
+            self.services.ledger.mark_done(_team(body), item_id, _user(body))
+
+    def assign(self, ack: Ack, body: dict, action: dict) -> None:
+        ack()
+        item_id, user_id = _honoured_item(self.services, body, action), action.get("selected_user")
         if item_id and user_id:
-            services.ledger.assign(_team(body), item_id, user_id)
+            self.services.ledger.assign(_team(body), item_id, user_id)
 
-    def snooze(ack: Ack, body: dict, action: dict, respond: Respond) -> None:
+    def snooze(self, ack: Ack, body: dict, action: dict, respond: Respond) -> None:
         ack()
-        choice = SNOOZE_CHOICES.get(((action.get("selected_option") or {}).get("value")) or "")
-        item_id = _honoured_item(services, body, action)
+        choice = SNOOZE_CHOICES.get(_verb(action))
+        item_id = _honoured_item(self.services, body, action)
         if item_id and choice:
             length: timedelta = choice[1]
-            services.ledger.snooze(_team(body), item_id, utcnow() + length)
+            self.services.ledger.snooze(_team(body), item_id, utcnow() + length)
         elif item_id:
             labels = ", ".join(label for label, _ in SNOOZE_CHOICES.values())
             respond(text=f"I can only snooze for {labels}.", response_type="ephemeral", replace_original=False)
 
-    app.action(DONE_ACTION)(ack=mark_done, lazy=[redraw])
-    app.action(ASSIGN_ACTION)(ack=assign, lazy=[redraw])
-    app.action(SNOOZE_ACTION)(ack=snooze, lazy=[redraw])
+
+def register(app: App, services: Services) -> None:
+    """Register the ledger controls' listeners."""
+    controls = LedgerControls(services)
+    app.action(MENU_ACTION)(ack=controls.menu, lazy=[controls.menu_after])
+    app.view(REASSIGN_VIEW)(ack=controls.reassign_submitted, lazy=[controls.redraw_target])
+    app.view(SNOOZE_VIEW)(ack=controls.snooze_submitted, lazy=[controls.redraw_target])
+    app.action(DONE_ACTION)(ack=controls.mark_done, lazy=[controls.redraw])
+    app.action(ASSIGN_ACTION)(ack=controls.assign, lazy=[controls.redraw])
+    app.action(SNOOZE_ACTION)(ack=controls.snooze, lazy=[controls.redraw])

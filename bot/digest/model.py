@@ -7,7 +7,8 @@ these into Block Kit. Keeping them here lets both sides be tested alone.
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import datetime
 
 
@@ -95,6 +96,10 @@ class DigestContent:
     follow_ups: tuple[LedgerEntry, ...] = ()  # follow-ups from the period's meetings
     questions: tuple[OpenQuestion, ...] = ()
     topics: tuple[TopicCount, ...] = ()
+    # When the channel's previous digest was posted (its period's end): an owner is pinged only for items that
+    # became due or overdue since then. None for a channel's first digest.
+    previous_digest_at: datetime | None = None
+    owner_names: Mapping[str, str] = field(default_factory=dict)  # Slack user id -> name, to name without a ping
 
     @property
     def is_empty(self) -> bool:

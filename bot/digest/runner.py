@@ -89,7 +89,7 @@ class DigestWriter:
         needed = {m.conversation_id for m in meetings} | {i.conversation_id for i in (*open_items, *follow_ups)}
         if self._fetch_permalinks(team_id, sorted(needed)):  # read again, now with the links
             meetings, open_items, follow_ups = self._records(team_id, channel_id, start, end)
-        return build_content(
+        content = build_content(
             channel_id=channel_id,
             period_start=start,
             period_end=end,
@@ -97,6 +97,23 @@ class DigestWriter:
             open_items=open_items,
             follow_ups=follow_ups,
         )
+        return dataclasses.replace(
+            content,
+            previous_digest_at=self.digests.previous_posted_end(team_id, channel_id, before=end),
+            owner_names=self._names(channel_id, (*open_items, *follow_ups)),
+        )
+
+    def _names(self, channel_id: str, items) -> dict[str, str]:
+        """Slack user id -> name, for the owners a digest names without pinging them (their Slack name)."""
+        owners = {item.owner_user_id for item in items if item.owner_user_id}
+        if not owners:
+            return {}
+        try:
+            members = self.slack.channel_members(channel_id) or []
+        except Exception:  # names are a nicety: without them an owner is named as the meeting named them
+            log.warning("could not read the channel's members for the digest's names", exc_info=True)
+            return {}
+        return {m.id: m.names[0] for m in members if m.id in owners and m.names}
 
     def _records(self, team_id: str, channel_id: str, start: datetime, end: datetime):
         """The meetings since ``start``, and the channel's open action items and follow-ups at ``end``."""

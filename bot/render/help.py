@@ -1,36 +1,54 @@
-"""The ``/symbl help`` answer."""
+"""The ``/symbl help`` answer: the commands in three short groups, so the usage reads at a glance."""
 
 from __future__ import annotations
 
 from bot.render.blocks import context, header, section
 from bot.render.mrkdwn import escape_mrkdwn
 
-COMMANDS = (
-    ("/symbl process <url> [name]", "Transcribe a recording from a link and post its notes here."),
-    ("/symbl append <conversation-id> <url>", "Add another recording to a conversation already processed."),
-    ("/symbl status", "List the recordings being processed."),
-    ("/symbl auto on|off", "Process every recording shared in this channel automatically, or stop."),
-    ("/symbl digest now", "Post a digest of this channel's recent meetings now."),
+GROUPS: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = (
     (
-        "/symbl digest daily HH:MM [TZ] [always]",
-        "Post a digest every day at that time (e.g. `daily 09:00 Europe/Paris`); `always` posts even after a day "
-        "without meetings. The time zone defaults to yours.",
+        "Recordings",
+        (
+            ("/symbl process <url> [name]", "transcribe a recording from a link; its notes are posted here"),
+            (
+                "/symbl append <conversation-id> <url>",
+                "add a recording to a meeting already processed (the ID is at the foot of its notes)",
+            ),
+            ("/symbl status", "the recordings being processed"),
+            ("/symbl auto on|off", "process every recording shared in this channel, or stop"),
+        ),
     ),
-    ("/symbl digest weekly DAY HH:MM [TZ] [always]", "Post a digest every week (e.g. `weekly mon 09:00`)."),
-    ("/symbl digest off", "Stop the scheduled digest."),
-    ("/symbl settings", "Show this channel's settings."),
-    ("/symbl help", "Show this help."),
+    (
+        "Digests",
+        (
+            ("/symbl digest now", "a digest of this channel's recent meetings, now"),
+            (
+                "/symbl digest daily HH:MM [TZ] [always]",
+                "every day, e.g. `daily 09:00 Europe/Paris` (your time zone by default); "
+                "`always` posts after a day without meetings too",
+            ),
+            ("/symbl digest weekly DAY HH:MM [TZ] [always]", "every week, e.g. `weekly mon 09:00`"),
+            ("/symbl digest off", "stop the scheduled digest"),
+        ),
+    ),
+    (
+        "This channel",
+        (
+            ("/symbl settings", "this channel's settings"),
+            ("/symbl help", "this help"),
+        ),
+    ),
 )
+COMMANDS = tuple(command for _, commands in GROUPS for command in commands)
 
 
 def render_help() -> dict:
     """Usage of every ``/symbl`` subcommand, as a message payload."""
     # "<url>" must be escaped even inside backticks: Slack reads <…> as a link before it applies formatting.
-    lines = "\n".join(f"`{escape_mrkdwn(usage)}` — {what}" for usage, what in COMMANDS)
-    blocks = [
-        header("Meeting notes bot"),
-        section(lines),
-        context("You can also just share a video or audio file in a channel where auto-processing is on."),
-    ]
+    blocks = [header("Meeting notes bot")]
+    for title, commands in GROUPS:
+        lines = "\n".join(f"`{escape_mrkdwn(usage)}` {what}" for usage, what in commands)
+        blocks.append(section(f"*{title}*\n{lines}"))
+    blocks.append(context("Or just share a video or audio file in a channel where auto-processing is on."))
     text = "Usage: " + "; ".join(escape_mrkdwn(usage) for usage, _ in COMMANDS)
     return {"text": text, "blocks": blocks}

@@ -1,14 +1,18 @@
-"""The result message for one processed meeting: header, tone, summary, action items, follow-ups, questions, topics.
+"""The notes message for one processed meeting, laid out to be read at a glance.
 
-Layout decisions: action items always get a heading, with "No action items found." when there are none, because
-that is the question every reader has; other empty categories are left out. A meeting where nothing at all was
-found still gets a one-line explanation rather than a bare header.
+Order: the meeting's name; one grey line with when it was, how long and who was there (by name: only owners are
+mentioned, so the notes ping the people who have something to do); the summary (first, when
+the engine gave one; nothing otherwise); "Action items" (firm) and "Suggested" (tentative), overdue first, each
+item one line, owner first, with one overflow menu when the ledger knows it; then follow-ups and questions, one
+compact section each; the topics on one grey line; and a footer with the conversation id (only ``/symbl append``
+needs it) beside a link to the transcript file.
 
-With the action-item ledger, an item the ledger knows is shown with its controls (assign, done, snooze) and its
-current owner and state; firm items get them first, and the items with no room for controls stay plain lines.
+Action items always get a heading, with "No action items found." when there are none, because that is the
+question every reader has; other empty categories are left out. A meeting where nothing at all was found still
+gets a one-line explanation rather than a bare header.
 
 Sentiment is shown sparingly: a topic gets 🙂 or 🙁 only when its engine labelled it clearly positive or negative,
-and one context line under the header gives the meeting's overall tone from its messages' labels.
+and the meeting's overall tone, from its messages' labels, sits on the grey line under the title.
 """
 
 from __future__ import annotations
@@ -18,7 +22,7 @@ from dataclasses import replace
 from datetime import UTC, datetime
 
 from bot.digest.model import LedgerEntry
-from bot.models import NEGATIVE, NEUTRAL, POSITIVE, ActionItem, Insights, Message, Question, Topic
+from bot.models import NEGATIVE, NEUTRAL, POSITIVE, ActionItem, Insights, Message, Person, Question, Topic
 from bot.render.blocks import (
     MAX_BLOCKS,
     MAX_FALLBACK_CHARS,
@@ -30,15 +34,16 @@ from bot.render.blocks import (
     pack_lines,
     section,
 )
-from bot.render.ledger import BLOCKS_PER_ITEM, has_controls, item_blocks, item_line
-from bot.render.mrkdwn import clip, escape_mrkdwn, format_duration, slack_date
-from bot.render.people import person_mrkdwn, slack_user_for
+from bot.render.ledger import BLOCKS_PER_ITEM, NO_OWNER, is_overdue, item_blocks, item_line
+from bot.render.mrkdwn import clip, escape_mrkdwn, format_duration, link, meeting_name, slack_date, zone
+from bot.render.people import MAX_NAME_CHARS, person_mrkdwn, slack_user_for
 
 DEFAULT_TITLE = "Meeting notes"
 MAX_ITEM_CHARS = 300  # one long sentence; longer texts are cut so a list still shows several items
 MAX_TOPICS = 10
 MAX_SUMMARY_CHARS = 2800
-
+MAX_PARTICIPANTS = 8  # named on the grey line; more are counted
+MEETING_TIME_FORMAT = "{date_short_pretty} {time}"
 TOPIC_TONE_MARKS = {POSITIVE: "🙂", NEGATIVE: "🙁"}
 # The overall tone is the share of positive messages minus the share of negative ones (labels, not scores: each
 # engine calibrates its own labels, and their raw scores are on different scales). A meeting is called positive or
@@ -47,8 +52,9 @@ TOPIC_TONE_MARKS = {POSITIVE: "🙂", NEGATIVE: "🙁"}
 TONE_LEAD = 0.2
 MIN_TONE_MESSAGES = 5
 
-# How many sections each list may use; the sum plus the fixed blocks stays far below 50.
-_SECTIONS = {"firm": 3, "tentative": 2, "follow_ups": 2, "questions": 2, "topics": 1}
+# How many sections each list of plain lines may use; the sum plus the fixed blocks stays far below 50.
+_SECTIONS = {"firm": 3, "tentative": 2, "follow_ups": 1, "questions": 1}
+_LISTS = (("Action items", True, "firm"), ("Suggested", False, "tentative"))
 
 
 def _plural(count: int, word: str, plural: str | None = None) -> str:
@@ -56,38 +62,37 @@ def _plural(count: int, word: str, plural: str | None = None) -> str:
 
 
 def meeting_title(insights: Insights) -> str:
-    """The meeting's name as people will read it (plain text, not escaped)."""
-    name = (insights.conversation.name or "").strip()
-    return name or DEFAULT_TITLE
+    """The meeting's name as people will read it (plain text, not escaped): a file's name without its extension."""
+    return meeting_name(insights.conversation.name) or DEFAULT_TITLE
 
 
-def _header_text(insights: Insights) -> str:
-    duration = format_duration(insights.duration_seconds)
-    suffix = f" · {duration}" if duration else ""
-    return clip(meeting_title(insights), MAX_HEADER_CHARS - len(suffix)) + suffix
+def _due_mark(due: datetime | None, now: datetime | None, tz: str | None) -> str:
+    if due is None:
+        return ""
+    late = (
+        now is not None
+        and now.astimezone(zone(tz)).date()
+        > (due if due.tzinfo else due.replace(tzinfo=UTC)).astimezone(zone(tz)).date()
+    )
+    return f" · due {slack_date(due, tz=tz)}" + (" · *overdue*" if late else "")
 
 
-def _item_line(item: ActionItem, owners: Mapping[str, str] | None, tz: str | None) -> str:
-    text = escape_mrkdwn(clip(item.text.strip(), MAX_ITEM_CHARS))
-    extras = [who] if (who := person_mrkdwn(item.assignee, owners)) else []
-    if item.due is not None:
-        extras.append(f"due {slack_date(item.due, tz=tz)}")
-    return f"• {text} — {', '.join(extras)}" if extras else f"• {text}"
+def _item_line(item: ActionItem, owners: Mapping[str, str] | None, tz: str | None, now: datetime | None) -> str:
+    """An item the ledger does not know: the same line as a ledger item's, without its menu."""
+    text = escape_mrkdwn(clip(" ".join(item.text.split()), MAX_ITEM_CHARS))
+    who = person_mrkdwn(item.assignee, owners) or NO_OWNER
+    return f"• {who}: {text}{_due_mark(item.due, now, tz)}"
 
 
-def _question_line(question: Question, owners: Mapping[str, str] | None) -> str:
-    text = escape_mrkdwn(clip(question.text.strip(), MAX_ITEM_CHARS))
-    who = person_mrkdwn(question.asked_by, owners)
-    return f"• {text} — {who}" if who else f"• {text}"
+def _question_line(question: Question) -> str:
+    text = escape_mrkdwn(clip(" ".join(question.text.split()), MAX_ITEM_CHARS))
+    who = _name(question.asked_by)
+    return f"• {text} — _{who}_" if who else f"• {text}"
 
 
-def _topic_line(topic: Topic) -> str:
-    text = escape_mrkdwn(clip(topic.text.strip(), 100))
+def _topic_text(topic: Topic) -> str:
     mark = f" {TOPIC_TONE_MARKS[topic.sentiment.suggested]}" if topic.sentiment and topic.sentiment.is_clear else ""
-    if topic.parents:
-        parents = ", ".join(escape_mrkdwn(clip(p, 60)) for p in topic.parents[:3])
-        return f"• {text} _({parents})_{mark}"
-    return f"• {text}{mark}"
+    return escape_mrkdwn(clip(" ".join(topic.text.split()), 60)) + mark
 
 
 def meeting_tone(messages: Sequence[Message]) -> str | None:
@@ -103,14 +108,51 @@ def meeting_tone(messages: Sequence[Message]) -> str | None:
     return NEUTRAL
 
 
-def _tone_blocks(insights: Insights) -> list[Block]:
+def _tone_text(insights: Insights) -> str | None:
     tone = meeting_tone(insights.messages)
     if tone is None:
-        return []
+        return None
     labels = [m.sentiment.suggested for m in insights.messages if m.sentiment]
     positive, negative = (round(100 * labels.count(label) / len(labels)) for label in (POSITIVE, NEGATIVE))
     mark = f" {TOPIC_TONE_MARKS[tone]}" if tone in TOPIC_TONE_MARKS else ""
-    return [context(f"Overall tone: {tone}{mark} ({positive}% of messages positive, {negative}% negative)")]
+    return f"Overall tone: {tone}{mark} ({positive}% of messages positive, {negative}% negative)"
+
+
+def _name(person: Person | None) -> str | None:
+    """A person by name, never a mention: being in a meeting, or asking in it, is no reason to be pinged."""
+    if person is None or not (person.name or person.email):
+        return None
+    return escape_mrkdwn(clip(" ".join(person.display_name.split()), MAX_NAME_CHARS))
+
+
+def _participants(members: Sequence[Person]) -> str | None:
+    named = [who for person in members if (who := _name(person))]
+    named = list(dict.fromkeys(named))
+    if not named:
+        return None
+    shown, hidden = named[:MAX_PARTICIPANTS], len(named) - MAX_PARTICIPANTS
+    if hidden > 0:
+        return "with " + ", ".join(shown) + f" and {hidden} more"
+    return "with " + (", ".join(shown[:-1]) + " and " + shown[-1] if len(shown) > 1 else shown[0])
+
+
+def _meta_block(
+    insights: Insights, owners: Mapping[str, str] | None, tz: str | None, meeting_at: datetime | None
+) -> Block | None:
+    """The grey line under the title: when, how long, who was there; then the overall tone."""
+    parts = []
+    if when := insights.conversation.start or meeting_at:
+        parts.append(slack_date(when, tz=tz, date_format=MEETING_TIME_FORMAT))
+    if duration := format_duration(insights.duration_seconds):
+        parts.append(duration)
+    if who := _participants(insights.members):
+        parts.append(who)
+    elements = [" · ".join(parts)] if parts else []
+    if tone := _tone_text(insights):
+        elements.append(tone)
+    if not elements:
+        return None
+    return {"type": "context", "elements": [context(text)["elements"][0] for text in elements]}
 
 
 def top_topics(topics: Sequence[Topic], limit: int = MAX_TOPICS) -> list[Topic]:
@@ -127,10 +169,25 @@ def _summary_blocks(insights: Insights) -> list[Block]:
     return [section("*Summary*\n" + escape_mrkdwn(clip(text, MAX_SUMMARY_CHARS)))]
 
 
-def _list_blocks(title: str, lines: Sequence[str], key: str, *, counted: bool = True) -> list[Block]:
+def _topics_block(insights: Insights) -> list[Block]:
+    shown = top_topics(insights.topics)
+    if not shown:
+        return []
+    more = len(insights.topics) - len(shown)
+    tail = f" · _+{more} more_" if more > 0 else ""
+    return [context("*Topics:* " + " · ".join(_topic_text(t) for t in shown) + tail)]
+
+
+def _footer(insights: Insights, transcript_url: str | None) -> Block:
+    parts = [f"Conversation ID `{escape_mrkdwn(clip(insights.conversation.id, 100))}` (for `/symbl append`)"]
+    if transcript_url:
+        parts.append(link(transcript_url, "Transcript"))
+    return context(" · ".join(parts))
+
+
+def _list_blocks(title: str, lines: Sequence[str], key: str) -> list[Block]:
     # The count in the heading tells readers the full size of a list that had to be cut.
-    heading = f"*{title} ({len(lines)})*" if counted else f"*{title}*"
-    return pack_lines(heading, lines, max_sections=_SECTIONS[key]) if lines else []
+    return pack_lines(f"*{title} ({len(lines)})*", lines, max_sections=_SECTIONS[key]) if lines else []
 
 
 def fallback_text(insights: Insights) -> str:
@@ -155,68 +212,81 @@ def _entry_for(item: ActionItem, entry: LedgerEntry, owners: Mapping[str, str] |
     return entry
 
 
-def _with_controls(
-    items: Sequence[ActionItem], entries: Mapping[str, LedgerEntry], now: datetime, budget: int
-) -> set[int]:
-    """Which items (by position in ``items``, firm first) get their controls within ``budget`` blocks.
+def _ordered(items: Sequence[ActionItem], entries: Mapping[str, LedgerEntry], now: datetime | None, tz: str | None):
+    """Overdue items first, then in the engine's order (which follows the meeting)."""
 
-    Items are taken in order while they fit: the lists' headings, the chosen items' blocks, and every section the
-    leftover lines may need are all counted, so the whole message stays within Slack's 50 blocks.
+    def late(item: ActionItem) -> bool:
+        if (entry := entries.get(item.id)) is not None:
+            return now is not None and is_overdue(entry, now, tz)
+        return bool(_due_mark(item.due, now, tz).endswith("*overdue*"))
+
+    return sorted(items, key=lambda item: not late(item))
+
+
+def _with_controls(lists: Sequence[Sequence[ActionItem]], entries: Mapping[str, LedgerEntry], budget: int) -> set[str]:
+    """The ids of the items (firm list first) that get their own block with a menu, within ``budget`` blocks.
+
+    Every heading, the chosen items and every section the leftover lines may need are counted, so the whole
+    message stays within Slack's 50 blocks. A ledger id may appear only once per message (block ids).
     """
-    firm_total = sum(1 for item in items if item.definitive)
-    tentative_total = len(items) - firm_total
-    chosen: set[int] = set()
-    shown_ids: set[str] = set()
-    used = (firm_total > 0) + (tentative_total > 0)  # one heading section per list
-    firm_left, tentative_left = firm_total, tentative_total
-    for index, item in enumerate(items):
-        entry = entries.get(item.id)
-        if entry is None or entry.id in shown_ids:
-            continue  # not in the ledger, or already shown: a block id may appear only once per message
-        cost = BLOCKS_PER_ITEM if has_controls(entry, now) else 1
-        firm_after = firm_left - item.definitive
-        tentative_after = tentative_left - (not item.definitive)
-        reserve = (_SECTIONS["firm"] if firm_after else 0) + (_SECTIONS["tentative"] if tentative_after else 0)
-        if used + cost + reserve > budget:
-            break
-        chosen.add(index)
-        shown_ids.add(entry.id)
-        used += cost
-        firm_left, tentative_left = firm_after, tentative_after
+    chosen: set[str] = set()
+    shown: set[str] = set()
+    used = sum(1 for items in lists if items)  # one heading per list
+    left = [len(items) for items in lists]
+    has_lines = [False] * len(lists)  # items of the list that will be plain lines (not in the ledger)
+    keys = [key for _, _, key in _LISTS]
+    for number, items in enumerate(lists):
+        for item in items:
+            entry = entries.get(item.id)
+            left[number] -= 1
+            if entry is None or entry.id in shown:
+                has_lines[number] = True
+                continue
+            reserve = sum(_SECTIONS[keys[n]] for n in range(len(lists)) if left[n] > 0 or has_lines[n])
+            if used + BLOCKS_PER_ITEM + reserve > budget:
+                return chosen
+            chosen.add(item.id)
+            shown.add(entry.id)
+            used += BLOCKS_PER_ITEM
     return chosen
 
 
-def _ledger_action_blocks(
+def _action_blocks(
     insights: Insights,
     entries: Mapping[str, LedgerEntry],
     *,
     owners: Mapping[str, str] | None,
     tz: str | None,
-    now: datetime,
+    now: datetime | None,
     budget: int,
 ) -> list[Block]:
-    """Firm then tentative action items, ledger items with their controls as far as ``budget`` allows."""
-    items = [a for a in insights.action_items if a.definitive] + [a for a in insights.action_items if not a.definitive]
-    chosen = _with_controls(items, entries, now, budget)
+    lists = [
+        _ordered([a for a in insights.action_items if a.definitive == definitive], entries, now, tz)
+        for _, definitive, _ in _LISTS
+    ]
+    if not any(lists):
+        return [section("*Action items*\nNo action items found.")]
+    chosen = _with_controls(lists, entries, budget) if now is not None else set()
     blocks: list[Block] = []
-    for title, definitive, key in (("Firm action items", True, "firm"), ("Tentative action items", False, "tentative")):
-        in_list = [(i, item) for i, item in enumerate(items) if item.definitive == definitive]
-        if not in_list:
+    for (title, _, key), items in zip(_LISTS, lists, strict=True):
+        if not items:
             continue
-        interactive = [entries[item.id] for i, item in in_list if i in chosen]
+        heading = f"*{title} ({len(items)})*"
+        with_menus = [entries[item.id] for item in items if item.id in chosen]
         lines = [
-            item_line(entry, now=now, tz=tz) if (entry := entries.get(item.id)) else _item_line(item, owners, tz)
-            for i, item in in_list
-            if i not in chosen
+            item_line(entry, now=now, tz=tz)
+            if (entry := entries.get(item.id)) and now
+            else _item_line(item, owners, tz, now)
+            for item in items
+            if item.id not in chosen
         ]
-        if not interactive:
-            blocks += _list_blocks(title, lines, key)
-            continue
-        blocks.append(section(f"*{title} ({len(in_list)})*"))
-        for entry in interactive:
-            blocks += item_blocks(entry, now=now, tz=tz)
-        if lines:
-            blocks += pack_lines(None, lines, max_sections=_SECTIONS[key])
+        if with_menus and now is not None:
+            blocks.append(section(heading))
+            for entry in with_menus:
+                blocks += item_blocks(entry, now=now, tz=tz)
+            heading = None
+        if lines:  # after the items with menus: those that had no room, or that the ledger does not know
+            blocks += pack_lines(heading, lines, max_sections=_SECTIONS[key])
     return blocks
 
 
@@ -227,49 +297,38 @@ def render_insights(
     tz: str | None = None,
     ledger: Mapping[str, LedgerEntry] | None = None,
     now: datetime | None = None,
+    meeting_at: datetime | None = None,
+    transcript_url: str | None = None,
 ) -> dict:
-    """The Block Kit result message for a meeting: ``{"text": fallback, "blocks": [...]}``.
+    """The Block Kit notes message for a meeting: ``{"text": fallback, "blocks": [...]}``.
 
     ``owners`` maps an assignee's lower-cased email, or their name, to a Slack user id, so owners are
-    mentioned; ``tz`` is the IANA zone used for date fallbacks (readers see Slack's own local rendering).
-    ``ledger`` maps an action item's id to its ledger entry: those items are shown with their controls (assign,
-    done, snooze) and their current owner and state, firm ones first, as many as the message has room for;
-    ``now`` (default: the current time) decides what is overdue or snoozed.
+    mentioned; ``tz`` is the IANA zone used for date fallbacks and for what counts as overdue (readers see
+    Slack's own local rendering). ``ledger`` maps an action item's id to its ledger entry: those items get their
+    menu and show their current owner and state, as many as the message has room for; ``now`` (default: the
+    current time) decides what is overdue or snoozed. ``meeting_at`` dates the meeting when its conversation
+    has no start time; ``transcript_url`` (the transcript file's permalink) is linked in the footer.
     """
-    firm = [a for a in insights.action_items if a.definitive]
-    tentative = [a for a in insights.action_items if not a.definitive]
-    details = [f"{_plural(len(insights.action_items), 'action item')}"]
-    if insights.members:
-        details.append(_plural(len(insights.members), "participant"))
-    details.append(f"conversation `{escape_mrkdwn(insights.conversation.id)}`")
-
-    top: list[Block] = [header(_header_text(insights)), context(" · ".join(details))]
+    current = now if now is not None else (datetime.now(UTC) if ledger else None)
+    top: list[Block] = [header(clip(meeting_title(insights), MAX_HEADER_CHARS))]
+    if meta := _meta_block(insights, owners, tz, meeting_at):
+        top.append(meta)
     if insights.notice:
         top.append(context(f"⚠️ {escape_mrkdwn(insights.notice)}"))
-    top += _tone_blocks(insights)
     top += _summary_blocks(insights)
 
-    tail: list[Block] = []
-    for title, lines, key in (
-        ("Follow-ups", [_item_line(f, owners, tz) for f in insights.follow_ups], "follow_ups"),
-        ("Questions", [_question_line(q, owners) for q in insights.questions], "questions"),
-        ("Topics", [_topic_line(t) for t in top_topics(insights.topics)], "topics"),
-    ):
-        if lines:
-            tail += [divider(), *_list_blocks(title, lines, key, counted=key != "topics")]
-    if len(insights.topics) > MAX_TOPICS:
-        tail.append(context(f"Showing the top {MAX_TOPICS} of {len(insights.topics)} topics."))
+    rest = [
+        *_list_blocks("Follow-ups", [_item_line(f, owners, tz, current) for f in insights.follow_ups], "follow_ups"),
+        *_list_blocks("Questions", [_question_line(q) for q in insights.questions], "questions"),
+        *_topics_block(insights),
+    ]
+    tail: list[Block] = [divider(), *rest] if rest else []
     if not insights.messages and not insights.action_items and not insights.topics:
         tail.append(context("I found no speech in this recording, so there is nothing else to report."))
+    tail.append(_footer(insights, transcript_url))
 
     entries = {a.id: _entry_for(a, entry, owners) for a in insights.action_items if (entry := (ledger or {}).get(a.id))}
-    if entries:
-        budget = MAX_BLOCKS - len(top) - len(tail) - 1  # the divider before the action items
-        current = now if now is not None else datetime.now(UTC)
-        action_blocks = _ledger_action_blocks(insights, entries, owners=owners, tz=tz, now=current, budget=budget)
-    else:
-        action_blocks = _list_blocks(
-            "Firm action items", [_item_line(a, owners, tz) for a in firm], "firm"
-        ) + _list_blocks("Tentative action items", [_item_line(a, owners, tz) for a in tentative], "tentative")
-    blocks = [*top, divider(), *(action_blocks or [section("*Action items*\nNo action items found.")]), *tail]
+    budget = MAX_BLOCKS - len(top) - len(tail) - 1  # the divider before the action items
+    actions = _action_blocks(insights, entries, owners=owners, tz=tz, now=current, budget=budget)
+    blocks = [*top, divider(), *actions, *tail]
     return {"text": fallback_text(insights), "blocks": blocks[:MAX_BLOCKS]}

@@ -19,10 +19,21 @@ MAX_LINK_URL_CHARS = 1000  # Slack permalinks are ~80 characters; a longer "link
 # A URL becomes a link only if it cannot break out of Slack's <url|label> syntax.
 _SAFE_URL = re.compile(r"^https://[^\s<>|]+$")
 
+# A recording's or transcript's file extension is not part of a meeting's name ("Launch readiness sync.mp4"). Only
+# these, so "Roadmap v2.1" keeps its ".1".
+_FILE_EXTENSION = re.compile(
+    r"\.(mp4|m4v|mov|mkv|webm|avi|wmv|mpe?g|3gp|mp3|m4a|aac|wav|ogg|oga|opus|flac|wma|amr|vtt|srt)$", re.IGNORECASE
+)
 _UNESCAPED = re.compile(r"&(?!(?:amp|lt|gt);)|<|>")
 _REPLACEMENTS = {"&": "&amp;", "<": "&lt;", ">": "&gt;"}
 # A cut can leave half an entity ("&am") or half a Slack token ("<!date^1…") at the end of a string.
 _DANGLING_TAIL = re.compile(r"(&[a-z]{0,3}|<[^>]*)$")
+
+
+def meeting_name(name: str | None) -> str:
+    """A meeting's name as people read it (plain text): spaces folded, a file's extension dropped; "" for none."""
+    folded = " ".join((name or "").split())
+    return _FILE_EXTENSION.sub("", folded).strip() or folded
 
 
 def escape_mrkdwn(text: str) -> str:

@@ -166,6 +166,18 @@ class DigestStore:
                 )
             )
 
+    def previous_posted_end(self, team_id: str, channel_id: str, *, before: datetime) -> datetime | None:
+        """The end of the period of the channel's last digest posted before ``before`` (None: it is the first)."""
+        with self.db.statement() as conn:
+            return conn.scalar(
+                sa.select(sa.func.max(_runs.period_end)).where(
+                    _runs.team_id == team_id,
+                    _runs.channel_id == channel_id,
+                    _runs.state == DigestState.POSTED,
+                    _runs.period_end < before,
+                )
+            )
+
     # -- meetings ---------------------------------------------------------------------------------------------
 
     def meetings_since(self, team_id: str, channel_id: str, since: datetime) -> list[MeetingRecord]:

@@ -171,14 +171,32 @@ class LedgerStore:
             return (row.channel_id, row.conversation_id) if row else None
 
     def mark_done(self, team_id: str, item_id: str, user_id: str) -> bool:
-        """Close an open item; False when there is no such item in this workspace."""
+        """Close an open item; False when there is no such open item in this workspace.
+
+        A snooze is kept, so *Undo* gives back exactly the item as it was.
+        """
         return self._update(
-            team_id, item_id, status=ItemStatus.DONE.value, done_by=user_id, done_at=utcnow(), snoozed_until=None
+            team_id,
+            item_id,
+            only_status=ItemStatus.OPEN,
+            status=ItemStatus.DONE.value,
+            done_by=user_id,
+            done_at=utcnow(),
+        )
+
+    def reopen(self, team_id: str, item_id: str) -> bool:
+        """Undo *Mark done*: the item is open again, as before; False unless it is a done item of this workspace."""
+        return self._update(
+            team_id, item_id, only_status=ItemStatus.DONE, status=ItemStatus.OPEN.value, done_by=None, done_at=None
         )
 
     def snooze(self, team_id: str, item_id: str, until: datetime) -> bool:
-        """Hide an item from digests until ``until``."""
-        return self._update(team_id, item_id, snoozed_until=until)
+        """Hide an open item from digests until ``until``."""
+        return self._update(team_id, item_id, only_status=ItemStatus.OPEN, snoozed_until=until)
+
+    def unsnooze(self, team_id: str, item_id: str) -> bool:
+        """Show a snoozed item in digests again."""
+        return self._update(team_id, item_id, only_status=ItemStatus.OPEN, snoozed_until=None)
 
     def assign(self, team_id: str, item_id: str, user_id: str) -> LedgerEntry | None:
         """Give the item to a Slack user, and remember that person-to-user choice for the whole conversation."""
@@ -224,15 +242,13 @@ class LedgerStore:
             )
             return dict(rows.all())
 
-    def _update(self, team_id: str, item_id: str, **values) -> bool:
+    def _update(self, team_id: str, item_id: str, *, only_status: ItemStatus | None = None, **values) -> bool:
+        """One conditional UPDATE: a double click, or two people at once, change the row once."""
+        where = [LedgerItem.id == item_id, LedgerItem.team_id == team_id]
+        if only_status is not None:
+            where.append(LedgerItem.status == only_status.value)
         with self.db.session() as s:
-            return bool(
-                s.execute(
-                    sa.update(LedgerItem)
-                    .where(LedgerItem.id == item_id, LedgerItem.team_id == team_id)
-                    .values(**values)
-                ).rowcount
-            )
+            return bool(s.execute(sa.update(LedgerItem).where(*where).values(**values)).rowcount)
 
     # -- what digests and messages show -----------------------------------------------------------------------
 

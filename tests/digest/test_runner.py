@@ -27,7 +27,7 @@ from bot.store.digests import DigestStore
 from bot.store.jobs import JobStore
 from bot.store.ledger import LedgerStore, NewItem
 from bot.store.schema import prepare
-from bot.store.tables import ChannelSettings, DigestRun, DigestState, Stage
+from bot.store.tables import ChannelSettings, DigestRun, DigestState, LedgerItem, Stage
 from tests.fakes.slack_api import FakeSlack
 
 CHANNEL = "C111"
@@ -242,3 +242,29 @@ def test_states_are_recorded(database, slack):
     with database.session(writes=False) as s:
         states = list(s.scalars(sa.select(DigestRun.state)))
     assert states == [DigestState.SKIPPED]
+
+
+def test_an_owner_is_pinged_only_by_the_digest_after_which_their_item_became_due(database, slack):
+    slack.add_user("U0BOB", name="bob", real_name="Bob Stone")
+    slack.add_channel(CHANNEL, members=("U111", "U0BOB"))
+    always = DigestSchedule("daily", 9, 0, None, "Europe/Paris", always=True)  # posted even on quiet days
+    ChannelStore(database).set_digest("T1", CHANNEL, always)
+    set_before(database, DAY1_RUN - timedelta(days=1))
+    add_meeting(database, slack, "Planning", DAY1_RUN - timedelta(hours=2), "Send the budget")
+    with database.session() as s:  # Bob has it, due on day 2 (Paris)
+        s.execute(sa.update(LedgerItem).values(owner_user_id="U0BOB", due_at=DAY1_RUN + timedelta(days=1, hours=8)))
+    clock = Clock(DAY1_RUN + timedelta(seconds=1))
+    runner = make_runner(database, slack, clock, "p1")
+    runner.fire("T1", CHANNEL, always)
+    clock.now = DAY1_RUN + timedelta(days=1, seconds=1)
+    runner.fire("T1", CHANNEL, always)
+    clock.now = DAY1_RUN + timedelta(days=2, seconds=1)
+    runner.fire("T1", CHANNEL, always)
+
+    day1, day2, day3 = (json.dumps(d.blocks) for d in posted_digests(slack))
+    assert "<@U0BOB>" not in day1 and "*Bob Stone*" in day1  # due tomorrow: named, not pinged
+    assert "<@U0BOB>" in day2 and "Bob Stone" not in day2  # due today: pinged
+    assert "<@U0BOB>" in day3  # overdue since the last digest: pinged once more
+    clock.now = DAY1_RUN + timedelta(days=3, seconds=1)
+    runner.fire("T1", CHANNEL, always)
+    assert "*Bob Stone*" in json.dumps(posted_digests(slack)[-1].blocks)  # still overdue, nothing new: named

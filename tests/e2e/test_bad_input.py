@@ -327,7 +327,8 @@ def click(
 ) -> Send:
     """A click on a ledger control of the meeting's notes; the private answer through the response_url.
 
-    As in the notes: the *Mark done* button carries the item id as its value, the pickers in their block's id.
+    As in the notes: the menu and the pickers carry the item id in their block's id; the *Mark done* button of
+    messages posted before the menu carries it as its value.
     ``elsewhere``: the click comes from a message of the case's own channel, not from the meeting's notes.
     """
 
@@ -335,7 +336,7 @@ def click(
         item_id = item(world) if callable(item) else item
         source = world.slack.post_user_message(channel, text="a message with buttons") if elsewhere else None
         response_url = world.slack.response_url(team)
-        prefix = "ledger:" if action_id == "ledger_assign" else "ledger-actions:"
+        prefix = "ledger:" if action_id in {"ledger_assign", "ledger_menu"} else "ledger-actions:"
         body = block_action_body(
             action_id,
             value=item_id if action_id == "ledger_done" else "",
@@ -347,6 +348,8 @@ def click(
             response_url=response_url,
             selected_user=selected_user,
             selected_option=selected_option,
+            element_type="overflow" if action_id == "ledger_menu" else None,
+            trigger_id=world.slack.new_trigger_id(),
         )
         status, _, seconds = world.app.post_signed(body, "application/x-www-form-urlencoded")
         assert status == 200
@@ -442,6 +445,7 @@ def _stamped(timestamp: str) -> Callable[[bytes], dict]:
 
 
 ONE_DAY = {"text": {"type": "plain_text", "text": "1 day"}, "value": "1d"}
+DONE = {"text": {"type": "plain_text", "text": "Mark done"}, "value": "done"}
 
 
 # -- the cases ------------------------------------------------------------------------------------------------------
@@ -670,6 +674,24 @@ CASES = [
     case("digest zone injection", slash("digest daily 09:00 <!channel>"), "time zone", "&lt;!channel&gt;"),
     case("digest path as zone", slash("digest daily 09:00 ../../../etc/passwd"), "time zone"),
     # Ledger controls with garbage.
+    case(
+        "menu: done on an unknown item", click("ledger_menu", item="no-such-item", selected_option=DONE), NOT_FOUND_ITEM
+    ),
+    case(
+        "menu: done from another channel's message",
+        click("ledger_menu", item=lambda w: w.item_id, selected_option=DONE, elsewhere=True),
+        NOT_FOUND_ITEM,
+    ),
+    case(
+        "menu: undo from another channel's message",
+        click("ledger_menu", item=lambda w: w.item_id, selected_option={"value": "undo"}, elsewhere=True),
+        NOT_FOUND_ITEM,
+    ),
+    case(
+        "menu: snooze from another channel's message opens nothing",
+        click("ledger_menu", item=lambda w: w.item_id, selected_option={"value": "snooze"}, elsewhere=True),
+        NOT_FOUND_ITEM,
+    ),
     case("done unknown item", click("ledger_done", item="no-such-item"), NOT_FOUND_ITEM),
     case("done without a value", click("ledger_done"), NOT_FOUND_ITEM),
     case(
@@ -798,10 +820,9 @@ def symbl_world(tmp_path_factory) -> Iterator[World]:
         world.notes = results_in_thread(world, "CGOOD01", event["ts"], ACTION_ITEM)
         world.conversation_id = wait_until(lambda: world_conversation(world, "CGOOD01"), 10, "the conversation id")
         world.item_id = next(
-            e["value"]
+            b["block_id"].removeprefix("ledger:")
             for b in world.notes.blocks
-            for e in b.get("elements") or []
-            if isinstance(e, dict) and e.get("action_id") == "ledger_done"
+            if (b.get("accessory") or {}).get("action_id") == "ledger_menu"
         )
         world.during = share(world, world.new_channel("CGOOD02"), "during.mp4", "video/mp4", b"\x01" * 900_000)
         yield world

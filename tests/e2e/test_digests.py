@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import json
 import re
+import time
 
 from tests.e2e.conftest import wait_until
 from tests.e2e.harness import CHANNEL, SIGNING_SECRET, TEAM_ID, USER
 from tests.e2e.test_slack_flows import share_file, wait_for_results
-from tests.fakes.slack_requests import block_action_body
+from tests.fakes.slack_requests import block_action_body, view_submission_body
 
 FIRM_ITEM = "Marco will send the updated budget to finance by Friday"
 TENTATIVE_ITEM = "look into a backup vendor for push notifications"
@@ -92,7 +93,7 @@ def test_digest_now_lists_both_meetings_and_their_open_items_with_links_to_their
     process_meeting(stack, "design-review.mp4")
     digest = ask_for_digest(stack, 0)
     shown = json.dumps(digest.blocks)
-    assert "monday-sync.mp4" in shown and "design-review.mp4" in shown
+    assert "|monday-sync>" in shown and "|design-review>" in shown  # linked, without the file extension
     assert shown.count(FIRM_ITEM) == 2  # one per meeting: each meeting's item is its own
     assert TENTATIVE_ITEM in shown
     assert len(PERMALINK.findall(shown)) >= 2
@@ -100,56 +101,120 @@ def test_digest_now_lists_both_meetings_and_their_open_items_with_links_to_their
     assert stack.slack.calls_to("chat.getPermalink")
 
 
-def test_mark_done_changes_the_notes_in_place_and_drops_the_item_from_the_next_digest(stack):
-    notes = process_meeting(stack, "standup.mp4")
-    _, button = item_control(notes, "ledger_done", FIRM_ITEM)
-    edits_before = stack.slack.message(CHANNEL, notes.ts).edits
-    click(stack, notes, "ledger_done", value=button["value"])
-    redrawn = wait_until(
-        lambda: (m := stack.slack.message(CHANNEL, notes.ts)).edits > edits_before and m, 10, "the notes redrawn"
+def item_block(message, text):
+    """The section of the item whose line holds ``text``, with its overflow menu."""
+    for block in message.blocks or []:
+        if text in json.dumps(block) and (block.get("accessory") or {}).get("type") == "overflow":
+            return block
+    raise AssertionError(f"no menu for {text!r}")
+
+
+def menu_values(message, text):
+    return [o["value"] for o in item_block(message, text)["accessory"]["options"]]
+
+
+def choose(stack, message, text, verb, **extra):
+    """Pick ``verb`` in the menu of the item whose line holds ``text``; the notes once redrawn (or the modal)."""
+    block = item_block(message, text)
+    option = next(o for o in block["accessory"]["options"] if o["value"] == verb)
+    edits_before = stack.slack.message(CHANNEL, message.ts).edits
+    click(
+        stack,
+        message,
+        "ledger_menu",
+        block_id=block["block_id"],
+        selected_option=option,
+        element_type="overflow",
+        trigger_id=stack.slack.new_trigger_id(),
+        **extra,
     )
-    assert not [b for b, _ in controls(redrawn, "ledger_done") if FIRM_ITEM in json.dumps(b)]
-    assert "done" in json.dumps(redrawn.blocks)
+    if verb in {"reassign", "assign", "snooze"}:
+        return wait_until(lambda: stack.slack.views and stack.slack.views[-1], 10, "the modal")
+    return wait_until(
+        lambda: (m := stack.slack.message(CHANNEL, message.ts)).edits > edits_before and m, 10, "the notes redrawn"
+    )
+
+
+def submit(stack, message, view, values, **extra):
+    edits_before = stack.slack.message(CHANNEL, message.ts).edits
+    status, _, seconds = stack.app.post_signed(
+        view_submission_body(view, values, **extra), "application/x-www-form-urlencoded"
+    )
+    assert status == 200
+    assert seconds < 3
+    return wait_until(
+        lambda: (m := stack.slack.message(CHANNEL, message.ts)).edits > edits_before and m, 10, "the notes redrawn"
+    )
+
+
+def test_mark_done_then_undo_restores_the_item_in_the_notes_and_the_digest(stack):
+    notes = process_meeting(stack, "standup.mp4")
+    assert menu_values(notes, FIRM_ITEM) == ["done", "reassign", "snooze"]
+    line_before = item_block(notes, FIRM_ITEM)["text"]["text"]
+    done = choose(stack, notes, FIRM_ITEM, "done")
+    assert item_block(done, FIRM_ITEM)["text"]["text"].startswith("✅ ")
+    assert menu_values(done, FIRM_ITEM) == ["undo"]
     digest = ask_for_digest(stack, 0)
-    shown = json.dumps(digest.blocks)
-    assert FIRM_ITEM not in shown
-    assert TENTATIVE_ITEM in shown
+    assert FIRM_ITEM not in json.dumps(digest.blocks)
+    assert TENTATIVE_ITEM in json.dumps(digest.blocks)
+
+    undone = choose(stack, done, FIRM_ITEM, "undo")
+    assert item_block(undone, FIRM_ITEM)["text"]["text"] == line_before
+    assert menu_values(undone, FIRM_ITEM) == ["done", "reassign", "snooze"]
+    assert FIRM_ITEM in json.dumps(ask_for_digest(stack, 1).blocks)
 
 
-def test_assign_to_changes_the_owner_shown_on_the_notes_and_in_the_digest(stack):
+def test_reassign_opens_a_modal_whose_choice_shows_on_the_notes_and_in_the_digest(stack):
     stack.slack.add_user("U0DANA", name="dana", real_name="Dana Scott")
     notes = process_meeting(stack, "planning.mp4")
-    block, picker = item_control(notes, "ledger_assign", TENTATIVE_ITEM)
-    assert picker["type"] == "users_select"
-    edits_before = stack.slack.message(CHANNEL, notes.ts).edits
-    click(stack, notes, "ledger_assign", block_id=block["block_id"], selected_user="U0DANA")
-    redrawn = wait_until(
-        lambda: (m := stack.slack.message(CHANNEL, notes.ts)).edits > edits_before and m, 10, "the notes redrawn"
-    )
-    line = next(b for b in redrawn.blocks if TENTATIVE_ITEM in json.dumps(b))
-    assert "<@U0DANA>" in json.dumps(line)
-    digest = ask_for_digest(stack, 0)
-    assert "<@U0DANA>" in json.dumps(digest.blocks)
+    view = choose(stack, notes, TENTATIVE_ITEM, menu_values(notes, TENTATIVE_ITEM)[1])
+    assert view["callback_id"] == "ledger_reassign_view"
+    picked = {"owner": {"owner_pick": {"type": "users_select", "selected_user": "U0DANA"}}}
+    redrawn = submit(stack, notes, view, picked)
+    assert "<@U0DANA>" in item_block(redrawn, TENTATIVE_ITEM)["text"]["text"]
+    shown = json.dumps(ask_for_digest(stack, 0).blocks)
+    assert "<@U0DANA>" in shown or "Dana Scott" in shown
 
 
-def test_snooze_hides_an_item_from_the_digest(stack):
+def test_snooze_then_un_snooze_hides_the_item_from_the_digest_and_brings_it_back(stack):
     notes = process_meeting(stack, "retro.mp4")
-    block, _ = item_control(notes, "ledger_snooze", TENTATIVE_ITEM)
-    click(stack, notes, "ledger_snooze", block_id=block["block_id"], selected_option={"value": "1w"})
-    wait_until(lambda: "until" in json.dumps(stack.slack.message(CHANNEL, notes.ts).blocks), 10, "snoozed")
-    digest = ask_for_digest(stack, 0)
-    assert TENTATIVE_ITEM not in json.dumps(digest.blocks)
+    view = choose(stack, notes, TENTATIVE_ITEM, "snooze")
+    a_week = {"text": {"type": "plain_text", "text": "1 week"}, "value": "1w"}
+    chosen = {"length": {"length_pick": {"type": "radio_buttons", "selected_option": a_week}}}
+    snoozed = submit(stack, notes, view, chosen)
+    assert "snoozed until" in item_block(snoozed, TENTATIVE_ITEM)["text"]["text"]
+    assert menu_values(snoozed, TENTATIVE_ITEM)[0] == "unsnooze"
+    assert TENTATIVE_ITEM not in json.dumps(ask_for_digest(stack, 0).blocks)
+
+    awake = choose(stack, snoozed, TENTATIVE_ITEM, "unsnooze")
+    assert "snoozed" not in item_block(awake, TENTATIVE_ITEM)["text"]["text"]
+    assert TENTATIVE_ITEM in json.dumps(ask_for_digest(stack, 1).blocks)
 
 
-def test_a_click_from_another_workspace_is_refused_and_changes_nothing(stack):
+def test_a_click_or_a_modal_from_another_workspace_is_refused_and_changes_nothing(stack):
     notes = process_meeting(stack, "private.mp4")
-    _, button = item_control(notes, "ledger_done", FIRM_ITEM)
+    edits_before = stack.slack.message(CHANNEL, notes.ts).edits
+    block = item_block(notes, FIRM_ITEM)
+    done = next(o for o in block["accessory"]["options"] if o["value"] == "done")
     body = block_action_body(
-        "ledger_done", value=button["value"], team_id="T0OTHER", response_url=stack.slack.response_url("T0OTHER")
+        "ledger_menu",
+        block_id=block["block_id"],
+        selected_option=done,
+        element_type="overflow",
+        team_id="T0OTHER",
+        message_ts=notes.ts,
+        response_url=stack.slack.response_url("T0OTHER"),
     )
     status, _, _ = stack.app.post_signed(body, "application/x-www-form-urlencoded")
     assert status == 403  # not this installation: refused before any listener runs
+    view = choose(stack, notes, FIRM_ITEM, "snooze")
+    chosen = {"length": {"length_pick": {"type": "radio_buttons", "selected_option": {"value": "2w"}}}}
+    body = view_submission_body(view, chosen, team_id="T0OTHER")
+    status, _, _ = stack.app.post_signed(body, "application/x-www-form-urlencoded")
+    assert status == 403
     assert not stack.slack.responses
+    time.sleep(1)  # what a refused request could have set off has had time to show
+    assert stack.slack.message(CHANNEL, notes.ts).edits == edits_before
     digest = ask_for_digest(stack, 0)
     assert FIRM_ITEM in json.dumps(digest.blocks)
 

@@ -45,7 +45,7 @@ def test_shared_recording_is_transcribed_offline_and_its_action_items_posted(loc
 
     message = wait_until(results, 180, "the offline engine's results in the thread")[0]
     blocks = str(message.blocks)
-    assert "Firm action items" in blocks
+    assert "Action items (" in blocks
     assert "Bob" in blocks  # the assignee named in the meeting
     assert "<!date^" in blocks  # "by Friday" resolved to a date Slack renders
     transcript = wait_until(lambda: [u for u in slack.uploads if u.thread_ts == event["ts"]], 30, "the transcript")

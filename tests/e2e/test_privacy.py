@@ -40,11 +40,11 @@ def _processed(stack, channel: str, user: str, url: str) -> tuple:
 
 
 def _done_item(message) -> str:
+    """The ledger id of the first item with a menu."""
     return next(
-        e["value"]
+        b["block_id"].removeprefix("ledger:")
         for b in message.blocks
-        for e in b.get("elements") or []
-        if isinstance(e, dict) and e.get("action_id") == "ledger_done"
+        if (b.get("accessory") or {}).get("action_id") == "ledger_menu"
     )
 
 
@@ -60,9 +60,10 @@ def _item_status(stack, item_id: str) -> str:
 def _click_done(stack, item_id: str, message, channel: str, user: str):
     response_url = stack.slack.response_url()
     body = block_action_body(
-        "ledger_done",
-        value=item_id,
-        block_id="ledger-actions:" + item_id,
+        "ledger_menu",
+        selected_option={"text": {"type": "plain_text", "text": "Mark done"}, "value": "done"},
+        element_type="overflow",
+        block_id="ledger:" + item_id,
         channel_id=channel,
         user_id=user,
         message_ts=message.ts,

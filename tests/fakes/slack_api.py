@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import secrets
 import threading
 import time
 import uuid
@@ -89,6 +90,8 @@ class FakeSlack(WebMethods, FileHosting):
         self.users: dict[str, dict[str, Any]] = {}
         self.channels: dict[str, dict[str, Any]] = {}
         self.warnings: list[str] = []
+        self.triggers: dict[str, float] = {}  # trigger_id -> when it was issued (time.monotonic())
+        self.views: list[dict[str, Any]] = []  # the modals opened, as views.open answered them
 
     # -- lifecycle ------------------------------------------------------------------------------------------
 
@@ -243,6 +246,13 @@ class FakeSlack(WebMethods, FileHosting):
         if thread_ts:
             event["thread_ts"] = thread_ts
         return event
+
+    def new_trigger_id(self) -> str:
+        """A fresh ``trigger_id`` as Slack puts in an interaction; ``views.open`` takes it once, within 3 s."""
+        trigger_id = f"{secrets.randbelow(10**11)}.{secrets.randbelow(10**9)}.{secrets.token_hex(16)}"
+        with self._lock:
+            self.triggers[trigger_id] = time.monotonic()
+        return trigger_id
 
     def response_url(self, team_id: str | None = None) -> str:
         """A fresh ``response_url`` (as in a slash command payload) whose POSTs land in ``responses``."""

@@ -10,6 +10,7 @@ import json
 import mimetypes
 import re
 import secrets
+import time
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -60,6 +61,46 @@ def _metadata(raw: Any) -> dict[str, Any] | None:
     return {"event_type": raw["event_type"], "event_payload": raw["event_payload"]}
 
 
+TRIGGER_SECONDS = 3.0  # a trigger_id expires three seconds after the interaction (docs/slack.md §3.1)
+MAX_VIEW_TITLE = 24
+MAX_PRIVATE_METADATA = 3000
+MAX_VIEW_BLOCKS = 100
+
+
+def _json_object(raw: Any) -> dict[str, Any]:
+    try:
+        value = json.loads(raw)
+    except (TypeError, json.JSONDecodeError):
+        raise ApiError("invalid_arguments", "[ERROR] view is not valid JSON") from None
+    if not isinstance(value, dict):
+        raise ApiError("invalid_arguments", "[ERROR] view must be an object")
+    return value
+
+
+def validate_view(view: dict[str, Any]) -> list[str]:
+    """What Slack would refuse in a modal: its type, title and button labels, metadata size and blocks."""
+    problems = []
+    if view.get("type") != "modal":
+        problems.append("[ERROR] view.type must be modal")
+    for name, required in (("title", True), ("submit", False), ("close", False)):
+        label = view.get(name)
+        if label is None and not required:
+            continue
+        if not isinstance(label, dict) or label.get("type") != "plain_text" or not label.get("text"):
+            problems.append(f"[ERROR] view.{name} must be a non-empty plain_text object")
+        elif len(label["text"]) > MAX_VIEW_TITLE:
+            problems.append(f"[ERROR] view.{name} must be at most {MAX_VIEW_TITLE} characters")
+    if len(str(view.get("private_metadata") or "")) > MAX_PRIVATE_METADATA:
+        problems.append(f"[ERROR] private_metadata must be at most {MAX_PRIVATE_METADATA} characters")
+    blocks = view.get("blocks")
+    if not isinstance(blocks, list) or not blocks:
+        return [*problems, "[ERROR] view.blocks must be a non-empty array"]
+    problems += validate_blocks(blocks, max_blocks=MAX_VIEW_BLOCKS)
+    if any(isinstance(b, dict) and b.get("type") == "input" for b in blocks) and "submit" not in view:
+        problems.append("[ERROR] a view with input blocks needs a submit button")
+    return problems
+
+
 def _required(args: dict[str, Any], name: str, error: str = "invalid_arguments") -> str:
     value = args.get(name)
     if value is None or value == "":
@@ -89,6 +130,7 @@ class WebMethods:
             "conversations.members": self._conversations_members,
             "conversations.history": self._conversations_history,
             "conversations.replies": self._conversations_replies,
+            "views.open": self._views_open,
         }
 
     # -- auth -------------------------------------------------------------------------------------------------
@@ -436,6 +478,40 @@ class WebMethods:
         }
 
     # -- shared helpers ---------------------------------------------------------------------------------------
+
+    # -- views ----------------------------------------------------------------------------------------------
+
+    def _views_open(self, args: dict[str, Any]) -> dict[str, Any]:
+        """Open a modal: the ``trigger_id`` of an interaction, used once and within 3 s, and a valid ``view``."""
+        trigger_id = _required(args, "trigger_id")
+        raw = args.get("view")
+        if raw is None or raw == "":
+            raise ApiError("invalid_arguments", "[ERROR] missing required field: view")
+        issued = self.triggers.get(trigger_id)
+        if issued is None:
+            raise ApiError("invalid_trigger_id")
+        if issued < 0:
+            raise ApiError("exchanged_trigger_id")
+        if time.monotonic() - issued > TRIGGER_SECONDS:
+            raise ApiError("expired_trigger_id")
+        view = raw if isinstance(raw, dict) else _json_object(raw)
+        problems = validate_view(view)
+        if problems:
+            raise ApiError("invalid_arguments", *problems)
+        self.triggers[trigger_id] = -1.0  # exchanged
+        opened = {
+            **view,
+            "id": f"V{secrets.token_hex(5).upper()}",
+            "team_id": self.team_id,
+            "app_id": self.app_id,
+            "bot_id": self.bot_id,
+            "state": {"values": {}},
+            "hash": secrets.token_hex(8),
+            "private_metadata": view.get("private_metadata", ""),
+            "callback_id": view.get("callback_id", ""),
+        }
+        self.views.append(opened)
+        return {"ok": True, "view": opened}
 
     def _check_channel(self, channel: str, *, posting: bool) -> None:
         """Slack's channel checks: a conversation ID, known (when channels were registered), bot a member."""

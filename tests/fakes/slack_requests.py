@@ -117,9 +117,13 @@ def block_action_body(
     api_app_id: str = "A111",
     selected_user: str | None = None,
     selected_option: dict[str, Any] | None = None,
+    element_type: str | None = None,
+    trigger_id: str | None = None,
 ) -> str:
     """A ``block_actions`` interaction as ``payload=<urlencoded JSON>``: a button click, or with ``selected_user``
-    a ``users_select`` pick, or with ``selected_option`` (the chosen option object) a ``static_select`` choice."""
+    a ``users_select`` pick, or with ``selected_option`` (the chosen option object) a ``static_select`` choice
+    (``element_type="overflow"`` for an overflow menu's). ``trigger_id``: one from ``FakeSlack.new_trigger_id``
+    when the app is to open a modal."""
     container: dict[str, Any] = {
         "type": "message",
         "message_ts": message_ts,
@@ -136,7 +140,7 @@ def block_action_body(
         "api_app_id": api_app_id,
         "token": "XXYYZZ",
         "container": container,
-        "trigger_id": f"{secrets.randbelow(10**11)}.{secrets.randbelow(10**9)}.{secrets.token_hex(16)}",
+        "trigger_id": trigger_id or f"{secrets.randbelow(10**11)}.{secrets.randbelow(10**9)}.{secrets.token_hex(16)}",
         "team": {"id": team_id, "domain": "example"},
         "enterprise": None,
         "is_enterprise_install": False,
@@ -144,19 +148,50 @@ def block_action_body(
         "message": message,
         "state": {"values": {}},
         "response_url": response_url,
-        "actions": [_action(action_id, block_id, value, selected_user, selected_option)],
+        "actions": [_action(action_id, block_id, value, selected_user, selected_option, element_type=element_type)],
+    }
+    return "payload=" + quote(json.dumps(payload))
+
+
+def view_submission_body(
+    view: dict[str, Any],
+    values: dict[str, dict[str, Any]],
+    *,
+    team_id: str = "T0001",
+    user_id: str = "U111",
+    api_app_id: str = "A111",
+) -> str:
+    """A ``view_submission`` as ``payload=<urlencoded JSON>``: the modal ``views.open`` answered (the fake's
+    ``views``), with ``values`` as its ``state.values`` (block id -> action id -> the element's value object)."""
+    payload = {
+        "type": "view_submission",
+        "team": {"id": team_id, "domain": "example"},
+        "user": {"id": user_id, "username": "steve", "name": "steve", "team_id": team_id},
+        "api_app_id": api_app_id,
+        "token": "XXYYZZ",
+        "trigger_id": f"{secrets.randbelow(10**11)}.{secrets.randbelow(10**9)}.{secrets.token_hex(16)}",
+        "view": {**view, "state": {"values": values}},
+        "response_urls": [],
+        "is_enterprise_install": False,
+        "enterprise": None,
     }
     return "payload=" + quote(json.dumps(payload))
 
 
 def _action(
-    action_id: str, block_id: str, value: str, selected_user: str | None, selected_option: dict[str, Any] | None
+    action_id: str,
+    block_id: str,
+    value: str,
+    selected_user: str | None,
+    selected_option: dict[str, Any] | None,
+    *,
+    element_type: str | None = None,
 ) -> dict[str, Any]:
     """The ``actions[0]`` object, shaped as Slack sends it for each kind of element."""
     common = {"action_id": action_id, "block_id": block_id, "action_ts": f"{time.time():.6f}"}
     if selected_user is not None:
         return {**common, "type": "users_select", "selected_user": selected_user}
     if selected_option is not None:
-        return {**common, "type": "static_select", "selected_option": selected_option}
+        return {**common, "type": element_type or "static_select", "selected_option": selected_option}
     label = {"type": "plain_text", "text": action_id, "emoji": True}
     return {**common, "type": "button", "value": value, "text": label}

@@ -548,3 +548,58 @@ def test_event_and_block_action_bodies(slack):
     assert payload["type"] == "block_actions"
     assert payload["actions"][0]["value"] == "job-1"
     assert payload["container"]["message_ts"] == event["ts"]
+
+
+# -- views (modals) ---------------------------------------------------------------------------------------------
+
+
+def _modal(**overrides) -> dict:
+    view = {
+        "type": "modal",
+        "callback_id": "cb",
+        "title": {"type": "plain_text", "text": "Snooze"},
+        "submit": {"type": "plain_text", "text": "Save"},
+        "private_metadata": '{"item":"x"}',
+        "blocks": [
+            {
+                "type": "input",
+                "block_id": "b",
+                "label": {"type": "plain_text", "text": "For"},
+                "element": {"type": "users_select", "action_id": "a"},
+            }
+        ],
+    }
+    view.update(overrides)
+    return view
+
+
+def test_views_open_takes_a_fresh_trigger_id_once(slack, client):
+    trigger = slack.new_trigger_id()
+    opened = client.views_open(trigger_id=trigger, view=_modal())["view"]
+    assert opened["id"].startswith("V") and opened["private_metadata"] == '{"item":"x"}'
+    assert slack.views == [opened]
+    assert api_error(lambda: client.views_open(trigger_id=trigger, view=_modal()))["error"] == "exchanged_trigger_id"
+    assert api_error(lambda: client.views_open(trigger_id="1.2.made-up", view=_modal()))["error"] == (
+        "invalid_trigger_id"
+    )
+    stale = slack.new_trigger_id()
+    slack.triggers[stale] -= 3.5  # issued 3.5 s ago
+    assert api_error(lambda: client.views_open(trigger_id=stale, view=_modal()))["error"] == "expired_trigger_id"
+    assert len(slack.views) == 1
+
+
+@pytest.mark.parametrize(
+    ("view", "detail"),
+    [
+        (_modal(type="home"), "view.type"),
+        (_modal(title={"type": "plain_text", "text": "x" * 25}), "at most 24"),
+        (_modal(private_metadata="m" * 3001), "private_metadata"),
+        (_modal(blocks=[]), "view.blocks"),
+        ({k: v for k, v in _modal().items() if k != "submit"}, "needs a submit"),
+    ],
+)
+def test_views_open_refuses_what_slack_refuses(slack, client, view, detail):
+    response = api_error(lambda: client.views_open(trigger_id=slack.new_trigger_id(), view=view))
+    assert response["error"] == "invalid_arguments"
+    assert detail in " ".join(response["response_metadata"]["messages"])
+    assert slack.views == []

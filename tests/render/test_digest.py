@@ -7,7 +7,7 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 from bot.digest.model import DigestContent, ItemKind, ItemStatus, LedgerEntry, MeetingSummary, OpenQuestion, TopicCount
-from bot.render import DONE_ACTION, render_digest
+from bot.render import render_digest
 from tests.render.helpers import all_text, only_safe_tokens, slack_valid
 
 NOW = datetime(2026, 3, 9, 8, 0, tzinfo=UTC)  # Monday 09:00 in Paris
@@ -44,13 +44,11 @@ def section_starting(payload: dict, heading: str) -> str:
 
 
 def controlled_ids(payload: dict) -> list[str]:
-    """The items shown with controls, in order (from their Mark done buttons)."""
+    """The items shown with their menu, in order."""
     return [
-        element["value"]
+        block["block_id"].removeprefix("ledger:")
         for block in payload["blocks"]
-        if block["type"] == "actions"
-        for element in block["elements"]
-        if element.get("action_id") == DONE_ACTION
+        if block.get("accessory", {}).get("type") == "overflow"
     ]
 
 
@@ -78,28 +76,30 @@ def test_a_typical_week():
 
     assert blocks[0]["text"]["text"] == "Meeting digest · Mar 2 – Mar 9, 2026"
     assert payload["text"] == "Meeting digest, Mar 2 – Mar 9, 2026: 2 meetings, 3 open action items, 1 open question"
-    summary = payload["blocks"][1]["elements"][0]["text"]
-    assert summary.endswith(" · 2 meetings · 3 open action items · 1 open question")
-    assert summary.startswith(f"<!date^{int(WEEK_AGO.timestamp())}^{{date_short_pretty}} {{time}}|Mar 2, 2026 09:00>")
-    # meetings in the order they happened, linked, with their length
-    assert section_starting(payload, "*Meetings (2)*") == (
-        f"*Meetings (2)*\n• <{LINK}|Weekly sync> · 42 min\n• <{LINK}|Planning> · 30 min"
+    assert blocks[1]["elements"][0]["text"] == "2 meetings · 3 open action items · 1 open question"
+    # meetings in the order they happened, linked, with their length, on one line
+    assert blocks[2]["elements"][0]["text"] == (
+        f"*Meetings (2):* <{LINK}|Weekly sync> (42 min) · <{LINK}|Planning> (30 min)"
     )
-    # owners with their count; within an owner, soonest due first; overdue flagged
+    # each owner once, above their items; the owner with the earliest due date first; overdue flagged
     texts = sections(payload)
-    assert texts.index("*Open action items (3)* · ⚠️ 1 overdue") < texts.index("*<@U01LUCY>* (2)")
-    assert texts.index("*<@U01LUCY>* (2)") < texts.index("*Vikram* (1)")
-    assert controlled_ids(payload) == ["item-2", "item-1", "item-3"]
-    book = section_starting(payload, "• Book the room")
-    assert book.startswith("• Book the room — <@U01LUCY>, due <!date^")
-    assert book.endswith(f" · ⚠️ overdue · <{LINK}|Weekly sync>")
-    assert section_starting(payload, "*New follow-ups (1)*") == (
-        f"*New follow-ups (1)*\n• Check in with legal — Vikram · <{LINK}|Weekly sync>"
+    lucy = texts.index("<@U01LUCY>")
+    assert texts[lucy + 1].startswith("⚠️ Book the room · due <!date^")
+    assert texts[lucy + 1].endswith(f" · *overdue* · <{LINK}|Weekly sync>")
+    assert texts.index("*Open action items (3)* · ⚠️ 1 overdue") < lucy
+    vikram = section_starting(payload, "*Vikram*")
+    assert lucy < texts.index(vikram)
+    # controls only on what is overdue or due within two days; the rest are lines
+    assert controlled_ids(payload) == ["item-2", "item-1"]
+    # a follow-up sits with its owner's items
+    assert vikram == (
+        f"*Vikram*\n• Write the brief · <{LINK}|Weekly sync>\n• _Follow-up:_ Check in with legal · <{LINK}|Weekly sync>"
     )
+    assert all_text(payload).count("Vikram") == 1
     assert section_starting(payload, "*Open questions (1)*") == (
-        f"*Open questions (1)*\n• Who owns the budget? — asked by Lucy in <{LINK}|Weekly sync>"
+        f"*Open questions (1)*\n• Who owns the budget? — <{LINK}|Weekly sync>"
     )
-    assert section_starting(payload, "*Top topics*") == "*Top topics*\n• budget (1 meeting)\n• hiring (3 meetings)"
+    assert blocks[-1]["elements"][0]["text"] == "*Topics* (meetings that raised them): budget · hiring (3)"
     assert only_safe_tokens(payload)
 
 
@@ -114,55 +114,60 @@ def test_a_quiet_period_still_answers_the_action_item_question():
     assert payload["text"] == "Meeting digest, Mar 2 – Mar 9, 2026: 0 meetings, 0 open action items"
 
 
-def test_groups_by_count_then_name_with_unassigned_last_and_due_dates_in_order():
+def test_groups_by_earliest_due_date_then_name_with_nobody_last():
     items = (
         entry(1, assignee_name="Zoe"),
         entry(2),  # nobody
         entry(3, assignee_name="anna", due=NOW + timedelta(days=5)),
         entry(4, assignee_name="Anna", due=NOW + timedelta(days=1)),  # same person, whatever the case
-        entry(5, assignee_name="Bob"),
+        entry(5, assignee_name="Bob", due=NOW - timedelta(days=3)),
         entry(6, owner_user_id="!channel", assignee_name="Carl"),  # a bogus id is never a mention
     )
     payload = render_digest(digest(open_items=items), now=NOW, tz="UTC")
     slack_valid(payload)
-    headings = [t for t in sections(payload) if re.fullmatch(r"\*[^*]+\* \(\d+\)", t)]
-    assert headings == ["*anna* (2)", "*Bob* (1)", "*Carl* (1)", "*Zoe* (1)", "*Unassigned* (1)"]
-    assert controlled_ids(payload) == ["item-4", "item-3", "item-5", "item-6", "item-1", "item-2"]
+    firsts = [t.splitlines()[0] for t in sections(payload)[1:] if not t.startswith(("•", "⚠️"))]
+    assert firsts == ["*Bob*", "*Anna*", "*Carl*", "*Zoe*", "*No owner yet*"]
+    assert controlled_ids(payload) == ["item-5", "item-4"]  # overdue, due tomorrow; not due in 5 days or undated
+    text = all_text(payload)
+    assert text.index("*Anna*") < text.index("Task 4") < text.index("Task 3") < text.index("*Carl*")
+    assert text.count("Anna") + text.count("anna") == 1
     assert "<!channel>" not in all_text(payload)
 
 
-def test_only_the_first_items_get_controls_and_the_rest_are_lines_with_their_meeting():
-    items = tuple(entry(n, owner_user_id="U01LUCY", due=NOW + timedelta(days=n)) for n in range(1, 8))
+def test_controls_stop_at_the_interactive_limit_and_the_rest_are_lines_with_their_meeting():
+    items = tuple(entry(n, owner_user_id="U01LUCY", due=NOW - timedelta(days=n)) for n in range(1, 8))
     payload = render_digest(digest(open_items=items), now=NOW, tz="UTC", interactive_limit=3)
     slack_valid(payload)
-    assert controlled_ids(payload) == ["item-1", "item-2", "item-3"]
-    rest = section_starting(payload, "*More open action items*")
-    assert [line.split(" — ")[0] for line in rest.splitlines()[1:]] == [f"• Task {n}" for n in range(4, 8)]
-    assert all(line.endswith(f"<{LINK}|Weekly sync>") for line in rest.splitlines()[1:])
-    assert "*Open action items (7)*" in sections(payload)
+    assert controlled_ids(payload) == ["item-7", "item-6", "item-5"]  # the most overdue first
+    rest = section_starting(payload, "⚠️ Task 4")
+    assert [line.split(" · ")[0] for line in rest.splitlines()] == [f"⚠️ Task {n}" for n in range(4, 0, -1)]
+    assert all(line.endswith(f"<{LINK}|Weekly sync>") for line in rest.splitlines())
+    assert "*Open action items (7)* · ⚠️ 7 overdue" in sections(payload)
+    assert all_text(payload).count("U01LUCY") == 1
 
 
-def test_a_redrawn_digest_keeps_a_done_item_in_place_without_controls():
+def test_a_redrawn_digest_keeps_a_done_item_in_place_with_an_undo():
     items = (
         entry(1, owner_user_id="U01LUCY", due=NOW + timedelta(days=1)),
         entry(2, owner_user_id="U01LUCY", due=NOW + timedelta(days=2), status=ItemStatus.DONE, done_by="U02BOB"),
         entry(3, owner_user_id="U01LUCY", due=NOW + timedelta(days=3)),
     )
     payload = render_digest(digest(open_items=items), now=NOW, tz="UTC")
-    slack_valid(payload)
+    blocks = slack_valid(payload)
     texts = sections(payload)
     done = next(t for t in texts if "Task 2" in t)
-    assert done.startswith("• ~Task 2~")
-    assert "✅ done by <@U02BOB>" in done
+    assert done.startswith("✅ ~Task 2~")
+    assert "done by <@U02BOB>" in done
     assert texts.index(next(t for t in texts if "Task 1" in t)) < texts.index(done)
     assert texts.index(done) < texts.index(next(t for t in texts if "Task 3" in t))
-    assert controlled_ids(payload) == ["item-1", "item-3"]
+    assert controlled_ids(payload) == ["item-1", "item-2"]
+    menu = next(b for b in blocks if b.get("block_id") == "ledger:item-2")["accessory"]
+    assert [o["value"] for o in menu["options"]] == ["undo"]
     assert "*Open action items (2)*" in texts
-    assert "*<@U01LUCY>* (2)" in texts
 
 
 def test_the_same_item_twice_is_shown_once():
-    payload = render_digest(digest(open_items=(entry(1), entry(1))), now=NOW, tz="UTC")
+    payload = render_digest(digest(open_items=(entry(1, due=NOW), entry(1, due=NOW))), now=NOW, tz="UTC")
     slack_valid(payload)  # would fail on a repeated block id
     assert controlled_ids(payload) == ["item-1"]
     assert "*Open action items (1)*" in sections(payload)
@@ -194,40 +199,39 @@ def test_a_big_channel_stays_within_slacks_limits_with_full_counts():
     assert len(blocks) <= 50
     assert all(len(b["text"]["text"]) <= 3000 for b in blocks if b["type"] == "section")
     text = all_text(payload)
-    for heading in (
-        "*Meetings (50)*",
-        "*Open action items (230)* · ⚠️ 100 overdue",
-        "*New follow-ups (80)*",
-        "*Open questions (100)*",
-    ):
+    for heading in ("*Meetings (50):*", "*Open action items (230)* · ⚠️ 100 overdue", "*Open questions (100)*"):
         assert heading in text
     assert len(controlled_ids(payload)) == 12
-    meetings_hidden, items_hidden, follow_ups_hidden, questions_hidden = hidden_counts(text)
-    assert text.count("• <https://acme.slack.com/archives/C0123/p1772800000000100|Meeting ") + meetings_hidden == 50
-    assert text.count("• Task ") + items_hidden == 230
-    assert text.count("• Follow ") + follow_ups_hidden == 80
+    meetings_hidden, *items_hidden, questions_hidden = hidden_counts(text)
+    assert text.count(f"<{LINK}|Meeting ") - text.count(f"· <{LINK}|Meeting ") >= 0
+    assert text.count("|Meeting 1 mmm") == 1 and meetings_hidden == 40
+    shown_tasks = len(re.findall(r"Task \d+ x", text))
+    shown_follow_ups = len(re.findall(r"Follow \d+ f", text))
+    assert shown_tasks + shown_follow_ups + sum(items_hidden) == 230 + 80
     assert text.count("• Question ") + questions_hidden == 100
-    assert text.count("• topic ") == 10
-    assert "• topic 39 (5 meetings)" in text
+    assert "topic 39 (5)" in text
     assert only_safe_tokens(payload)
     assert len(payload["text"]) <= 3000
 
 
-def test_many_owners_get_fewer_controls_rather_than_breaking_the_block_limit():
-    items = tuple(entry(n, owner_user_id=f"U{n:04d}", text=f"Task {n} " + "t" * 100) for n in range(60))
+def test_many_owners_get_fewer_blocks_rather_than_breaking_the_block_limit():
+    items = tuple(entry(n, owner_user_id=f"U{n:04d}", text=f"Task {n} " + "t" * 100, due=NOW) for n in range(60))
     meetings = tuple(MeetingSummary(f"c{n}", f"M{n}", 600, LINK) for n in range(60))
     questions = tuple(OpenQuestion(f"Q{n}?" + "q" * 300) for n in range(60))
     follow_ups = tuple(entry(100 + n, kind=ItemKind.FOLLOW_UP, text=f"Follow {n}") for n in range(30))
-    content = digest(open_items=items, meetings=meetings, questions=questions, follow_ups=follow_ups)
+    names = {f"U{n:04d}": f"Person {n}" for n in range(60)}
+    content = digest(open_items=items, meetings=meetings, questions=questions, follow_ups=follow_ups, owner_names=names)
     payload = render_digest(content, now=NOW, tz="UTC", interactive_limit=40)
     blocks = slack_valid(payload)
     assert len(blocks) <= 50
     shown = len(controlled_ids(payload))
-    assert 5 <= shown < 40  # each owner costs a heading block as well
-    lines = [b["text"]["text"] for b in payload["blocks"] if b["type"] == "section" and "block_id" not in b]
-    rest = "\n".join(t for t in lines if "• Task " in t)
-    assert rest.startswith("*More open action items*\n")
-    assert shown + rest.count("• Task ") + sum(hidden_counts(rest)) == 60
+    assert 5 <= shown <= 40  # each owner costs a block
+    rest = section_starting(payload, "*More open action items*")
+    text = all_text(payload)
+    listed = len(re.findall(r"Task \d+ t", text)) + len(re.findall(r"Follow \d+", text))
+    assert listed + sum(hidden_counts(rest)) == 60 + 30
+    assert "<@" not in rest  # the owners who had no room are named without a ping
+    assert "• Person 59: Task 59" in rest or "_+" in rest
 
 
 def test_injection_anywhere_is_inert():
@@ -268,12 +272,14 @@ def test_period_headers_in_the_channels_zone():
     )
 
 
-def test_a_snoozed_item_in_a_redraw_has_no_controls_and_is_not_counted():
+def test_a_snoozed_item_in_a_redraw_keeps_an_un_snooze_and_is_not_counted():
     snoozed = entry(1, owner_user_id="U01LUCY", snoozed_until=NOW + timedelta(days=3))
-    payload = render_digest(digest(open_items=(snoozed, entry(2))), now=NOW, tz="UTC")
-    slack_valid(payload)
-    assert controlled_ids(payload) == ["item-2"]
-    assert "💤 until" in all_text(payload)
+    payload = render_digest(digest(open_items=(snoozed, entry(2, due=NOW))), now=NOW, tz="UTC")
+    blocks = slack_valid(payload)
+    assert controlled_ids(payload) == ["item-1", "item-2"]  # Lucy's group before nobody's
+    menu = next(b for b in blocks if b.get("block_id") == "ledger:item-1")["accessory"]
+    assert menu["options"][0]["value"] == "unsnooze"
+    assert "snoozed until" in all_text(payload)
     assert "*Open action items (1)*" in sections(payload)
 
 

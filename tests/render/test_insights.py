@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
@@ -17,32 +18,61 @@ def _section_after(payload: dict, heading: str) -> str:
     return next(b["text"]["text"] for b in payload["blocks"] if b.get("text", {}).get("text", "").startswith(heading))
 
 
-def test_header_has_name_and_duration_and_blocks_validate():
-    payload = render_insights(sample_insights())
+def test_the_title_is_the_meeting_then_a_line_with_its_date_duration_and_participants():
+    payload = render_insights(sample_insights(), owners={"lucy@example.com": "U01LUCY"}, tz="Europe/Paris")
     blocks = validated(payload)
-    assert blocks[0] == {
-        "type": "header",
-        "text": {"type": "plain_text", "text": "Weekly sync · 42 min", "emoji": True},
-    }
+    assert blocks[0] == {"type": "header", "text": {"type": "plain_text", "text": "Weekly sync", "emoji": True}}
+    assert blocks[1]["type"] == "context"
+    assert blocks[1]["elements"][0]["text"] == (
+        f"<!date^{int(START.timestamp())}^{{date_short_pretty}} {{time}}|Jul 10, 2020 18:00> · 42 min"
+        " · with Lucy and Salesman"  # by name: being in a meeting is no reason to be pinged
+    )
 
 
-def test_long_duration_uses_hours():
-    conversation = Conversation(id="c", name="Offsite", start=START, end=START + timedelta(minutes=65))
+def test_a_file_name_loses_its_extension_and_long_meetings_use_hours():
+    name = "Launch readiness sync.mp4"
+    conversation = Conversation(id="c", name=name, start=START, end=START + timedelta(minutes=65))
     payload = render_insights(sample_insights(conversation=conversation))
-    assert payload["blocks"][0]["text"]["text"] == "Offsite · 1 h 05 min"
+    assert payload["blocks"][0]["text"]["text"] == "Launch readiness sync"
+    assert " · 1 h 05 min · " in payload["blocks"][1]["elements"][0]["text"]
+    assert payload["text"].startswith("Meeting notes for Launch readiness sync:")
+    version = Conversation(id="c", name="Roadmap v2.1")
+    assert render_insights(sample_insights(conversation=version))["blocks"][0]["text"]["text"] == "Roadmap v2.1"
 
 
-def test_firm_and_tentative_items_are_separated_with_owner_and_due_date():
+def test_a_meeting_without_a_start_is_dated_by_meeting_at_and_the_footer_links_the_transcript():
+    conversation = Conversation(id="5815170693595136", name="Sync")
+    link = "https://acme.slack.com/files/U1/F123/transcript.txt"
+    payload = render_insights(sample_insights(conversation=conversation), meeting_at=START, transcript_url=link)
+    slack_valid(payload)
+    assert payload["blocks"][1]["elements"][0]["text"].startswith(f"<!date^{int(START.timestamp())}^")
+    assert payload["blocks"][-1] == {
+        "type": "context",
+        "elements": [
+            {
+                "type": "mrkdwn",
+                "text": f"Conversation ID `5815170693595136` (for `/symbl append`) · <{link}|Transcript>",
+            }
+        ],
+    }
+    assert "5815170693595136" not in json.dumps(payload["blocks"][:-1])  # only the footer carries the id
+
+
+def test_action_items_and_suggested_ones_are_separated_owner_first_with_due_date():
     payload = render_insights(sample_insights())
     validated(payload)
-    firm = _section_after(payload, "*Firm action items (1)*")
-    tentative = _section_after(payload, "*Tentative action items (1)*")
+    firm = _section_after(payload, "*Action items (1)*")
+    tentative = _section_after(payload, "*Suggested (1)*")
     assert "hackathon" in firm
     assert "Insurance" not in firm
     assert "Insurance" in tentative
     assert "hackathon" not in tentative
-    assert firm.endswith("— Vikram")
-    assert "— Salesman, due <!date^1594450800^{date_short_pretty}|Jul 11, 2020>" in tentative
+    assert "\n• Vikram: Vikram you need to work on" in firm
+    assert tentative.endswith(
+        "• Salesman: We need to meet tomorrow for renewing your Insurance policy. · due "
+        "<!date^1594450800^{date_short_pretty}|Jul 11, 2020>"
+    )
+    assert "Firm" not in all_text(payload) and "Tentative" not in all_text(payload)
 
 
 def test_owners_become_mentions_by_lowercased_email_or_by_name():
@@ -51,15 +81,15 @@ def test_owners_become_mentions_by_lowercased_email_or_by_name():
     shouting = replace(insights.action_items[1], assignee=Person(name="Salesman", email="SALES@Email.com"))
     payload = render_insights(replace(insights, action_items=(insights.action_items[0], shouting)), owners=owners)
     text = all_text(payload)
-    assert "— <@U0VIKRAM>" in text
-    assert "— <@U0SALES>, due" in text
+    assert "• <@U0VIKRAM>: Vikram you need" in text
+    assert "• <@U0SALES>: We need to meet" in text
 
 
 def test_a_bogus_owner_id_is_not_turned_into_a_token():
     payload = render_insights(sample_insights(), owners={"Vikram": "!channel"})
     text = all_text(payload)
     assert "<!channel>" not in text
-    assert "— Vikram" in text
+    assert "• Vikram: " in text
 
 
 def test_follow_ups_questions_topics_and_fallback():
@@ -67,19 +97,24 @@ def test_follow_ups_questions_topics_and_fallback():
     assert only_safe_tokens(payload)
     payload = render_insights(sample_insights(), tz="Europe/Paris")
     text = all_text(payload)
-    assert "*Follow-ups (1)*\n• Send the contract — Lucy, due <!date^" in text
-    assert "*Questions (1)*\n• Who owns the budget? — Lucy" in text
-    # topics are ordered by score, with their parents
-    assert "*Topics*\n• company-wise hiring\n• interns _(company-wise hiring)_" in text
+    assert "*Follow-ups (1)*\n• Lucy: Send the contract · due <!date^" in text
+    assert "*Questions (1)*\n• Who owns the budget? — _Lucy_" in text
+    # topics share one line, by score
+    assert "*Topics:* company-wise hiring · interns" in text
     assert payload["text"] == "Meeting notes for Weekly sync: 2 action items, 1 follow-up, 1 question"
 
 
-def test_summary_is_shown_when_present():
+def test_the_summary_is_the_first_section_after_the_title_and_absent_without_one():
     summary = (SummaryItem(id="s1", text="The team agreed on a plan."), SummaryItem(id="s2", text="Budget is open."))
-    payload = render_insights(sample_insights(summary=summary))
+    payload = render_insights(sample_insights(summary=summary), ledger={}, now=NOW)
     validated(payload)
-    assert "*Summary*\nThe team agreed on a plan.\n\nBudget is open." in all_text(payload)
-    assert "*Summary*" not in all_text(render_insights(sample_insights()))
+    sections = [b for b in payload["blocks"] if b["type"] == "section"]
+    assert sections[0]["text"]["text"] == "*Summary*\nThe team agreed on a plan.\n\nBudget is open."
+    assert [b["type"] for b in payload["blocks"][:3]] == ["header", "context", "section"]
+    without = render_insights(sample_insights())
+    assert "Summary" not in all_text(without)
+    assert [b["type"] for b in without["blocks"][:3]] == ["header", "context", "divider"]
+    assert "Summary" not in all_text(render_insights(sample_insights(summary=(SummaryItem(id="s", text=" "),))))
 
 
 def test_empty_meeting_still_gives_a_sensible_message():
@@ -127,17 +162,17 @@ def test_500_action_items_stay_within_limits_and_say_how_many_are_hidden():
     assert len(blocks) <= 50
     text = all_text(payload)
     more = [int(n) for n in re.findall(r"_\+(\d+) more_", text)]
-    assert len(more) == 3  # firm, tentative, questions
-    shown_items = text.count("• Item ")
+    assert len(more) == 4  # firm, tentative, questions, topics
+    shown_items = len(re.findall(r"• P\d+: Item ", text))
     shown_questions = text.count("• Question ")
     assert shown_items + more[0] + more[1] == 500
     assert shown_questions + more[2] == 300
     assert shown_items >= 40  # several sections are used before cutting
-    assert "Showing the top 10 of 40 topics." in text
-    assert "*Firm action items (250)*" in text
-    assert "*Tentative action items (250)*" in text
+    assert more[3] == 30  # the topics line shows the top 10 of 40
+    assert "*Action items (250)*" in text
+    assert "*Suggested (250)*" in text
     assert "*Questions (300)*" in text
-    assert "• topic 39\n" in text
+    assert "*Topics:* topic 39 · " in text
     assert "topic 29" not in text
     assert payload["text"].startswith("Meeting notes for Weekly sync: 500 action items")
 
@@ -155,7 +190,7 @@ def test_3000_char_texts_and_long_names_are_cut():
     blocks = validated(payload)
     header = blocks[0]["text"]["text"]
     assert len(header) == 150
-    assert header.endswith("… · 5 min")
+    assert header.endswith("N…")
     for block in blocks:
         if block["type"] == "section":
             assert len(block["text"]["text"]) <= 3000
@@ -184,8 +219,11 @@ def _ledger(items, **fields) -> dict[str, LedgerEntry]:
 
 
 def _controlled(payload: dict) -> list[str]:
+    """The ledger ids of the items shown with their menu, in order."""
     return [
-        e["value"] for b in payload["blocks"] if b["type"] == "actions" for e in b["elements"] if e["type"] == "button"
+        b["block_id"].removeprefix("ledger:")
+        for b in payload["blocks"]
+        if b.get("accessory", {}).get("type") == "overflow"
     ]
 
 
@@ -197,38 +235,35 @@ def test_ledger_items_get_controls_with_the_entrys_owner_and_state():
     blocks = slack_valid(payload)
     assert _controlled(payload) == ["L4567077831573504", "L5802630861291520"]  # firm first
     firm = next(b for b in blocks if b.get("block_id") == "ledger:L4567077831573504")
-    assert firm["text"]["text"].startswith("• Vikram you need to work on figuring out a plan")
-    assert firm["text"]["text"].endswith("— <@U0VIKRAM>")  # the meeting's owner when the ledger has none
-    assert firm["accessory"]["type"] == "users_select"
-    assert firm["accessory"]["initial_user"] == "U0VIKRAM"
+    # the meeting's owner when the ledger has none
+    assert firm["text"]["text"].startswith("• <@U0VIKRAM>: Vikram you need to work on figuring out a plan")
+    assert [o["value"] for o in firm["accessory"]["options"]] == ["done", "reassign", "snooze"]
     tentative = next(b for b in blocks if b.get("block_id") == "ledger:L5802630861291520")
-    assert "— <@U0PICKED>, due <!date^1594450800^" in tentative["text"]["text"]  # someone picked an owner
-    assert tentative["text"]["text"].endswith(" · ⚠️ overdue")
+    assert tentative["text"]["text"].startswith("⚠️ <@U0PICKED>: We need to meet")  # someone picked an owner
+    assert tentative["text"]["text"].endswith(" · *overdue*")
     headings = [b["text"]["text"] for b in blocks if b["type"] == "section"]
-    assert headings.index("*Firm action items (1)*") < headings.index("*Tentative action items (1)*")
-    assert "Mark done" in all_text(payload)
+    assert headings.index("*Action items (1)*") < headings.index("*Suggested (1)*")
     assert only_safe_tokens(payload)
-    # the rest of the message is as before
-    assert "*Follow-ups (1)*\n• Send the contract" in all_text(payload)
+    # one control per item: no buttons or pickers besides the menus
+    interactive = [b for b in blocks if b["type"] == "actions" or "accessory" in b]
+    assert len(interactive) == 2
+    assert "*Follow-ups (1)*\n• Lucy: Send the contract" in all_text(payload)
     assert payload["text"] == render_insights(insights)["text"]
 
 
-def test_a_done_item_shows_as_done_without_controls():
+def test_a_done_item_shows_as_done_with_an_undo():
     insights = sample_insights()
     ledger = _ledger(insights.action_items)
     ledger["5802630861291520"] = replace(ledger["5802630861291520"], status=ItemStatus.DONE, done_by="U0BOB")
     payload = render_insights(insights, ledger=ledger, now=NOW)
     slack_valid(payload)
-    assert _controlled(payload) == ["L4567077831573504"]
+    assert _controlled(payload) == ["L4567077831573504", "L5802630861291520"]
     done = next(b for b in payload["blocks"] if "Insurance" in b.get("text", {}).get("text", ""))
-    assert done == {
-        "type": "section",
-        "text": {
-            "type": "mrkdwn",
-            "text": "• ~We need to meet tomorrow for renewing your Insurance policy.~ — Salesman, "
-            "due <!date^1594450800^{date_short_pretty}|Jul 11, 2020> · ✅ done by <@U0BOB>",
-        },
-    }
+    assert done["text"]["text"] == (
+        "✅ Salesman: ~We need to meet tomorrow for renewing your Insurance policy.~ · "
+        "due <!date^1594450800^{date_short_pretty}|Jul 11, 2020> · done by <@U0BOB>"
+    )
+    assert [o["value"] for o in done["accessory"]["options"]] == ["undo"]
 
 
 def test_items_outside_the_ledger_stay_plain_lines():
@@ -237,14 +272,14 @@ def test_items_outside_the_ledger_stay_plain_lines():
     payload = render_insights(insights, ledger=ledger, now=NOW)
     slack_valid(payload)
     assert _controlled(payload) == ["L4567077831573504"]
-    assert "*Tentative action items (1)*\n• We need to meet tomorrow for renewing your Insurance policy." in all_text(
+    assert "*Suggested (1)*\n• Salesman: We need to meet tomorrow for renewing your Insurance policy." in all_text(
         payload
     )
 
 
 def test_without_a_ledger_the_message_is_unchanged():
     insights = sample_insights()
-    plain = render_insights(insights, owners={"Vikram": "U0VIKRAM"})
+    plain = render_insights(insights, owners={"Vikram": "U0VIKRAM"}, now=NOW)
     assert render_insights(insights, owners={"Vikram": "U0VIKRAM"}, ledger={}, now=NOW) == plain
     assert render_insights(insights, owners={"Vikram": "U0VIKRAM"}, ledger={"unknown": None}, now=NOW) == plain
 
@@ -263,14 +298,16 @@ def test_40_ledger_items_fit_with_controls_for_as_many_as_there_is_room_for():
     assert len(blocks) <= 50
     controlled = _controlled(payload)
     assert len(controlled) >= 12
-    assert controlled == [f"L{i}" for i in range(0, 2 * len(controlled), 2)]  # firm items first, in order
+    firm = [f"L{i}" for i in range(0, 40, 2)]
+    assert controlled[:20] == firm  # firm items first, in order, then suggested ones
+    assert controlled[20:] == [f"L{i}" for i in range(1, 2 * (len(controlled) - 20), 2)]
     text = all_text(payload)
-    assert "*Firm action items (20)*" in text
-    assert "*Tentative action items (20)*" in text
+    assert "*Action items (20)*" in text
+    assert "*Suggested (20)*" in text
     # every item is somewhere: with controls, as a line, or counted in a "+N more"
-    lines = text.count("• Item ") - len(controlled)
-    assert len(controlled) + lines + sum(int(n) for n in re.findall(r"_\+(\d+) more_", text)) == 40
-    assert "Showing the top 10 of 40 topics." in text
+    lines = len(re.findall(r"• P\d+: Item ", text)) - len(controlled)
+    assert len(controlled) + lines + sum(int(n) for n in re.findall(r"_\+(\d+) more_", text)) - 30 == 40
+    assert "*Topics:* topic 39 · " in text
 
 
 def test_500_ledger_items_still_fit_and_count_the_hidden_ones():
@@ -283,7 +320,7 @@ def test_500_ledger_items_still_fit_and_count_the_hidden_ones():
     assert len(blocks) <= 50
     text = all_text(payload)
     hidden = sum(int(n) for n in re.findall(r"_\+(\d+) more_", text))
-    assert text.count("• Item ") + hidden == 500
+    assert len(re.findall(r"• P\d+: Item ", text)) + hidden == 500
     assert hidden > 0
 
 
@@ -300,7 +337,7 @@ def test_a_topic_shows_its_tone_only_when_it_is_clearly_positive_or_negative():
     )
     payload = render_insights(sample_insights(topics=topics))
     slack_valid(payload)
-    assert "*Topics*\n• pricing 🙂\n• outage _(infra)_ 🙁\n• roadmap\n• hiring" in all_text(payload)
+    assert "*Topics:* pricing 🙂 · outage 🙁 · roadmap · hiring" in all_text(payload)
 
 
 def test_one_line_under_the_header_gives_the_meetings_overall_tone():
@@ -311,9 +348,10 @@ def test_one_line_under_the_header_gives_the_meetings_overall_tone():
     )
     payload = render_insights(sample_insights(messages=messages))
     blocks = slack_valid(payload)
-    assert blocks[2] == {
-        "type": "context",
-        "elements": [{"type": "mrkdwn", "text": "Overall tone: positive 🙂 (30% of messages positive, 10% negative)"}],
+    assert blocks[1]["type"] == "context"
+    assert blocks[1]["elements"][1] == {
+        "type": "mrkdwn",
+        "text": "Overall tone: positive 🙂 (30% of messages positive, 10% negative)",
     }
 
 
@@ -346,8 +384,8 @@ def test_the_tone_line_still_fits_with_40_ledger_items():
     assert len(slack_valid(payload)) <= 50
     text = all_text(payload)
     assert "Overall tone: positive" in text
-    assert "• topic 39 🙁" in text
-    assert "*Firm action items (20)*" in text
+    assert "*Topics:* topic 39 🙁" in text
+    assert "*Action items (20)*" in text
 
 
 def test_a_meeting_in_another_language_says_insights_come_from_english_speech_only():

@@ -1,4 +1,4 @@
-"""One ledger item: its line, and its controls while it is open."""
+"""One ledger item: its line, owner first, and its one control (an overflow menu) for as long as it has a use."""
 
 from __future__ import annotations
 
@@ -8,16 +8,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from bot.digest.model import ItemKind, ItemStatus, LedgerEntry
-from bot.render import (
-    ASSIGN_ACTION,
-    BLOCKS_PER_ITEM,
-    DONE_ACTION,
-    SNOOZE_ACTION,
-    SNOOZE_CHOICES,
-    item_blocks,
-    item_id_from_block_id,
-    item_line,
-)
+from bot.render import BLOCKS_PER_ITEM, SNOOZE_CHOICES, item_blocks, item_id_from_block_id, item_line
+from bot.render.ledger import MENU_ACTION
 from tests.fakes.slack_blocks import validate_blocks
 from tests.render.helpers import only_safe_tokens
 
@@ -43,13 +35,18 @@ def payload(blocks: list[dict]) -> dict:
     return {"text": "fallback", "blocks": blocks}
 
 
-def test_open_item_line_names_owner_and_due_date():
-    assert item_line(ENTRY, now=NOW, tz="UTC") == f"• Send the renewal quote to Acme — <@U01LUCY>, due {DUE_TOKEN}"
+def menu_values(blocks: list[dict]) -> list[str]:
+    accessory = blocks[0].get("accessory")
+    return [o["value"] for o in accessory["options"]] if accessory else []
+
+
+def test_open_item_line_starts_with_the_owner_then_the_task_and_due_date():
+    assert item_line(ENTRY, now=NOW, tz="UTC") == f"• <@U01LUCY>: Send the renewal quote to Acme · due {DUE_TOKEN}"
 
 
 def test_without_a_slack_user_the_assignee_name_is_shown_escaped():
     entry = replace(ENTRY, owner_user_id=None, assignee_name="Bob <@U999> & co")
-    expected = f"• Send the renewal quote to Acme — Bob &lt;@U999&gt; &amp; co, due {DUE_TOKEN}"
+    expected = f"• Bob &lt;@U999&gt; &amp; co: Send the renewal quote to Acme · due {DUE_TOKEN}"
     assert item_line(entry, now=NOW, tz="UTC") == expected
 
 
@@ -57,14 +54,21 @@ def test_without_a_slack_user_the_assignee_name_is_shown_escaped():
 def test_only_real_user_ids_become_mentions(bogus):
     entry = replace(ENTRY, owner_user_id=bogus, assignee_name=None, due=None)
     line = item_line(entry, now=NOW, tz="UTC")
-    assert line == "• Send the renewal quote to Acme"
+    assert line == "• _No owner yet_: Send the renewal quote to Acme"
     blocks = item_blocks(entry, now=NOW, tz="UTC")
-    assert "initial_user" not in blocks[0]["accessory"]
+    assert menu_values(blocks) == ["done", "assign", "snooze"]  # nobody has it: Assign… instead of Reassign…
+
+
+def test_the_owner_can_be_left_out_or_replaced_by_a_name_that_does_not_ping():
+    assert item_line(ENTRY, now=NOW, tz="UTC", owner=False).startswith("• Send the renewal quote")
+    assert item_line(ENTRY, now=NOW, tz="UTC", owner="*Lucy*").startswith("• *Lucy*: Send the renewal quote")
 
 
 def test_overdue_item_is_flagged():
     late = replace(ENTRY, due=NOW - timedelta(days=2))
-    assert item_line(late, now=NOW, tz="UTC").endswith(" · ⚠️ overdue")
+    line = item_line(late, now=NOW, tz="UTC")
+    assert line.startswith("⚠️ <@U01LUCY>: ")
+    assert line.endswith(" · *overdue*")
     assert "overdue" not in item_line(ENTRY, now=NOW, tz="UTC")
 
 
@@ -73,26 +77,31 @@ def test_an_item_due_today_is_overdue_only_once_the_day_has_ended_where_the_read
     evening = datetime(2026, 3, 12, 23, 30, tzinfo=UTC)
     assert "overdue" not in item_line(ENTRY, now=evening, tz="UTC")
     assert "overdue" not in item_line(ENTRY, now=datetime(2026, 3, 13, 3, 0, tzinfo=UTC), tz="America/New_York")
-    assert item_line(ENTRY, now=datetime(2026, 3, 13, 0, 1, tzinfo=UTC), tz="UTC").endswith("⚠️ overdue")
-    assert item_line(ENTRY, now=datetime(2026, 3, 13, 5, 0, tzinfo=UTC), tz="America/New_York").endswith("overdue")
+    assert item_line(ENTRY, now=datetime(2026, 3, 13, 0, 1, tzinfo=UTC), tz="UTC").endswith("*overdue*")
+    assert item_line(ENTRY, now=datetime(2026, 3, 13, 5, 0, tzinfo=UTC), tz="America/New_York").endswith("overdue*")
 
 
-def test_done_item_is_struck_through_with_who_did_it():
+def test_done_item_is_struck_through_with_who_did_it_and_keeps_an_undo():
     done = replace(ENTRY, status=ItemStatus.DONE, done_by="U02BOB", due=NOW - timedelta(days=5))
     line = item_line(done, now=NOW, tz="UTC")
-    assert line.startswith("• ~Send the renewal quote to Acme~ — <@U01LUCY>, due <!date^")
-    assert line.endswith(" · ✅ done by <@U02BOB>")
+    assert line.startswith("✅ <@U01LUCY>: ~Send the renewal quote to Acme~ · due <!date^")
+    assert line.endswith(" · done by <@U02BOB>")
     assert "overdue" not in line  # a done item is never late
-    assert item_line(replace(done, done_by="!everyone"), now=NOW, tz="UTC").endswith(" · ✅ done")
+    assert item_line(replace(done, done_by="!everyone"), now=NOW, tz="UTC").endswith(" · done")
+    assert menu_values(item_blocks(done, now=NOW, tz="UTC")) == ["undo"]
 
 
-def test_snoozed_item_says_until_when():
+def test_snoozed_item_says_until_when_and_keeps_an_un_snooze():
     until = NOW + timedelta(days=3)
     snoozed = replace(ENTRY, snoozed_until=until)
     line = item_line(snoozed, now=NOW, tz="Europe/Paris")
-    assert line.endswith(f" · 💤 until <!date^{int(until.timestamp())}^{{date_short_pretty}}|Mar 12, 2026>")
+    assert line.startswith("💤 <@U01LUCY>: ")
+    assert line.endswith(f" · snoozed until <!date^{int(until.timestamp())}^{{date_short_pretty}}|Mar 12, 2026>")
+    assert menu_values(item_blocks(snoozed, now=NOW, tz="UTC")) == ["unsnooze", "done", "reassign"]
     # once the snooze is over it is an ordinary open item again
-    assert "💤" not in item_line(snoozed, now=until + timedelta(seconds=1), tz="UTC")
+    later = until + timedelta(seconds=1)
+    assert "💤" not in item_line(snoozed, now=later, tz="UTC")
+    assert menu_values(item_blocks(snoozed, now=later, tz="UTC")) == ["done", "reassign", "snooze"]
 
 
 def test_with_meeting_links_the_meeting_thread():
@@ -121,79 +130,61 @@ def test_injection_in_text_assignee_and_meeting_name_is_inert():
     assert only_safe_tokens(payload(blocks))
 
 
-def test_open_item_gets_assign_picker_done_button_and_snooze_menu():
+def test_an_open_item_is_one_section_with_one_overflow_menu():
     blocks = item_blocks(ENTRY, now=NOW, tz="UTC")
     assert validate_blocks(blocks) == []
-    assert len(blocks) == BLOCKS_PER_ITEM
-    item, controls = blocks
+    assert len(blocks) == BLOCKS_PER_ITEM == 1
+    (item,) = blocks
     assert item["block_id"] == f"ledger:{ENTRY.id}"
     assert item["text"]["text"] == item_line(ENTRY, now=NOW, tz="UTC")
-    assert item["accessory"] == {
-        "type": "users_select",
-        "action_id": ASSIGN_ACTION,
-        "placeholder": {"type": "plain_text", "text": "Assign to…", "emoji": True},
-        "initial_user": "U01LUCY",
-    }
-    assert controls["type"] == "actions"
-    assert controls["block_id"] == f"ledger-actions:{ENTRY.id}"
-    done, snooze = controls["elements"]
-    assert done == {
-        "type": "button",
-        "text": {"type": "plain_text", "text": "Mark done", "emoji": True},
-        "action_id": DONE_ACTION,
-        "value": ENTRY.id,
-        "style": "primary",
-    }
-    assert snooze["type"] == "static_select"
-    assert snooze["action_id"] == SNOOZE_ACTION
-    assert snooze["placeholder"]["text"] == "Snooze…"
-    options = [(o["value"], o["text"]["text"]) for o in snooze["options"]]
-    assert options == [("1d", "1 day"), ("3d", "3 days"), ("1w", "1 week")]
+    menu = item["accessory"]
+    assert menu["type"] == "overflow"
+    assert menu["action_id"] == MENU_ACTION
+    assert [(o["value"], o["text"]["text"]) for o in menu["options"]] == [
+        ("done", "✅ Mark done"),
+        ("reassign", "👤 Reassign…"),
+        ("snooze", "💤 Snooze…"),
+    ]
 
 
-def test_snooze_choices_are_a_day_three_days_and_a_week():
-    assert {
-        "1d": ("1 day", timedelta(days=1)),
-        "3d": ("3 days", timedelta(days=3)),
-        "1w": ("1 week", timedelta(weeks=1)),
-    } == SNOOZE_CHOICES
+def test_snooze_choices_run_from_a_day_to_two_weeks():
+    assert [(key, label) for key, (label, _) in SNOOZE_CHOICES.items()] == [
+        ("1d", "1 day"),
+        ("3d", "3 days"),
+        ("1w", "1 week"),
+        ("2w", "2 weeks"),
+    ]
+    assert SNOOZE_CHOICES["1w"][1] == timedelta(weeks=1)
 
 
-@pytest.mark.parametrize(
-    "entry",
-    [
-        replace(ENTRY, status=ItemStatus.DONE, done_by="U02BOB"),
-        replace(ENTRY, snoozed_until=NOW + timedelta(days=1)),
-        replace(ENTRY, status=ItemStatus.SUPERSEDED),
-    ],
-    ids=["done", "snoozed", "superseded"],
-)
-def test_closed_items_are_one_section_without_controls(entry):
-    blocks = item_blocks(entry, now=NOW, tz="UTC")
-    assert validate_blocks(blocks) == []
-    assert blocks == [{"type": "section", "text": {"type": "mrkdwn", "text": item_line(entry, now=NOW, tz="UTC")}}]
-
-
-def test_superseded_item_says_it_left_the_notes():
-    line = item_line(replace(ENTRY, status=ItemStatus.SUPERSEDED), now=NOW, tz="UTC")
-    assert line.startswith("• ~Send the renewal quote to Acme~")
+def test_a_superseded_item_says_it_left_the_notes_and_has_no_control():
+    entry = replace(ENTRY, status=ItemStatus.SUPERSEDED)
+    line = item_line(entry, now=NOW, tz="UTC")
+    assert line.startswith("• <@U01LUCY>: ~Send the renewal quote to Acme~")
     assert line.endswith(" · _no longer in the meeting's notes_")
+    assert item_blocks(entry, now=NOW, tz="UTC") == [{"type": "section", "text": {"type": "mrkdwn", "text": line}}]
+
+
+def test_without_controls_an_item_is_a_plain_section_that_may_repeat():
+    blocks = item_blocks(ENTRY, now=NOW, tz="UTC", controls=False) * 2
+    assert validate_blocks(blocks) == []
+    assert "accessory" not in blocks[0] and "block_id" not in blocks[0]
 
 
 def test_many_items_in_one_message_have_unique_block_ids_and_validate():
     entries = [replace(ENTRY, id=f"item-{i}", text=f"Item {i}") for i in range(20)]
     blocks = [block for entry in entries for block in item_blocks(entry, now=NOW, tz="UTC")]
-    assert len(blocks) == 40
+    assert len(blocks) == 20
     assert validate_blocks(blocks) == []
 
 
-def test_long_text_is_cut_and_line_breaks_do_not_split_the_bullet():
+def test_long_text_is_cut_and_line_breaks_do_not_split_the_line():
     entry = replace(ENTRY, text="first line\nsecond line " + "word " * 1000, meeting_name="M" * 500)
     blocks = item_blocks(entry, now=NOW, tz="UTC", with_meeting=True)
     assert validate_blocks(blocks) == []
     line = blocks[0]["text"]["text"]
     assert "\n" not in line
-    assert line.startswith("• first line second line word")
+    assert line.startswith("• <@U01LUCY>: first line second line word")
     assert "…" in line
     assert len(line) < 600
 
@@ -202,13 +193,13 @@ def test_an_id_too_long_for_a_block_id_gets_no_controls():
     entry = replace(ENTRY, id="x" * 250)
     blocks = item_blocks(entry, now=NOW, tz="UTC")
     assert validate_blocks(blocks) == []
-    assert len(blocks) == 1
+    assert "accessory" not in blocks[0]
 
 
 def test_block_ids_lead_back_to_the_item():
-    section, controls = item_blocks(ENTRY, now=NOW, tz="UTC")
+    (section,) = item_blocks(ENTRY, now=NOW, tz="UTC")
     assert item_id_from_block_id(section["block_id"]) == ENTRY.id
-    assert item_id_from_block_id(controls["block_id"]) == ENTRY.id
+    assert item_id_from_block_id(f"ledger-actions:{ENTRY.id}") == ENTRY.id  # the messages posted before the menu
     assert item_id_from_block_id("ledger:") is None
     assert item_id_from_block_id("header-1") is None
     assert item_id_from_block_id("") is None
@@ -216,6 +207,6 @@ def test_block_ids_lead_back_to_the_item():
 
 def test_naive_due_and_snooze_times_are_taken_as_utc():
     entry = replace(ENTRY, due=datetime(2026, 3, 1, 9, 0), snoozed_until=None)
-    assert item_line(entry, now=NOW, tz="UTC").endswith("⚠️ overdue")
+    assert item_line(entry, now=NOW, tz="UTC").endswith("*overdue*")
     snoozed = replace(ENTRY, snoozed_until=datetime(2026, 3, 10, 9, 0))
-    assert len(item_blocks(snoozed, now=NOW, tz="UTC")) == 1
+    assert menu_values(item_blocks(snoozed, now=NOW, tz="UTC"))[0] == "unsnooze"

@@ -88,3 +88,29 @@ def test_entries_carry_the_meetings_name_and_permalink(database):
     )
     entry = sync(ledger, [action("a1", "Send the budget")])["a1"]
     assert entry.meeting_name == "Weekly sync"
+
+
+def test_mark_done_then_undo_gives_back_the_item_as_it_was_snooze_included(database):
+    ledger = LedgerStore(database)
+    entry = sync(ledger, [action("a1", "Send the budget", "Bob")])["a1"]
+    ledger.snooze("T1", entry.id, NOW + timedelta(days=1))
+    before = ledger.get("T1", entry.id)
+    assert ledger.mark_done("T1", entry.id, "U9")
+    assert not ledger.mark_done("T1", entry.id, "U8")  # a second click changes nothing
+    assert ledger.get("T1", entry.id).done_by == "U9"
+    assert not ledger.reopen("T2", entry.id)  # another workspace cannot undo it
+    assert ledger.reopen("T1", entry.id)
+    assert ledger.get("T1", entry.id) == before
+    assert not ledger.reopen("T1", entry.id)  # only a done item can be reopened
+
+
+def test_snooze_then_un_snooze_brings_the_item_back_to_the_digests(database):
+    ledger = LedgerStore(database)
+    entry = sync(ledger, [action("a1", "Send the budget")])["a1"]
+    before = ledger.get("T1", entry.id)
+    assert ledger.snooze("T1", entry.id, NOW + timedelta(days=3))
+    assert ledger.open_items("T1", "C1", now=NOW, kind=ItemKind.ACTION) == []
+    assert not ledger.unsnooze("T2", entry.id)
+    assert ledger.unsnooze("T1", entry.id)
+    assert ledger.get("T1", entry.id) == before
+    assert [e.id for e in ledger.open_items("T1", "C1", now=NOW, kind=ItemKind.ACTION)] == [entry.id]
