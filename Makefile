@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 PIP := $(BIN)/python -m pip
 STAMP := $(VENV)/.installed
 
-.PHONY: install test lint audit format run bench lock clean
+.PHONY: install test test-fast lint audit format run bench lock clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -43,6 +43,10 @@ audit: install
 test: lint audit
 	# HF_HUB_OFFLINE: prove the offline engine never reaches for a model hub (the bundled model is on disk).
 	HF_HUB_OFFLINE=1 $(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# The quick loop while developing: no app process, no PostgreSQL, no speech model (see tests/conftest.py).
+test-fast: install
+	HF_HUB_OFFLINE=1 $(BIN)/python -m pytest -q -m "not slow" $(PYTEST_ARGS)
 
 run: install
 	$(BIN)/python -m bot serve

@@ -7,6 +7,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
+pytestmark = pytest.mark.models  # loads the speech models: left out of `make test-fast`
+
 ROOT = Path(__file__).resolve().parent.parent
 
 

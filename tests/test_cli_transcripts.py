@@ -10,8 +10,12 @@ import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
+import pytest
+
 from bot.cli import main
 from tests.fakes.symbl_emulator import SymblEmulator
+
+pytestmark = pytest.mark.models  # loads the speech models: left out of `make test-fast`
 
 ROOT = Path(__file__).resolve().parent.parent
 ZOOM_VTT = ROOT / "tests" / "data" / "transcripts" / "zoom_standup.vtt"

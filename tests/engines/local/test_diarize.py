@@ -20,6 +20,8 @@ from bot.engines.local import diarize as diarize_module
 from bot.engines.local.diarize import SpeakerSegment, diarize, match_speakers, speaker_profiles, speaker_segments
 from bot.engines.local.transcribe import SAMPLE_RATE, Utterance, Word, load_audio
 
+pytestmark = pytest.mark.models  # loads the speech models: left out of `make test-fast`
+
 MEETINGS = Path(__file__).resolve().parents[2] / "data" / "meetings"
 REAL_MEETINGS = [
     Path(p)

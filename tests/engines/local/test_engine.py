@@ -27,6 +27,8 @@ from bot.models import ActionItem, JobStatus, MediaKind, Person, SubmitOptions, 
 from bot.store.db import Database
 from bot.store.schema import prepare
 
+pytestmark = pytest.mark.models  # loads the speech models: left out of `make test-fast`
+
 EXAMPLES = Path(__file__).resolve().parents[3] / "examples"
 STANDUP_MP3 = EXAMPLES / "standup.mp3"
 STANDUP_MP4 = EXAMPLES / "standup.mp4"

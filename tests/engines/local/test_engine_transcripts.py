@@ -26,6 +26,8 @@ from bot.errors import TranscriptFileError, user_text
 from bot.models import JobStatus, MediaKind, SubmitOptions
 from bot.store.db import Database
 
+pytestmark = pytest.mark.models  # loads the speech models: left out of `make test-fast`
+
 ROOT = Path(__file__).resolve().parents[3]
 TRANSCRIPTS = ROOT / "tests" / "data" / "transcripts"
 STANDUP_MP3 = ROOT / "examples" / "standup.mp3"

@@ -19,6 +19,8 @@ from bot.engines.local.roster import (
 )
 from bot.engines.local.transcribe import Transcriber, Word, load_audio
 
+pytestmark = pytest.mark.models  # loads the speech models: left out of `make test-fast`
+
 MEETINGS = Path(__file__).resolve().parents[2] / "data" / "meetings"
 ROSTER = ["Alice", "Bob", "Carol", "Dave"]
 

@@ -30,6 +30,8 @@ from bot.engines.local.transcribe import (
 from bot.engines.local.whisper_models import TINY_EN
 from bot.errors import UnsupportedMediaError
 
+pytestmark = pytest.mark.models  # loads the speech models: left out of `make test-fast`
+
 EXAMPLES = Path(__file__).resolve().parents[3] / "examples"
 
 
