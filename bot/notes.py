@@ -66,7 +66,7 @@ class MeetingNotes:
 
     def refresh(self, team_id: str, channel_id: str, ts: str) -> bool:
         """Redraw the notes message ``ts`` from the ledger's current state; False if it is not a notes message."""
-        job = self.jobs.with_status_message(team_id, channel_id, ts)
+        job = self.jobs.with_notes_message(team_id, channel_id, ts)
         if job is None or not job.insights_json or not job.conversation_id:
             return False
         insights = insights_from_dict(json.loads(job.insights_json))
