@@ -1,7 +1,8 @@
 """A meeting's notes message: its action items recorded in the ledger, owners placed, Block Kit built.
 
-The pipeline calls :meth:`MeetingNotes.record` when it posts results; a button click on the message calls
-:meth:`MeetingNotes.refresh` to redraw it in place from the stored insights and the ledger's current state.
+The pipeline calls :meth:`MeetingNotes.record` when it posts results (as a new message: its ts is the job's
+``notes_ts``); a button click on the message calls :meth:`MeetingNotes.refresh` to redraw it in place from the
+stored insights and the ledger's current state.
 """
 
 from __future__ import annotations

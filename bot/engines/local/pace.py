@@ -41,6 +41,7 @@ class Pace:
     def finished(self, job_id: str) -> None:
         with self._lock:
             self._running.pop(job_id, None)
+            self._speed = (-1e18, None)  # measured again at the next question, with this job in it
 
     def seconds_left(self, job_id: str) -> float | None:
         """The estimate for a job running in this process, never below 0; None without a measured speed."""
