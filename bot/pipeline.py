@@ -216,9 +216,10 @@ class Pipeline:
                 self.slack.respond(job.response_url, payload)
             else:
                 self._post_once(job, "failure", payload, thread_ts=job.thread_ts)
-                if job.status_ts and not job.notes_ts:  # notes already posted keep their pointer
-                    self.slack.update(job.channel_id, job.status_ts, render_pointer("failed", name=job.name))
-                self._update_parent(job, "failed")
+                if not job.notes_ts:  # notes already posted (a later step failed) keep their pointer and parent
+                    if job.status_ts:
+                        self.slack.update(job.channel_id, job.status_ts, render_pointer("failed", name=job.name))
+                    self._update_parent(job, "failed")
             if job.source_ts:
                 self.slack.unreact(job.channel_id, job.source_ts, "hourglass_flowing_sand")
                 self.slack.react(job.channel_id, job.source_ts, "x")
