@@ -2,9 +2,10 @@
 
 Each trial starts the app, shares two recordings and runs one ``/symbl process`` command, then kills the whole
 app at a random moment (a random delay, or a random named failpoint from ``bot/failpoints.py``), restarts it and
-waits for every meeting to finish. A meeting is **lost** if it has no results message or no transcript in its
-thread within the wait, and **duplicated** if its thread holds more than one results message or transcript
-(or a command made more than one parent message). Both must be zero.
+waits for every meeting to finish. A meeting is **lost** if it has no notes message or no transcript in its
+thread within the wait, and **duplicated** if its thread holds more than one notes message or transcript, more
+than one other bot message (the status message, which ends as a pointer to the notes), or a command made more
+than one parent message. Both must be zero.
 """
 
 from __future__ import annotations
@@ -40,11 +41,12 @@ def _threads(slack: FakeSlack, shares: list[str], before: set[str]) -> list[tupl
     return [("share", ts) for ts in shares] + [("command", ts) for ts in parents]
 
 
-def _counts(slack: FakeSlack, thread_ts: str) -> tuple[int, int]:
-    results = [
-        m for m in slack.thread(CHANNEL, thread_ts) if m.user != "U111" and not m.files and ACTION_ITEM in str(m.blocks)
-    ]
-    return len(results), len([u for u in slack.uploads if u.thread_ts == thread_ts])
+def _counts(slack: FakeSlack, thread_ts: str) -> tuple[int, int, int]:
+    """(notes messages, transcripts, other bot messages) in a meeting's thread."""
+    bot_messages = [m for m in slack.thread(CHANNEL, thread_ts) if m.user != "U111" and not m.files]
+    notes = [m for m in bot_messages if ACTION_ITEM in str(m.blocks)]
+    uploads = [u for u in slack.uploads if u.thread_ts == thread_ts]
+    return len(notes), len(uploads), len(bot_messages) - len(notes)
 
 
 def _delivered(send) -> bool:
@@ -94,14 +96,14 @@ def _trial(rng: random.Random, workdir: Path, index: int) -> tuple[int, int, int
             deadline = time.monotonic() + WAIT_SECONDS
             while time.monotonic() < deadline:
                 meetings = _threads(slack, shares, before)
-                if len(meetings) >= expected and all(_counts(slack, ts) >= (1, 1) for _, ts in meetings):
+                if len(meetings) >= expected and all(_counts(slack, ts)[:2] >= (1, 1) for _, ts in meetings):
                     break
                 time.sleep(0.1)
             time.sleep(1.0)  # let any duplicate surface
             meetings = _threads(slack, shares, before)
             counts = [_counts(slack, ts) for _, ts in meetings]
-            lost = sum(1 for r, u in counts if r == 0 or u == 0) + max(0, expected - len(meetings))
-            duplicated = sum(1 for r, u in counts if r > 1 or u > 1) + max(0, len(meetings) - expected)
+            lost = sum(1 for r, u, _ in counts if r == 0 or u == 0) + max(0, expected - len(meetings))
+            duplicated = sum(1 for r, u, o in counts if r > 1 or u > 1 or o > 1) + max(0, len(meetings) - expected)
             return expected, lost, duplicated, where
         finally:
             app.stop()

@@ -8,7 +8,8 @@ Points (see ``bot/pipeline.py``): ``after_<stage>`` once a stage's outcome is sa
 download, ``after_submitting`` after the submit, ``after_collecting`` after the insights are fetched),
 ``before_saving_<stage>`` once a stage has done its work but before its outcome is saved (as when the database
 goes away then: at ``before_saving_submitting`` the engine holds a submit the job row does not know of),
-``while_polling``, ``before_<role>_post`` / ``after_<role>_post`` around the parent and status messages, and
+``while_polling``, ``before_<role>_post`` / ``after_<role>_post`` around the parent, status, notes and failure
+messages, ``between_notes_and_pointer`` (the notes' ts saved, the status message not yet pointing to them) and
 ``between_result_and_transcript``.
 """
 

@@ -1,7 +1,8 @@
 """A meeting's notes message: its action items recorded in the ledger, owners placed, Block Kit built.
 
-The pipeline calls :meth:`MeetingNotes.record` when it posts results; a button click on the message calls
-:meth:`MeetingNotes.refresh` to redraw it in place from the stored insights and the ledger's current state.
+The pipeline calls :meth:`MeetingNotes.record` when it posts results (as a new message: its ts is the job's
+``notes_ts``); a button click on the message calls :meth:`MeetingNotes.refresh` to redraw it in place from the
+stored insights and the ledger's current state.
 """
 
 from __future__ import annotations
@@ -62,11 +63,11 @@ class MeetingNotes:
         }
         self.ledger.set_owners(job.team_id, owners_by_item)
         current = self.ledger.for_conversation(job.team_id, job.conversation_id)
-        return self._payload(insights, current, resolved)
+        return self._payload(job, insights, current, resolved)
 
     def refresh(self, team_id: str, channel_id: str, ts: str) -> bool:
         """Redraw the notes message ``ts`` from the ledger's current state; False if it is not a notes message."""
-        job = self.jobs.with_status_message(team_id, channel_id, ts)
+        job = self.jobs.with_notes_message(team_id, channel_id, ts)
         if job is None or not job.insights_json or not job.conversation_id:
             return False
         insights = insights_from_dict(json.loads(job.insights_json))
@@ -75,14 +76,19 @@ class MeetingNotes:
         for entry, key in _assigned(insights, entries):  # owners found when the notes were first posted
             if entry.owner_user_id:
                 resolved.setdefault(key, entry.owner_user_id)
-        self.slack.update(channel_id, ts, self._payload(insights, entries, resolved))
+        self.slack.update(channel_id, ts, self._payload(job, insights, entries, resolved))
         return True
 
-    def _payload(self, insights: Insights, entries: Mapping[str, LedgerEntry], resolved: Mapping[str, str]) -> dict:
+    def _payload(
+        self, job: Job, insights: Insights, entries: Mapping[str, LedgerEntry], resolved: Mapping[str, str]
+    ) -> dict:
         actions = {
             item.id: entry
             for item in insights.action_items
             if (entry := entries.get(item.id[:128])) is not None and entry.kind == ItemKind.ACTION
         }
         owners = owners_mapping(_people(insights), resolved)
-        return render.render_insights(insights, owners=owners, ledger=actions, now=self.clock())
+        # A meeting the engine could not date (no start time) is dated by when it was shared.
+        return render.render_insights(
+            insights, owners=owners, ledger=actions, now=self.clock(), meeting_at=job.created_at
+        )

@@ -4,8 +4,11 @@
 
 A worker claims a job (a lease in the database), runs its due steps, saves after each one and gives the
 lease back. The poll sweep (``bot.scheduler``) re-enqueues every job whose next step is due, which is also how
-a restarted process resumes the jobs a crashed one left behind. Posting is idempotent: the result replaces the
-status message that was posted when the job started, and the transcript upload is flagged once done.
+a restarted process resumes the jobs a crashed one left behind. Every message is posted exactly once, even across
+a crash (``_post_once``): the parent of a command's thread, the status message (edited in place while the job runs),
+and the outcome, the notes or a failure note, posted as a new message in the thread so that Slack notifies the
+people in it (an edit notifies nobody). The status message then becomes a one-line pointer to it, and the
+transcript upload is flagged once done.
 """
 
 from __future__ import annotations
@@ -34,6 +37,7 @@ from bot.media import classify
 from bot.models import JobStatus, MediaKind, SubmitOptions
 from bot.notes import MeetingNotes
 from bot.render.mrkdwn import format_duration
+from bot.render.status import render_parent, render_pointer
 from bot.slack_io import SlackIO, is_transient
 from bot.store.jobs import JobStore
 from bot.store.tables import Job, Stage, utcnow
@@ -47,6 +51,13 @@ POSTING_PATIENCE = timedelta(hours=24)  # …until the job's deadline; results a
 MAX_POLL_INTERVAL = 60.0
 BUSY_RETRY_POLLS = 6  # at the engine's concurrency limit, try again after this many poll intervals (30 s by default)
 SLOT_RETRY_SECONDS = 15.0  # how often a job waiting for its channel's or person's turn looks again
+# The messages a job posts, each exactly once: role -> (the flag raised before posting, the column of its ts).
+POSTED_ONCE = {
+    "parent": ("parent_posting", "thread_ts"),
+    "status": ("status_posting", "status_ts"),
+    "notes": ("notes_posting", "notes_ts"),
+    "failure": ("failure_posting", "failure_ts"),
+}
 
 
 class _Stop(Exception):
@@ -80,6 +91,7 @@ class Pipeline:
         self._pool = ThreadPoolExecutor(max_workers=settings.worker_threads, thread_name_prefix="job")
         self._inflight: set[str] = set()
         self._told_to_wait: set[str] = set()
+        self._shown_timing: dict[str, str] = {}  # job id -> the timing line its status message shows now
         self._lock = threading.Lock()
         self._stopping = threading.Event()
         threading.Thread(target=self._renew_leases, name="lease-renewal", daemon=True).start()
@@ -191,16 +203,23 @@ class Pipeline:
         return deadline + POSTING_PATIENCE if job.stage == Stage.POSTING else deadline
 
     def _fail(self, job: Job, reason: str) -> dict:
-        """Tell the thread what went wrong (best effort) and end the job."""
+        """Tell the thread what went wrong (best effort) and end the job.
+
+        The failure note is a new message (so the person who shared the recording is notified), posted once; the
+        status message points to it, and a command's parent message stops promising results.
+        """
+        self._shown_timing.pop(job.id, None)
         try:
             payload = render.render_failure(reason, name=job.name)
-            if job.status_ts:
-                self.slack.update(job.channel_id, job.status_ts, payload)
-            elif job.response_url and not job.thread_ts:
+            if job.response_url and not job.thread_ts:
                 # A command in a channel we cannot post to: answer the person who asked, privately.
                 self.slack.respond(job.response_url, payload)
             else:
-                self.slack.post(job.channel_id, payload, thread_ts=job.thread_ts)
+                self._post_once(job, "failure", payload, thread_ts=job.thread_ts)
+                if not job.notes_ts:  # notes already posted (a later step failed) keep their pointer and parent
+                    if job.status_ts:
+                        self.slack.update(job.channel_id, job.status_ts, render_pointer("failed", name=job.name))
+                    self._update_parent(job, "failed")
             if job.source_ts:
                 self.slack.unreact(job.channel_id, job.source_ts, "hourglass_flowing_sand")
                 self.slack.react(job.channel_id, job.source_ts, "x")
@@ -212,9 +231,36 @@ class Pipeline:
 
     # -- steps --------------------------------------------------------------------------------------------
 
-    def _status(self, job: Job, stage: str, detail: str | None = None) -> None:
+    def _status(self, job: Job, stage: str, detail: str | None = None, seconds_left: float | None = None) -> None:
         if job.status_ts:
-            self.slack.update(job.channel_id, job.status_ts, render.render_status(stage, name=job.name, detail=detail))
+            payload = render.render_status(
+                stage, name=job.name, detail=detail, elapsed_seconds=self._elapsed(job), seconds_left=seconds_left
+            )
+            self.slack.update(job.channel_id, job.status_ts, payload)
+            self._shown_timing[job.id] = payload["text"]
+
+    def _elapsed(self, job: Job) -> float:
+        """Seconds since the recording was shared (or the command given): the wait the person has had so far."""
+        return (self.clock() - job.created_at).total_seconds()
+
+    def _show_progress(self, job: Job) -> None:
+        """Keep the status line's time current while the engine works, with the engine's estimate when it has one.
+
+        The line reads in whole minutes, so it is edited at most about once a minute however often the job is
+        polled. Best effort: a failed edit never fails the poll.
+        """
+        estimate = getattr(self.engine, "seconds_left", None)  # the offline engine's; Symbl gives none
+        left = estimate(job.engine_job_id) if estimate and job.engine_job_id else None
+        payload = render.render_status(
+            "processing", name=job.name, elapsed_seconds=self._elapsed(job), seconds_left=left
+        )
+        if not job.status_ts or self._shown_timing.get(job.id) == payload["text"]:
+            return
+        try:
+            self.slack.update(job.channel_id, job.status_ts, payload)
+            self._shown_timing[job.id] = payload["text"]
+        except (SlackApiError, requests.RequestException) as exc:
+            log.info("could not update the status line: %s", type(exc).__name__, extra={"job_id": job.id})
 
     def _announce(self, job: Job) -> dict:
         """Learn what the file is, then post the parent (for commands) and the one status message."""
@@ -225,11 +271,7 @@ class Pipeline:
             kind, content_type = classify(info.get("name") or "", info.get("mimetype"), info.get("filetype"))
             changes.update(media_kind=kind.value, content_type=content_type)
         if job.thread_ts is None:
-            who = f"<@{job.user_id}> asked me to " if job.user_id else ""
-            verb = "add a recording to" if job.append_to else "process"
-            label = render.escape_mrkdwn(job.name or job.url or "a recording")
-            parent = {"text": f"🎙️ {who}{verb} *{label}*. Results will follow in this thread."}
-            changes["thread_ts"] = job.thread_ts = self._post_once(job, "parent", parent)
+            changes["thread_ts"] = job.thread_ts = self._post_once(job, "parent", self._parent(job))
         if job.status_ts is None:
             status = render.render_status("queued", name=job.name)
             changes["status_ts"] = job.status_ts = self._post_once(job, "status", status, thread_ts=job.thread_ts)
@@ -258,13 +300,24 @@ class Pipeline:
             self._status(job, "queued", detail=f"Waiting: {ahead} recordings {where} are being processed first.")
         raise _Stop(**changes, next_run_at=self.clock() + timedelta(seconds=SLOT_RETRY_SECONDS))
 
-    def _post_once(self, job: Job, role: str, payload: dict, *, thread_ts: str | None = None) -> str:
-        """Post the job's parent or status message exactly once, even across a crash.
+    @staticmethod
+    def _parent(job: Job, outcome: str | None = None) -> dict:
+        label = job.name or job.url or "a recording"
+        return render_parent(user_id=job.user_id, appending=bool(job.append_to), label=label, outcome=outcome)
 
-        The intent is saved before posting and the ts right after. If a crash fell between the two, the next
-        attempt finds the intent still set and looks for the message (tagged with the job's id) before posting.
+    def _update_parent(self, job: Job, outcome: str) -> None:
+        """A command's parent message says where its results are, once they are there (or will never come)."""
+        if job.parent_posting and job.thread_ts:  # the flag is raised only for a parent this job posted
+            self.slack.update(job.channel_id, job.thread_ts, self._parent(job, outcome))
+
+    def _post_once(self, job: Job, role: str, payload: dict, *, thread_ts: str | None = None) -> str:
+        """Post one of the job's messages (:data:`POSTED_ONCE`) exactly once, even across a crash.
+
+        Slack's chat.postMessage has no idempotency key, so the intent is saved before posting and the ts right
+        after. If a crash fell between the two, the next attempt finds the intent still set and looks for the
+        message (tagged with the job's id and the role in its Slack message metadata) before posting.
         """
-        flag, column, tag = f"{role}_posting", "thread_ts" if role == "parent" else "status_ts", f"{job.id}:{role}"
+        (flag, column), tag = POSTED_ONCE[role], f"{job.id}:{role}"
         ts = None
         if getattr(job, flag):
             ts = self.slack.find_tagged(
@@ -277,6 +330,7 @@ class Pipeline:
             ts = self.slack.post(job.channel_id, payload, thread_ts=thread_ts, tag=tag)
             failpoints.hit(f"after_{role}_post")
         self.store.update(job.id, **{column: ts})  # saved at once: there must never be a second one
+        setattr(job, column, ts)
         return ts
 
     def _fetch(self, job: Job) -> dict:
@@ -310,6 +364,7 @@ class Pipeline:
             participant_names=names,
             shared_at=_shared_at(job),
             idempotency_key=job.id,  # saved long before this call: a retry after an outage asks for the same submit
+            enable_summary=True,  # the notes lead with it; an engine without one gives none and nothing is shown
         )
         kind = MediaKind(job.media_kind)
         if job.local_path:
@@ -360,6 +415,7 @@ class Pipeline:
             reason = getattr(self.engine, "job_error", lambda _id: None)(job.engine_job_id)
             # The offline engine says why in words meant for users (an undecodable file, a blocked link…).
             raise JobFailedError(reason or "the engine reported the job as failed", server_message=reason)
+        self._show_progress(job)
         interval = min(MAX_POLL_INTERVAL, job.poll_interval * 1.5)
         # Counted from the answer, not the question: a slow status call must not make the next poll due at once.
         next_poll = self.clock() + timedelta(seconds=job.poll_interval)
@@ -379,7 +435,14 @@ class Pipeline:
         if not job.result_posted:
             # The ledger is written before the message: its rows carry the buttons' ids, and writing them twice
             # (a retried step) updates the same rows.
-            self.slack.update(job.channel_id, job.status_ts, self.notes.record(job, insights))
+            notes = self.notes.record(job, insights)
+            if job.notes_ts is None:
+                # A new message, not an edit: Slack notifies the thread and pings the owners mentioned in it.
+                self._post_once(job, "notes", notes, thread_ts=job.thread_ts)
+            failpoints.hit("between_notes_and_pointer")
+            self._shown_timing.pop(job.id, None)
+            self.slack.update(job.channel_id, job.status_ts, render_pointer("done", name=job.name))
+            self._update_parent(job, "done")
             self.store.update(job.id, result_posted=True)
             job.result_posted = True
         failpoints.hit("between_result_and_transcript")

@@ -41,6 +41,7 @@ MAX_MEMBERS_TO_MATCH = 200
 # Membership answers gate private meetings; a minute is short enough that a removed member loses access quickly.
 MEMBERSHIP_CACHE_SECONDS = 60.0
 _MEMBERSHIP_MAX_PAGES = 20
+_THREAD_MAX_PAGES = 50  # 10,000 replies at 200 a page
 _MAX_REDIRECTS = 5
 _HTML_MARKERS = (b"<!doctype html", b"<html")
 _UTF8_BOM = b"\xef\xbb\xbf"
@@ -140,6 +141,15 @@ def make_web_client(token: str, api_url: str) -> WebClient:
     return TimedWebClient(token=token, base_url=api_url, timeout=30, retry_handlers=retry_handlers())
 
 
+def _tagged(messages: list[dict[str, Any]], tag: str) -> str | None:
+    """The ts of the message whose Slack message metadata carries ``tag`` (as ``SlackIO.post`` sets it)."""
+    for message in messages:
+        metadata = message.get("metadata") or {}
+        if metadata.get("event_type") == METADATA_EVENT and (metadata.get("event_payload") or {}).get("tag") == tag:
+            return message.get("ts")
+    return None
+
+
 def _netloc(url: str) -> str:
     parts = urlsplit(url)
     port = parts.port or (443 if parts.scheme == "https" else 80)
@@ -189,20 +199,28 @@ class SlackIO:
         return response["ts"]
 
     def find_tagged(self, channel: str, tag: str, *, thread_ts: str | None = None, oldest: float = 0.0) -> str | None:
-        """The ts of the bot's message posted with ``tag``: in the thread, or at the channel's top level."""
+        """The ts of the bot's message posted with ``tag``: in the thread, or at the channel's top level.
+
+        A thread is read to its end, page by page: a meeting's thread grows with every append, and some apps get
+        only 15 messages a page (slack.md §5), so a message past the first page must still be found.
+        """
         if thread_ts:
-            page = self.client.conversations_replies(
-                channel=channel, ts=thread_ts, include_all_metadata=True, limit=200
-            )
-        else:
-            page = self.client.conversations_history(
-                channel=channel, oldest=f"{oldest:.6f}", include_all_metadata=True, limit=200
-            )
-        for message in page.get("messages") or []:
-            metadata = message.get("metadata") or {}
-            if metadata.get("event_type") == METADATA_EVENT and (metadata.get("event_payload") or {}).get("tag") == tag:
-                return message.get("ts")
-        return None
+            cursor = None
+            for _ in range(_THREAD_MAX_PAGES):
+                page = self.client.conversations_replies(
+                    channel=channel, ts=thread_ts, include_all_metadata=True, limit=200, cursor=cursor
+                )
+                if found := _tagged(page.get("messages") or [], tag):
+                    return found
+                cursor = (page.get("response_metadata") or {}).get("next_cursor")
+                if not cursor:
+                    return None
+            log.warning("gave up looking for a tagged message past %d pages of a thread", _THREAD_MAX_PAGES)
+            return None
+        page = self.client.conversations_history(
+            channel=channel, oldest=f"{oldest:.6f}", include_all_metadata=True, limit=200
+        )
+        return _tagged(page.get("messages") or [], tag)
 
     def update(self, channel: str, ts: str, payload: dict[str, Any]) -> None:
         """Replace a message's content in place."""

@@ -84,7 +84,7 @@ def _belongs(services: Services, team_id: str, channel_id: str | None, ts: str |
     place = services.ledger.place(team_id, item_id)
     if not (channel_id and ts and place) or place[0] != channel_id:
         return False
-    notes_job = services.store.with_status_message(team_id, channel_id, ts)
+    notes_job = services.store.with_notes_message(team_id, channel_id, ts)
     if notes_job is not None:
         return notes_job.conversation_id == place[1]
     return services.digests.posted_at(team_id, channel_id, ts) is not None

@@ -3,7 +3,9 @@
 File routes take every option in the query string: camelCase names, lowercase ``true``/``false`` (the real
 API answered 400 to Python's ``True``), lists and objects as a JSON string, numbers as plain decimals.
 URL routes take a JSON body with ``url`` and the options, except the two diarization flags, which go in
-the query string as the tutorials and the SDK send them.
+the query string as the tutorials and the SDK send them. ``enableSummary`` goes in both: the summary tutorial
+passes it in the query "even for text" while the reference lists it with the body's options (symbl-api.md §2.2,
+open question 6), and without it the summary endpoint stays empty.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from typing import Any
 from bot.models import SubmitOptions
 
 QUERY_ONLY_FOR_URLS = ("enableSpeakerDiarization", "diarizationSpeakerCount")
+QUERY_AND_BODY_FOR_URLS = ("enableSummary",)
 
 
 def camel_case(name: str) -> str:
@@ -66,5 +69,6 @@ def url_request(url: str, options: SubmitOptions | None) -> tuple[dict[str, Any]
     """The JSON body and query string of a URL submit or append."""
     values = option_values(options)
     query = {key: query_value(values.pop(key)) for key in QUERY_ONLY_FOR_URLS if key in values}
+    query.update({key: query_value(values[key]) for key in QUERY_AND_BODY_FOR_URLS if key in values})
     body = {key: list(value) if isinstance(value, tuple) else value for key, value in values.items()}
     return {**body, "url": url}, query

@@ -215,11 +215,18 @@ class JobStore:
             ).one()
         return int(row.channel or 0), int(row.user or 0)
 
-    def with_status_message(self, team_id: str, channel_id: str, ts: str) -> Job | None:
-        """The job whose status message (later its results) is ``ts`` in this channel of this workspace."""
+    def with_notes_message(self, team_id: str, channel_id: str, ts: str) -> Job | None:
+        """The job whose notes message is ``ts`` in this channel of this workspace.
+
+        Notes posted before they became a message of their own replaced their job's status message: for such a
+        job (notes posted, no ``notes_ts``) the status message is the notes.
+        """
+        legacy = sa.and_(Job.notes_ts.is_(None), Job.status_ts == ts, Job.result_posted.is_(True))
         with self.db.session(writes=False) as s:
             return s.scalars(
-                sa.select(Job).where(Job.team_id == team_id, Job.channel_id == channel_id, Job.status_ts == ts)
+                sa.select(Job).where(
+                    Job.team_id == team_id, Job.channel_id == channel_id, sa.or_(Job.notes_ts == ts, legacy)
+                )
             ).first()
 
     def active_in_channel(self, team_id: str, channel_id: str) -> tuple[Sequence[sa.Row], int]:

@@ -53,6 +53,8 @@ class Job(Base):
     source_ts: Mapped[str | None] = mapped_column(sa.String(32))  # the user's message, for reactions
     thread_ts: Mapped[str | None] = mapped_column(sa.String(32))  # where status and results go
     status_ts: Mapped[str | None] = mapped_column(sa.String(32), index=True)  # the one status message, edited in place
+    notes_ts: Mapped[str | None] = mapped_column(sa.String(32), index=True)  # the notes, a message of their own
+    failure_ts: Mapped[str | None] = mapped_column(sa.String(32))  # the failure note, a message of its own
     response_url: Mapped[str | None] = mapped_column(sa.Text)  # commands: where to answer if we cannot post
 
     append_to: Mapped[str | None] = mapped_column(sa.String(64))  # conversation id when appending
@@ -74,6 +76,8 @@ class Job(Base):
     # leaves the flag up, and the next attempt looks for what the crashed one posted instead of posting again.
     parent_posting: Mapped[bool] = mapped_column(sa.Boolean, default=False)
     status_posting: Mapped[bool] = mapped_column(sa.Boolean, default=False)
+    notes_posting: Mapped[bool] = mapped_column(sa.Boolean, default=False)
+    failure_posting: Mapped[bool] = mapped_column(sa.Boolean, default=False)
     transcript_file_id: Mapped[str | None] = mapped_column(sa.String(64))
     error_text: Mapped[str | None] = mapped_column(sa.Text)
 

@@ -119,9 +119,11 @@ def results_in_thread(world: World, channel: str, thread_ts: str, words: str, ti
 
 
 def note_in_thread(world: World, channel: str, thread_ts: str, *, reaction: bool = True) -> str:
-    """The failure note the app leaves in a thread (and the ❌ on the user's message)."""
+    """The failure note the app leaves in a thread, a new message (and the ❌ on the user's message).
+
+    The status message, when there was one, also starts with ❌ once it points to the note: it is an edit."""
     note = wait_until(
-        lambda: [m for m in world.slack.thread(channel, thread_ts) if m.text.startswith("❌")],
+        lambda: [m for m in world.slack.thread(channel, thread_ts) if m.text.startswith("❌") and not m.edits],
         20,
         f"a note in {channel}",
     )[0]

@@ -1,8 +1,9 @@
 """Crash safety: the app is killed (SIGKILL, the whole process group) at each stage boundary, then restarted.
 
-After the restart every recording must end with exactly one results message and one transcript in its thread:
-nothing lost, nothing posted twice. The named points are failpoints (``bot/failpoints.py``); ``bench/`` runs
-the same check over many random kill times.
+After the restart every recording must end with exactly one notes message (a new message in its thread, posted
+after a status message that ends as a pointer to it) and one transcript: nothing lost, nothing posted twice.
+The named points are failpoints (``bot/failpoints.py``); ``bench/`` runs the same check over many random kill
+times.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import pytest
 
 from tests.e2e.conftest import wait_until
 from tests.e2e.harness import CHANNEL
-from tests.e2e.test_slack_flows import ACTION_ITEM, bot_replies, share_file
+from tests.e2e.test_slack_flows import ACTION_ITEM, assert_one_outcome, bot_replies, share_file
 
 BOUNDARIES = [
     "after_ack",  # killed by the test right after Slack got its 200
@@ -24,6 +25,9 @@ BOUNDARIES = [
     "after_submitting",  # after the submit
     "while_polling",
     "after_collecting",  # after the insights are fetched
+    "before_notes_post",  # the intent to post the notes is saved, the notes are not posted yet
+    "after_notes_post",  # the notes are out, their ts not yet saved
+    "between_notes_and_pointer",  # the notes' ts is saved, the status message not yet turned into the pointer
     "between_result_and_transcript",
 ]
 
@@ -69,9 +73,10 @@ def test_a_crash_at_each_stage_boundary_ends_in_exactly_one_result_and_one_trans
     wait_until(lambda: all(outcome(stack, thread_ts)[:2]), 30, "results and transcript after the restart")
     time.sleep(1.5)  # room for a duplicate to show up, were there one
 
-    results, uploads, replies = outcome(stack, thread_ts)
+    results, uploads, _replies = outcome(stack, thread_ts)
     assert len(results) == 1, f"{len(results)} results after a crash at {boundary}"
     assert len(uploads) == 1, f"{len(uploads)} transcripts after a crash at {boundary}"
-    assert len(replies) == 1, "one status message, turned into the results; no stray second one"
+    wait_until(lambda: "below" in str(outcome(stack, thread_ts)[2]), 10, "the status message pointing to the notes")
+    assert_one_outcome(stack, thread_ts)  # one status message, now a pointer, and the notes; no stray third one
     parents = [m for m in stack.slack.messages.get(CHANNEL, []) if not m.is_reply and m.ts not in before]
     assert len(parents) == 1, "one top-level message: the command's parent, or the user's share"

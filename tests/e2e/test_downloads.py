@@ -76,7 +76,11 @@ def share(stack, channel: str, name: str, content: bytes, user: str = USER, **ch
 
 def note(stack, channel: str, ts: str, timeout: float = 30) -> str:
     found = wait_until(
-        lambda: [m for m in stack.slack.thread(channel, ts) if m.text.startswith("❌")], timeout, f"a note in {channel}"
+        lambda: [
+            m for m in stack.slack.thread(channel, ts) if m.text.startswith("❌") and not m.edits
+        ],  # not the pointer
+        timeout,
+        f"a note in {channel}",
     )
     return found[0].text + json.dumps(found[0].blocks, ensure_ascii=False)
 

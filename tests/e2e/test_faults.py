@@ -7,7 +7,7 @@ import urllib.request
 
 from tests.e2e.conftest import wait_until
 from tests.e2e.harness import CHANNEL
-from tests.e2e.test_slack_flows import bot_replies, share_file, wait_for_results
+from tests.e2e.test_slack_flows import assert_one_outcome, bot_replies, share_file, wait_for_results
 
 
 def test_at_symbls_concurrency_limit_a_recording_waits_its_turn_instead_of_failing(make_stack):
@@ -37,30 +37,42 @@ def test_symbl_server_errors_and_slow_answers_are_retried(stack):
     stack.symbl.inject_fault("GET", r"^/v1/conversations/[^/]+/action-items$", status=502, times=2)
     _, event = share_file(stack, "flaky.mp4", "video/mp4")
     stack.app.event(event)
-    replies = wait_for_results(stack, event["ts"], timeout=40)
-    assert len(replies) == 1
+    wait_for_results(stack, event["ts"], timeout=40)
+    assert_one_outcome(stack, event["ts"])
 
 
-def test_slacks_rate_limit_is_waited_out_and_the_results_are_posted_once(stack):
-    stack.slack.rate_limit("chat.update", times=2, retry_after=1)
-    _, event = share_file(stack, "rate-limited.mp4", "video/mp4")
+def finished_at_symbl_with_slack_faulty(make_stack, arm_fault):
+    """A recording whose Symbl job completes only once ``arm_fault(slack)`` is armed: the fault meets the notes."""
+    stack = make_stack(auto_advance=None)
+    _, event = share_file(stack, "posting-later.mp4", "video/mp4")
     stack.app.event(event)
-    replies = wait_for_results(stack, event["ts"], timeout=40)
-    assert len(replies) == 1
-    limited = [c for c in stack.slack.calls_to("chat.update") if c.status == 429]
+    job_id = wait_until(lambda: list(stack.symbl.jobs), 10, "a Symbl job")[0]
+    wait_until(lambda: stack.symbl.requests_to("GET", f"/v1/job/{job_id}"), 10, "the first poll")
+    arm_fault(stack.slack)
+    stack.symbl.complete(job_id)
+    return stack, event
+
+
+def test_slacks_rate_limit_is_waited_out_and_the_notes_are_posted_once(make_stack):
+    stack, event = finished_at_symbl_with_slack_faulty(
+        make_stack, lambda slack: slack.rate_limit("chat.postMessage", times=2, retry_after=1)
+    )
+    wait_for_results(stack, event["ts"], timeout=40)
+    assert_one_outcome(stack, event["ts"])
+    limited = [c for c in stack.slack.calls_to("chat.postMessage") if c.status == 429]
     assert len(limited) == 2
-    answered = [c for c in stack.slack.calls_to("chat.update") if c.ok]
+    answered = [c for c in stack.slack.calls_to("chat.postMessage") if c.ok and c.seq > limited[0].seq]
     assert answered and answered[0].ts - limited[0].ts >= 1.0  # Retry-After was honoured
 
 
-def test_a_results_post_slack_refuses_for_a_while_is_retried_later_and_never_lost(stack):
+def test_a_notes_post_slack_refuses_for_a_while_is_retried_later_and_never_lost(make_stack):
     # ok:false answers are not retried by slack_sdk; the job itself waits and tries again (results are stored).
-    stack.slack.fail("chat.update", error="internal_error", times=4)
-    _, event = share_file(stack, "posting-later.mp4", "video/mp4")
-    stack.app.event(event)
-    replies = wait_for_results(stack, event["ts"], timeout=60)
-    assert len(replies) == 1
-    assert len([u for u in stack.slack.uploads if u.thread_ts == event["ts"]]) == 1
+    stack, event = finished_at_symbl_with_slack_faulty(
+        make_stack, lambda slack: slack.fail("chat.postMessage", error="internal_error", times=4)
+    )
+    wait_for_results(stack, event["ts"], timeout=60)
+    assert len([c for c in stack.slack.calls_to("chat.postMessage") if c.error == "internal_error"]) == 4
+    assert_one_outcome(stack, event["ts"])
 
 
 def test_a_job_stuck_past_its_deadline_ends_with_a_clear_message(make_stack):
@@ -93,6 +105,4 @@ def test_the_webhook_is_idempotent(make_stack):
             assert response.status == 200
     wait_for_results(stack, event["ts"], timeout=15)
     wait_until(lambda: [u for u in stack.slack.uploads if u.thread_ts == event["ts"]], 10)
-    replies = bot_replies(stack.slack, event["ts"])
-    assert len(replies) == 1
-    assert len([u for u in stack.slack.uploads if u.thread_ts == event["ts"]]) == 1
+    assert_one_outcome(stack, event["ts"])

@@ -48,9 +48,24 @@ def test_shared_recording_is_transcribed_offline_and_its_action_items_posted(loc
     assert "Action items (" in blocks
     assert "Bob" in blocks  # the assignee named in the meeting
     assert "<!date^" in blocks  # "by Friday" resolved to a date Slack renders
+    assert message.edits == 0, "the notes are a new message in the thread, which notifies it"
     transcript = wait_until(lambda: [u for u in slack.uploads if u.thread_ts == event["ts"]], 30, "the transcript")
     assert b"budget" in transcript[0].content.lower()
     wait_until(lambda: "white_check_mark" in slack.reactions.get((CHANNEL, event["ts"]), set()), 10, "✅")
+    # The offline engine was asked for its summary and gave one; the notes show it.
+    with sqlite3.connect(app.env["DATA_DIR"] + "/bot.sqlite3") as db:
+        (insights,) = db.execute("SELECT insights_json FROM jobs").fetchone()
+    summary = json.loads(insights)["summary"]
+    assert summary and all(item["text"][:40] in str(message.blocks) for item in summary)
+
+    # With one recording measured, the next one's status line estimates the time left while it is transcribed.
+    second = slack.post_user_message(
+        CHANNEL, files=[slack.add_file(name="again.mp3", mimetype="audio/mpeg", content=SAMPLE.read_bytes())]
+    )
+    assert app.event(second)[0] == 200
+    wait_until(lambda: "white_check_mark" in slack.reactions.get((CHANNEL, second["ts"]), set()), 180, "✅ again")
+    status_lines = [str(c.args.get("text")) for c in slack.calls_to("chat.update")]
+    assert any("left" in line or "almost done" in line for line in status_lines), "no estimate was ever shown"
 
 
 def test_the_channels_members_are_the_offline_engines_roster(local_stack, tmp_path):

@@ -103,7 +103,8 @@ def test_a_shared_recording_delivered_to_two_replicas_makes_one_job_and_one_resu
     wait_until(lambda: [u for u in slack.uploads if u.thread_ts == event["ts"]], 30, "the transcript")
     time.sleep(2)
     replies = [m for m in slack.thread(CHANNEL, event["ts"]) if m.user != "U111" and not m.files]
-    assert len(replies) == 1
+    assert len(replies) == 2  # the status message, pointing to the notes, and the notes
+    assert len([m for m in replies if "Marco" in str(m.blocks)]) == 1
     assert len([u for u in slack.uploads if u.thread_ts == event["ts"]]) == 1
     database = Database(first.env["DATABASE_URL"])
     with database.session(writes=False) as s:
@@ -148,5 +149,7 @@ def test_three_replicas_poll_each_job_one_at_a_time_and_finish_a_dead_replicas_j
     time.sleep(2)
     for index, ts in enumerate(shares):
         replies = [m for m in slack.thread(CHANNEL, ts) if m.user != f"U0PERSON{index}" and not m.files]
-        assert len(replies) == 1, f"meeting {index}: {len(replies)} notes messages"
+        notes = [m for m in replies if "Marco" in str(m.blocks)]
+        assert len(notes) == 1, f"meeting {index}: {len(notes)} notes messages"
+        assert len(replies) == 2, f"meeting {index}: {len(replies)} messages besides the share (status, notes)"
         assert len([u for u in slack.uploads if u.thread_ts == ts]) == 1, f"meeting {index}: transcripts"

@@ -1,7 +1,8 @@
 """End-to-end: signed Slack requests into the real app, results out through the fake Slack.
 
-Each test asserts what a user would see in the channel: exactly one status message that turns into the
-results, one transcript file, the right reactions, and clear words when something goes wrong.
+Each test asserts what a user would see in the channel: one status message that tells how the work goes and ends
+as a one-line pointer, the notes (or a failure note) as a new message that notifies the thread, one transcript file,
+the right reactions, and clear words when something goes wrong.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from tests.e2e.conftest import wait_until
 from tests.e2e.harness import CHANNEL, TEAM_ID, command_answer
 
 ACTION_ITEM = "Marco will send the updated budget to finance by Friday"
+SUMMARY = "Priya opened the review of the mobile app launch plan"  # the emulator's summary, when asked for
 
 
 def bot_replies(slack, thread_ts):
@@ -19,17 +21,31 @@ def bot_replies(slack, thread_ts):
     return [m for m in slack.thread(CHANNEL, thread_ts) if m.user != "U111" and not m.files]
 
 
+def notes_in(slack, thread_ts):
+    """The notes messages in a thread (those holding the meeting's action item)."""
+    return [m for m in bot_replies(slack, thread_ts) if ACTION_ITEM in str(m.blocks)]
+
+
 def wait_for_results(stack, thread_ts, timeout=20.0):
-    """The thread's single bot message once it holds the insights (and the transcript upload)."""
+    """The thread's notes messages, once they are posted and the transcript is uploaded."""
 
     def done():
-        replies = bot_replies(stack.slack, thread_ts)
         uploads = [u for u in stack.slack.uploads if u.thread_ts == thread_ts]
-        if uploads and any(ACTION_ITEM in str(m.blocks) for m in replies):
-            return replies
-        return None
+        return (notes := notes_in(stack.slack, thread_ts)) and uploads and notes
 
     return wait_until(done, timeout, f"results in thread {thread_ts}")
+
+
+def assert_one_outcome(stack, thread_ts):
+    """The thread holds exactly one notes message and one status message pointing to it, nothing more."""
+    notes = notes_in(stack.slack, thread_ts)
+    assert len(notes) == 1, f"{len(notes)} notes messages"
+    others = [m for m in bot_replies(stack.slack, thread_ts) if m.ts != notes[0].ts]
+    assert len(others) == 1, f"one status message besides the notes, not {[m.text for m in others]}"
+    assert "below" in others[0].text and ACTION_ITEM not in str(others[0].blocks)
+    assert float(others[0].ts) < float(notes[0].ts), "the status message points down to the notes"
+    assert len([u for u in stack.slack.uploads if u.thread_ts == thread_ts]) == 1
+    return notes[0]
 
 
 def share_file(stack, name, mimetype, content=b"\x00" * 4096, thread_ts=None):
@@ -38,15 +54,24 @@ def share_file(stack, name, mimetype, content=b"\x00" * 4096, thread_ts=None):
     return file, event
 
 
-def test_shared_video_gets_one_status_message_turned_into_results_and_a_transcript(stack):
+def test_shared_video_gets_a_status_message_then_the_notes_as_a_new_message_and_a_transcript(stack):
     _file, event = share_file(stack, "weekly-sync.mp4", "video/mp4")
     status, _, seconds = stack.app.event(event)
     assert status == 200
     assert seconds < 3
 
-    replies = wait_for_results(stack, event["ts"])
-    assert len(replies) == 1, "one status message, edited in place into the results"
-    assert replies[0].edits >= 2  # queued -> uploading -> processing -> results
+    wait_for_results(stack, event["ts"])
+    notes = assert_one_outcome(stack, event["ts"])
+    # A new message, not an edit (Slack notifies the thread of a new message only), posted once the job finished.
+    assert notes.edits == 0
+    posts = [c for c in stack.slack.calls_to("chat.postMessage") if c.ok]
+    assert ACTION_ITEM in str(posts[-1].args.get("blocks")), "the notes are the thread's last post"
+    pointer = next(m for m in bot_replies(stack.slack, event["ts"]) if m.ts != notes.ts)
+    assert pointer.edits >= 3  # queued -> uploading -> processing -> the pointer
+    assert pointer.text.startswith("✅") and "weekly-sync.mp4" in pointer.text
+    # Symbl was asked for its summary, and the notes show it.
+    assert stack.symbl.requests_to("POST", "/v1/process/video")[0].query["enableSummary"] == ["true"]
+    assert SUMMARY in str(notes.blocks)
     wait_until(lambda: "white_check_mark" in stack.slack.reactions.get((CHANNEL, event["ts"]), set()), 5, "✅")
     assert "hourglass_flowing_sand" not in stack.slack.reactions[(CHANNEL, event["ts"])]
     uploads = [u for u in stack.slack.uploads if u.thread_ts == event["ts"]]
@@ -106,10 +131,31 @@ def test_process_command_posts_a_parent_message_and_results_in_its_thread(stack)
         lambda: [m for m in stack.slack.messages.get(CHANNEL, []) if not m.is_reply], 10, "the parent message"
     )[0]
     assert "All hands" in parent.text
+    assert "Results will follow" in parent.text
     wait_for_results(stack, parent.ts)
+    assert_one_outcome(stack, parent.ts)
     submit = stack.symbl.requests_to("POST", "/v1/process/video/url")[0]
     assert submit.json["url"] == "https://media.example.com/all-hands.mp4"
     assert submit.json["name"] == "All hands"
+    assert submit.query["enableSummary"] == ["true"]  # the summary tutorial's place; the body has it too
+    assert submit.json["enableSummary"] is True
+    # Once the notes are there, the parent no longer promises them: it says where they are.
+    parent = wait_until(
+        lambda: "Results will follow" not in (m := stack.slack.message(CHANNEL, parent.ts)).text and m, 10, "parent"
+    )
+    assert "notes are in this thread" in parent.text and "All hands" in parent.text
+
+
+def test_a_failed_command_says_so_in_its_parent_message_and_in_a_new_message(make_stack):
+    stack = make_stack(auto_advance=None)
+    stack.app.command(stack.slack, "process https://media.example.com/broken.mp4 Broken call")
+    job_id = wait_until(lambda: list(stack.symbl.jobs), 10, "a Symbl job")[0]
+    parent = next(m for m in stack.slack.messages.get(CHANNEL, []) if not m.is_reply)
+    stack.symbl.fail(job_id)
+    wait_until(lambda: "could not be processed" in stack.slack.message(CHANNEL, parent.ts).text, 10, "the parent")
+    assert "Results will follow" not in stack.slack.message(CHANNEL, parent.ts).text
+    failures = [m for m in bot_replies(stack.slack, parent.ts) if "couldn't process" in m.text and m.edits == 0]
+    assert len(failures) == 1 and "see below" not in failures[0].text
 
 
 def test_append_command_sends_media_into_the_conversation_and_updates_its_thread(stack):
@@ -122,8 +168,9 @@ def test_append_command_sends_media_into_the_conversation_and_updates_its_thread
     assert "Adding it" in body
     appends = wait_until(lambda: stack.symbl.requests_to("PUT", "/v1/process/audio/url/"), 10, "the append")
     assert appends[0].path.endswith(conversation_id)
-    wait_until(lambda: len(bot_replies(stack.slack, parent.ts)) == 2, 20, "a second results message in the thread")
+    wait_until(lambda: len(notes_in(stack.slack, parent.ts)) == 2, 20, "a second notes message in the thread")
     wait_until(lambda: len([u for u in stack.slack.uploads if u.thread_ts == parent.ts]) == 2, 10)
+    assert len(bot_replies(stack.slack, parent.ts)) == 4  # each recording: its status pointer and its notes
 
 
 def test_append_to_an_unknown_or_foreign_conversation_is_not_found(stack):
@@ -147,7 +194,7 @@ def test_recording_shared_in_a_meeting_thread_is_appended(stack):
     conversation_id = stack.symbl.requests_to("POST", "/v1/process/video")[0]
     assert len(appends) == 1
     assert len(stack.symbl.conversations) == 1, f"no second conversation ({conversation_id.path})"
-    wait_until(lambda: len(bot_replies(stack.slack, first["ts"])) == 2, 20)
+    wait_until(lambda: len(notes_in(stack.slack, first["ts"])) == 2, 20, "the notes of both recordings")
 
 
 def test_help_and_bad_input_show_usage(stack):
@@ -171,11 +218,11 @@ def test_replayed_event_and_file_shared_make_exactly_one_job(stack):
     wait_for_results(stack, event["ts"])
     stack.app.command(stack.slack, "status")
     assert len(stack.symbl.requests_to("POST", "/v1/process/video")) == 1
-    assert len(bot_replies(stack.slack, event["ts"])) == 1
+    assert_one_outcome(stack, event["ts"])
     assert len(stack.slack.uploads) == 1
 
 
-def test_failed_job_becomes_a_clear_message(make_stack):
+def test_failed_job_becomes_a_clear_new_message(make_stack):
     stack = make_stack(auto_advance=None)
     _, event = share_file(stack, "broken.mp4", "video/mp4")
     stack.app.event(event)
@@ -185,7 +232,11 @@ def test_failed_job_becomes_a_clear_message(make_stack):
         lambda: [m for m in bot_replies(stack.slack, event["ts"]) if "failed" in m.text.lower()], 10, "a failure"
     )[0]
     assert "Try again" in reply.text
+    assert reply.edits == 0, "a new message, which notifies the person who shared the recording"
     wait_until(lambda: "x" in stack.slack.reactions.get((CHANNEL, event["ts"]), set()), 5, "❌")
+    status = next(m for m in bot_replies(stack.slack, event["ts"]) if m.ts != reply.ts)
+    wait_until(lambda: "see below" in stack.slack.message(CHANNEL, status.ts).text, 5, "the status pointing down")
+    assert len(bot_replies(stack.slack, event["ts"])) == 2
     assert not stack.slack.uploads
 
 
@@ -200,7 +251,7 @@ def test_restart_while_processing_posts_results_exactly_once(make_stack):
     stack.app.restart()
     wait_for_results(stack, event["ts"])
     stack.app.command(stack.slack, "status")
-    assert len(bot_replies(stack.slack, event["ts"])) == 1
+    assert_one_outcome(stack, event["ts"])
     assert len(stack.slack.uploads) == 1
     assert len(stack.symbl.requests_to("POST", "/v1/process/video")) == 1
 
@@ -211,8 +262,9 @@ def test_download_redirected_to_another_host_never_carries_the_token(stack):
     stack.app.event(event)
     wait_until(lambda: [d for d in stack.slack.downloads if d.host == "other"], 10, "the redirected download")
     assert all(d.authorization is None for d in stack.slack.downloads if d.host == "other")
-    reply = wait_until(lambda: bot_replies(stack.slack, event["ts"]), 10)[0]
-    wait_until(lambda: "login page" in stack.slack.message(CHANNEL, reply.ts).text, 10, "a clear failure")
+    wait_until(
+        lambda: [m for m in bot_replies(stack.slack, event["ts"]) if "login page" in m.text], 10, "a clear failure"
+    )
 
 
 def test_bad_signature_and_stale_timestamp_are_rejected(stack):
@@ -233,8 +285,12 @@ def test_action_item_owner_becomes_a_slack_mention_when_their_email_is_known(sta
     stack.slack.add_user("U0MARCO", email="marco@example.com", name="marco")
     _, event = share_file(stack, "owners.mp4", "video/mp4")
     stack.app.event(event)
-    replies = wait_for_results(stack, event["ts"])
-    assert "<@U0MARCO>" in str(replies[0].blocks)
+    wait_for_results(stack, event["ts"])
+    notes = assert_one_outcome(stack, event["ts"])
+    assert "<@U0MARCO>" in str(notes.blocks)
+    # Posted with the mention in it (an edit adding one would ping nobody).
+    post = next(c for c in stack.slack.calls_to("chat.postMessage") if ACTION_ITEM in str(c.args.get("blocks")))
+    assert "<@U0MARCO>" in str(post.args.get("blocks"))
 
 
 def test_status_lists_this_channels_jobs_in_progress(make_stack):

@@ -73,5 +73,6 @@ def test_a_submit_lost_before_it_was_saved_is_not_submitted_twice(crashing_stack
         (job.engine_job_id, job.conversation_id)
     ], "the offline engine got the recording twice"
     assert len(_rows(app, "SELECT id FROM local_conversations")) == 1
-    notes = [m for m in slack.thread(CHANNEL, event["ts"]) if m.user != "U111" and not m.files and m.blocks]
+    status, *notes = [m for m in slack.thread(CHANNEL, event["ts"]) if m.user != "U111" and not m.files and m.blocks]
+    assert "below" in status.text  # the status message points to the notes
     assert len(notes) == 1

@@ -43,7 +43,8 @@ def test_unset_options_are_left_out():
 
 def test_url_body_has_the_url_and_native_json_types_while_diarization_goes_in_the_query():
     body, query = url_request("https://media.example.com/call.mp4", OPTIONS)
-    assert query == {"enableSpeakerDiarization": "true", "diarizationSpeakerCount": "3"}
+    assert query == {"enableSpeakerDiarization": "true", "diarizationSpeakerCount": "3", "enableSummary": "false"}
+    assert body["enableSummary"] is False  # in both: the tutorial reads the query, the reference the body
     assert body["url"] == "https://media.example.com/call.mp4"
     assert body["customVocabulary"] == ["Platform", "Discussion"]
     assert body["detectPhrases"] is True

@@ -6,6 +6,8 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
 import json
 import mimetypes
 import re
@@ -22,6 +24,7 @@ if TYPE_CHECKING:
     from collections.abc import Callable
 
 MAX_MESSAGE_TEXT = 40_000
+REPLIES_DEFAULT_LIMIT = 1000  # conversations.replies without a limit; Slack caps a page at 1000 too
 CHANNEL_ID = re.compile(r"[CGD][A-Z0-9]{2,}")
 REACTION_NAME = re.compile(r"[a-z0-9_+'\-]+(::skin-tone-[2-6])?")
 
@@ -470,11 +473,25 @@ class WebMethods:
         root = parent.thread_ts or parent.ts
         thread = [m for m in self.messages.get(channel, []) if root in (m.ts, m.thread_ts)]
         with_metadata = _flag(args.get("include_all_metadata"))
+        # Pages of ``limit`` messages, the parent first; ``next_cursor`` is opaque to callers (Slack's encodes the
+        # next message's ts, as this one does) and empty on the last page.
+        limit = min(int(args.get("limit") or REPLIES_DEFAULT_LIMIT), REPLIES_DEFAULT_LIMIT)
+        start = 0
+        if cursor := args.get("cursor"):
+            try:
+                next_ts = base64.b64decode(cursor, validate=True).decode().removeprefix("next_ts:")
+            except (binascii.Error, UnicodeDecodeError):
+                raise ApiError("invalid_cursor") from None
+            start = next((i for i, m in enumerate(thread) if m.ts == next_ts), -1)
+            if start < 0:
+                raise ApiError("invalid_cursor")
+        page, rest = thread[start : start + limit], thread[start + limit :]
+        next_cursor = base64.b64encode(f"next_ts:{rest[0].ts}".encode()).decode() if rest else ""
         return {
             "ok": True,
-            "messages": [self._wire(m, metadata=with_metadata) for m in thread],
-            "has_more": False,
-            "response_metadata": {"next_cursor": ""},
+            "messages": [self._wire(m, metadata=with_metadata) for m in page],
+            "has_more": bool(rest),
+            "response_metadata": {"next_cursor": next_cursor},
         }
 
     # -- shared helpers ---------------------------------------------------------------------------------------

@@ -603,3 +603,23 @@ def test_views_open_refuses_what_slack_refuses(slack, client, view, detail):
     assert response["error"] == "invalid_arguments"
     assert detail in " ".join(response["response_metadata"]["messages"])
     assert slack.views == []
+
+
+def test_replies_come_in_pages_of_the_limit_asked_for_with_a_cursor_to_the_next(slack, client):
+    parent = client.chat_postMessage(channel="C111", text="parent")
+    for n in range(4):
+        client.chat_postMessage(channel="C111", text=f"reply {n}", thread_ts=parent["ts"])
+    first = client.conversations_replies(channel="C111", ts=parent["ts"], limit=2)
+    assert [m["text"] for m in first["messages"]] == ["parent", "reply 0"]
+    assert first["has_more"] is True
+    cursor = first["response_metadata"]["next_cursor"]
+    second = client.conversations_replies(channel="C111", ts=parent["ts"], limit=2, cursor=cursor)
+    assert [m["text"] for m in second["messages"]] == ["reply 1", "reply 2"]
+    last = client.conversations_replies(
+        channel="C111", ts=parent["ts"], limit=2, cursor=second["response_metadata"]["next_cursor"]
+    )
+    assert [m["text"] for m in last["messages"]] == ["reply 3"]
+    assert last["has_more"] is False and last["response_metadata"]["next_cursor"] == ""
+    with pytest.raises(SlackApiError) as bad:
+        client.conversations_replies(channel="C111", ts=parent["ts"], cursor="not a cursor")
+    assert bad.value.response["error"] == "invalid_cursor"

@@ -88,3 +88,43 @@ def test_help_lists_every_subcommand():
         assert f"`{escaped}`" in text
         assert escaped in payload["text"]
     assert only_safe_tokens(payload)
+
+
+def test_a_long_wait_shows_the_time_so_far_and_the_estimate_beside_the_bar():
+    from bot.render.status import render_status as status
+
+    payload = status("processing", name="Weekly sync", elapsed_seconds=12 * 60 + 10, seconds_left=5 * 60)
+    validated(payload)
+    assert "▰▰▰▱▱ 3/5 · 12 min so far · about 5 min left" in all_text(payload)
+    assert payload["text"].endswith("(12 min so far · about 5 min left)")
+    # An estimate that ran out while the work goes on never reads as a negative or zero time.
+    assert "almost done" in all_text(status("processing", name="x", elapsed_seconds=600, seconds_left=0))
+    # The first minute shows no "under 1 min so far" noise; without an estimate, only the time so far.
+    assert "so far" not in all_text(status("queued", name="x", elapsed_seconds=20))
+    assert "left" not in all_text(status("processing", name="x", elapsed_seconds=3600 + 300))
+    assert "1 h 05 min so far" in all_text(status("processing", name="x", elapsed_seconds=3600 + 300))
+
+
+def test_the_status_message_ends_as_a_one_line_pointer_to_the_outcome_below():
+    from bot.render.status import render_pointer
+
+    done, failed = render_pointer("done", name="<!here> sync.mp4"), render_pointer("failed", name=None)
+    for payload in (done, failed):
+        validated(payload)
+        assert len(payload["blocks"]) == 1 and "\n" not in all_text(payload)
+        assert only_safe_tokens(payload)
+    assert all_text(done) == "✅ Notes for &lt;!here&gt; sync.mp4 below"
+    assert all_text(failed) == "❌ I couldn't process your recording: see below"
+
+
+def test_a_commands_parent_message_stops_promising_results_once_they_are_there():
+    from bot.render.status import render_parent
+
+    asked = render_parent(user_id="U1", appending=False, label="All hands <!channel>")
+    assert asked["text"] == (
+        "🎙️ <@U1> asked me to process *All hands &lt;!channel&gt;*. Results will follow in this thread."
+    )
+    done = render_parent(user_id="U1", appending=True, label="x", outcome="done")["text"]
+    assert "add a recording to" in done and "The notes are in this thread" in done and "will follow" not in done
+    failed = render_parent(user_id=None, appending=False, label="x", outcome="failed")["text"]
+    assert "could not be processed" in failed and "will follow" not in failed

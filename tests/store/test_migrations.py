@@ -197,7 +197,7 @@ def assert_old_rows_kept(database: Database) -> None:
     channels = ChannelStore(database)
     assert channels.config("T1", "C1").digest is None
     assert not channels.auto_process("T1", "C1")
-    assert JobStore(database).with_status_message("T1", "C1", "1700000000.000200").id == "job-1"
+    assert JobStore(database).with_notes_message("T1", "C1", "1700000000.000200").id == "job-1"
 
 
 def test_a_fresh_database_and_one_upgraded_from_0001_with_rows_end_identical_to_the_models(new_database):

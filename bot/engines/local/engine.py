@@ -25,6 +25,7 @@ import sqlalchemy as sa
 from bot.codec import insights_from_dict, insights_to_dict
 from bot.config import Settings
 from bot.engines.base import MediaSource
+from bot.engines.local.pace import Pace
 from bot.engines.local.sentiment import with_sentiment
 from bot.engines.local.tables import LocalConversation, LocalJob, utcnow
 from bot.engines.local.transcribe import SAMPLE_RATE, Transcriber, Utterance, default_cpu_threads, language_note
@@ -124,6 +125,7 @@ class LocalEngine:
         self._draining: set[str] = set()
         self._more: set[str] = set()
         self._closed = False
+        self.pace = Pace(database)
 
     @classmethod
     def from_settings(cls, settings: Settings, database: Database | None = None) -> LocalEngine:
@@ -206,6 +208,11 @@ class LocalEngine:
         if orphaned:
             self._schedule(conversation_id)
         return status
+
+    def seconds_left(self, job_id: str) -> float | None:
+        """About how long the job still takes, from its audio's length and the speed measured on this machine;
+        None when it is not being transcribed in this process or nothing has been measured yet."""
+        return self.pace.seconds_left(job_id)
 
     def job_error(self, job_id: str) -> str | None:
         """Why the job failed, in words a user can read (None unless it failed)."""
@@ -397,6 +404,7 @@ class LocalEngine:
             logger.exception("offline engine: job %s failed", job_id)
             self._fail(job_id, "Processing failed on this machine. Try again, or try another file.")
         finally:
+            self.pace.finished(job_id)
             stop.set()
             renewer.join()
             self._discard_media(job_id)
@@ -439,7 +447,7 @@ class LocalEngine:
         from bot.engines.local.recorded import recorded_at
         from bot.engines.local.transcribe import load_audio
 
-        self._refuse_if_too_long(media_path)
+        self.pace.started(job_id, self._refuse_if_too_long(media_path))
         audio = load_audio(media_path)
         vocabulary = tuple(options.get("custom_vocabulary") or ())
         roster = tuple(options.get("participant_names") or ())
@@ -462,8 +470,11 @@ class LocalEngine:
             language=utterances[0].language if utterances else None,
         )
 
-    def _refuse_if_too_long(self, media_path: str) -> None:
-        """Refuse a recording over MAX_DURATION_MINUTES from its header, before its audio is decoded into memory."""
+    def _refuse_if_too_long(self, media_path: str) -> float | None:
+        """Refuse a recording over MAX_DURATION_MINUTES from its header, before its audio is decoded into memory.
+
+        Returns the length the header gives (None when it gives none), which the progress estimate starts from.
+        """
         from bot.engines.local.recorded import duration_seconds
 
         limit = self.settings.max_duration_minutes
@@ -474,6 +485,7 @@ class LocalEngine:
                 f"This recording is {length} long; this server takes recordings of up to "
                 f"{limit // 60} h {limit % 60:02d} min. Split it, or ask the admin to raise MAX_DURATION_MINUTES."
             )
+        return seconds
 
     def _commit(
         self,
