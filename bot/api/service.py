@@ -55,13 +55,15 @@ class ApiService:
             return NOT_FOUND
         if self.unfinished_jobs(client) >= self.settings.api_max_concurrent_jobs:
             return 429, wire.concurrency_limit(self.settings.api_max_concurrent_jobs)
-        if request.submit.webhook_url:
-            from bot.net.safe_fetch import validate_url
+        from bot.net.safe_fetch import validate_url
 
+        # Links are checked here, before anything is stored (the engine checks again, and DNS on download)
+        for field, link in (("url", url), ("webhookUrl", request.submit.webhook_url)):
             try:
-                validate_url(request.submit.webhook_url, allow_private=self.settings.local_allow_private_urls)
+                if link:
+                    validate_url(link, allow_private=self.settings.local_allow_private_urls)
             except UnsafeURLError as exc:
-                return 400, {"message": f"webhookUrl: {user_text(exc)}"}
+                return 400, {"message": f"{field}: {user_text(exc)}"}
         try:
             submission = self._engine_submit(kind, request, conversation_id, path, url)
         except UnsafeURLError as exc:
