@@ -73,6 +73,7 @@ class Settings:
     api_token_seconds: int = 86400
     api_max_concurrent_jobs: int = 50
     api_token_key: str = ""
+    api_lease_seconds: float = 120.0  # how long a dead server's job waits before another server takes it over
     extra: Mapping[str, str] = field(default_factory=dict)
 
     @property
@@ -156,6 +157,7 @@ class Settings:
             api_token_seconds=number("API_TOKEN_SECONDS", cls.api_token_seconds, int),
             api_max_concurrent_jobs=number("API_MAX_CONCURRENT_JOBS", cls.api_max_concurrent_jobs, int),
             api_token_key=env.get("API_TOKEN_KEY", ""),
+            api_lease_seconds=number("API_LEASE_SECONDS", cls.api_lease_seconds),
         )
         if problems:
             raise ConfigError("\n".join(problems))

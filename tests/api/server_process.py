@@ -12,6 +12,7 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
@@ -27,9 +28,20 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+@dataclass
+class RunningServer:
+    url: str
+    process: subprocess.Popen
+
+    def kill(self) -> None:
+        """SIGKILL the server's whole process group: a crash, with no clean-up."""
+        os.killpg(self.process.pid, signal.SIGKILL)
+        self.process.wait(10)
+
+
 @contextmanager
-def api_server(data_dir: Path, **env: str) -> Iterator[str]:
-    """The API server on a free port (its URL), with the bundled tiny.en model; stopped with SIGTERM after."""
+def api_server(data_dir: Path, log_name: str = "server.log", **env: str) -> Iterator[RunningServer]:
+    """The API server on a free port, with the bundled tiny.en model; stopped with SIGTERM after."""
     port = free_port()
     environ = {
         **os.environ,
@@ -41,7 +53,7 @@ def api_server(data_dir: Path, **env: str) -> Iterator[str]:
         "LOCAL_ALLOW_PRIVATE_URLS": "true",  # the test's media and webhook servers are on loopback
         **env,
     }
-    log = (data_dir / "server.log").open("wb")
+    log = (data_dir / log_name).open("wb")
     process = subprocess.Popen(
         [sys.executable, "-m", "bot", "api"], cwd=REPO_ROOT, env=environ, stdout=log, stderr=log, start_new_session=True
     )
@@ -54,9 +66,9 @@ def api_server(data_dir: Path, **env: str) -> Iterator[str]:
                     break
             except requests.ConnectionError:
                 pass
-            assert process.poll() is None, (data_dir / "server.log").read_text()[-3000:]
+            assert process.poll() is None, (data_dir / log_name).read_text()[-3000:]
             time.sleep(0.2)
-        yield url
+        yield RunningServer(url, process)
     finally:
         if process.poll() is None:
             os.killpg(process.pid, signal.SIGTERM)

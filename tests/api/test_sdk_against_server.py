@@ -32,9 +32,18 @@ def sdk_run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]
     write_wav(media / "second.wav", 11.0, 11.0)  # Alice asks Bob for the report, Carol asks about the deadline
     data = tmp_path_factory.mktemp("api-data")
     result_path = data / "result.json"
-    with api_server(data) as url, file_server(media) as media_url, WebhookReceiver() as receiver:
+    with api_server(data) as server, file_server(media) as media_url, WebhookReceiver() as receiver:
         completed = subprocess.run(
-            [sys.executable, "-m", "tests.api.sdk_driver", url, str(media), media_url, receiver.url, str(result_path)],
+            [
+                sys.executable,
+                "-m",
+                "tests.api.sdk_driver",
+                server.url,
+                str(media),
+                media_url,
+                receiver.url,
+                str(result_path),
+            ],
             cwd=REPO_ROOT,
             capture_output=True,
             text=True,
