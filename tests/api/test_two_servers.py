@@ -11,6 +11,7 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
+import psycopg
 import pytest
 import requests
 
@@ -35,7 +36,7 @@ def test_the_survivor_finishes_a_killed_servers_jobs_exactly_once(tmp_path: Path
     second_dir.mkdir()
     with fresh_database(postgres_server) as database_url, file_server(media) as media_url:
         shared = {"DATABASE_URL": database_url, "API_LEASE_SECONDS": "10"}
-        with api_server(first_dir, **shared) as doomed, api_server(second_dir, **shared) as survivor:
+        with api_server(first_dir, **shared) as doomed:
             token = _token(doomed.url)
             headers = {"Authorization": f"Bearer {token}"}
             submitted = [
@@ -55,20 +56,25 @@ def test_the_survivor_finishes_a_killed_servers_jobs_exactly_once(tmp_path: Path
                 ]
 
             deadline = time.monotonic() + 120
-            while "in_progress" not in statuses(doomed.url):
+            while "in_progress" not in statuses(doomed.url):  # the only server yet: the job is the doomed one's
                 assert time.monotonic() < deadline, "no job started"
                 time.sleep(0.2)
-            doomed.kill()
+            with api_server(second_dir, **shared) as survivor:
+                doomed.kill()
+                deadline = time.monotonic() + 300
+                while statuses(survivor.url) != ["completed"] * 3:
+                    assert time.monotonic() < deadline, statuses(survivor.url)
+                    time.sleep(0.5)
+                for submission in submitted:
+                    cid = submission["conversationId"]
+                    messages = requests.get(
+                        f"{survivor.url}/v1/conversations/{cid}/messages", headers=headers, timeout=10
+                    ).json()["messages"]
+                    text = " ".join(m["text"] for m in messages).lower()
+                    assert text.count("report by friday") == 1, text  # one transcript, never two
+                    assert "deadline" in text
 
-            deadline = time.monotonic() + 300
-            while statuses(survivor.url) != ["completed"] * 3:
-                assert time.monotonic() < deadline, statuses(survivor.url)
-                time.sleep(0.5)
-            for submission in submitted:
-                cid = submission["conversationId"]
-                messages = requests.get(
-                    f"{survivor.url}/v1/conversations/{cid}/messages", headers=headers, timeout=10
-                ).json()["messages"]
-                text = " ".join(m["text"] for m in messages).lower()
-                assert text.count("report by friday") == 1, text  # one transcript, never two
-                assert "deadline" in text
+        with psycopg.connect(database_url) as db:
+            attempts = sorted(row[0] for row in db.execute("SELECT attempts FROM local_jobs"))
+        assert attempts[-1] == 2  # the killed server's job was run again by the survivor, and only that one
+        assert attempts[:-1] == [1, 1]
