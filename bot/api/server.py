@@ -39,17 +39,21 @@ def health(database: Database) -> tuple[bool, dict]:
 
 
 def metrics_text(database: Database) -> str:
-    """API jobs by state, and the seconds finished jobs took from submit to done."""
+    """API jobs by state, the seconds finished jobs took from submit to done, and the audio seconds processed."""
     with database.session(writes=False) as s:
         by_state = dict(s.execute(sa.select(ApiJob.status, sa.func.count()).group_by(ApiJob.status)).all())
         finished = s.execute(sa.select(ApiJob.created_at, ApiJob.finished_at).where(ApiJob.finished_at.is_not(None)))
         seconds = sum((done - made).total_seconds() for made, done in finished if made and done)
+        audio = s.scalar(sa.select(sa.func.coalesce(sa.func.sum(ApiJob.audio_seconds), 0.0)))
     lines = ["# HELP symbl_api_jobs API jobs by state.", "# TYPE symbl_api_jobs gauge"]
     lines += [f'symbl_api_jobs{{state="{state}"}} {count}' for state, count in sorted(by_state.items())]
     lines += [
         "# HELP symbl_api_job_seconds_total Seconds from submit to a terminal state, summed over finished jobs.",
         "# TYPE symbl_api_job_seconds_total counter",
         f"symbl_api_job_seconds_total {seconds:.3f}",
+        "# HELP symbl_api_audio_seconds_total Seconds of recordings processed by completed jobs.",
+        "# TYPE symbl_api_audio_seconds_total counter",
+        f"symbl_api_audio_seconds_total {audio:.3f}",
     ]
     return "\n".join(lines) + "\n"
 

@@ -159,6 +159,8 @@ class ApiService:
                 .values(status=status.value, finished_at=datetime.now(UTC) if status.is_terminal else None)
                 .execution_options(synchronize_session=False)
             ).rowcount
+        if changed == 1 and status is JobStatus.COMPLETED:
+            self._record_audio_seconds(job_id)
         if changed == 1 and webhook and self.notify is not None:
             # A job seen only once it was done still passed through in_progress: say so, in order
             steps = (
@@ -168,6 +170,22 @@ class ApiService:
             )
             self.notify(job_id, webhook, steps)
         return status
+
+    def _record_audio_seconds(self, job_id: str) -> None:
+        """The job's share of its conversation's length (for /metrics): the length now, less the earlier jobs'."""
+        try:
+            with self.database.session(writes=False) as s:
+                conversation_id = s.get(ApiJob, job_id).conversation_id
+                earlier = s.scalar(
+                    sa.select(sa.func.coalesce(sa.func.sum(ApiJob.audio_seconds), 0.0)).where(
+                        ApiJob.conversation_id == conversation_id, ApiJob.id != job_id
+                    )
+                )
+            total = self.engine.fetch_insights(conversation_id).conversation.duration_seconds or 0.0
+            with self.database.session() as s:
+                s.execute(sa.update(ApiJob).where(ApiJob.id == job_id).values(audio_seconds=max(total - earlier, 0.0)))
+        except Exception:  # a metric is never worth a failed request
+            log.warning("api: could not record the audio length of job %s", job_id, exc_info=True)
 
     # -- conversations ---------------------------------------------------------------------------------
 

@@ -299,3 +299,15 @@ def test_members_rename_and_delete(api: Api) -> None:
     api.engine.conversations.discard(cid)
     assert api.call("GET", f"/v1/conversations/{cid}/messages", headers=alpha) == (404, NOT_FOUND)
     assert api.api_jobs() == 0
+
+
+def test_health_and_metrics_count_jobs_and_audio(api: Api) -> None:
+    from bot.api.server import health, metrics_text
+
+    _, created = submit_audio(api, api.auth())
+    api.engine.statuses[created["jobId"]] = JobStatus.COMPLETED
+    api.app.service.refresh_job(created["jobId"])
+    text = metrics_text(api.database)
+    assert 'symbl_api_jobs{state="completed"} 1' in text
+    assert "symbl_api_audio_seconds_total 9.000" in text  # the stand-in conversation lasts 9 s
+    assert health(api.database) == (True, {"database": True, "schema": True})
