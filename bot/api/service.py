@@ -133,9 +133,11 @@ class ApiService:
         with self.database.session(writes=False) as s:
             job = s.get(ApiJob, job_id)
             owned = job is not None and job.client_id == client
+            recorded = job.status if owned else None
         if not owned:
             return 404, {"message": "The jobId is either invalid or does not exist."}
-        status = self.refresh_job(job_id)
+        # A finished job stays finished: only an unfinished one needs the engine's word
+        status = JobStatus(recorded) if recorded not in UNFINISHED else self.refresh_job(job_id)
         return 200, {"id": job_id, "status": status.value}
 
     def refresh_job(self, job_id: str) -> JobStatus:
@@ -148,11 +150,12 @@ class ApiService:
             status = self.engine.job_status(job_id)
         except NotFoundError:  # its conversation was deleted meanwhile
             status = JobStatus.FAILED
-        with self.database.session() as s:
+        with self.database.session(writes=False) as s:  # the common case, nothing new, never waits for a writer
             job = s.get(ApiJob, job_id)
             if job is None or job.status not in UNFINISHED or job.status == status.value:
                 return status
             before, webhook = job.status, job.webhook_url
+        with self.database.session() as s:
             changed = s.execute(
                 sa.update(ApiJob)
                 .where(ApiJob.id == job_id, ApiJob.status == before)
