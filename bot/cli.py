@@ -4,6 +4,7 @@
                                [--json] [--transcript] [--no-wait] [--timeout SECONDS]
     symbl-bot status JOB_ID
     symbl-bot serve
+    symbl-bot api
 
 ``process`` submits a recording, or a meeting transcript (.vtt, .srt) that the offline engine reads without
 listening, to the configured engine, shows upload and job progress on stderr, and prints the action items,
@@ -121,6 +122,8 @@ def build_parser() -> argparse.ArgumentParser:
     serve.set_defaults(handler=run_serve)
     jobs = commands.add_parser("jobs", help="run only the jobs process (serve starts one itself)")
     jobs.set_defaults(handler=run_jobs)
+    api = commands.add_parser("api", help="run the Symbl-compatible Async API server (bot/api/)")
+    api.set_defaults(handler=run_api)
     return parser
 
 
@@ -191,6 +194,14 @@ def run_jobs(args: argparse.Namespace, context: Context) -> int:
 def run_serve(args: argparse.Namespace, context: Context) -> int:
     """``serve``: run the Slack app (``bot.server``)."""
     from bot.server import serve
+
+    serve(context.settings)
+    return EXIT_OK
+
+
+def run_api(args: argparse.Namespace, context: Context) -> int:
+    """``api``: serve the offline engine behind Symbl's Async API (``bot.api.server``)."""
+    from bot.api.server import serve
 
     serve(context.settings)
     return EXIT_OK

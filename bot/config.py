@@ -63,6 +63,17 @@ class Settings:
     max_running_per_user: int = 3
     max_pending_per_user: int = 20
     local_allow_private_urls: bool = False  # tests only: let the offline engine fetch loopback URLs
+    # The Symbl-compatible API server (``symbl-bot api``, bot/api/): its clients' "appId:appSecret" pairs, separated
+    # by commas; its port and web workers; how long a token lives (Symbl's 24 h); the jobs one client may have
+    # unfinished at once (Symbl's 429 beyond it); and the key tokens are signed with (empty: derived from API_CLIENTS,
+    # so every server given the same clients accepts the others' tokens).
+    api_clients: str = ""
+    api_port: int = 8080
+    api_workers: int = 1
+    api_token_seconds: int = 86400
+    api_max_concurrent_jobs: int = 50
+    api_token_key: str = ""
+    api_lease_seconds: float = 120.0  # how long a dead server's job waits before another server takes it over
     extra: Mapping[str, str] = field(default_factory=dict)
 
     @property
@@ -140,6 +151,13 @@ class Settings:
             max_running_per_user=number("MAX_RUNNING_PER_USER", cls.max_running_per_user, int),
             max_pending_per_user=number("MAX_PENDING_PER_USER", cls.max_pending_per_user, int),
             local_allow_private_urls=env.get("LOCAL_ALLOW_PRIVATE_URLS", "").lower() in {"1", "true", "yes"},
+            api_clients=env.get("API_CLIENTS", ""),
+            api_port=number("API_PORT", cls.api_port, int),
+            api_workers=number("API_WORKERS", cls.api_workers, int),
+            api_token_seconds=number("API_TOKEN_SECONDS", cls.api_token_seconds, int),
+            api_max_concurrent_jobs=number("API_MAX_CONCURRENT_JOBS", cls.api_max_concurrent_jobs, int),
+            api_token_key=env.get("API_TOKEN_KEY", ""),
+            api_lease_seconds=number("API_LEASE_SECONDS", cls.api_lease_seconds),
         )
         if problems:
             raise ConfigError("\n".join(problems))

@@ -40,6 +40,7 @@ ADVISORY_LOCK_KEY = 0x73796D626C2D6462
 
 def import_table_modules() -> None:
     """Import every table module so ``Base.metadata`` knows them all."""
+    from bot.api import tables as api_tables  # noqa: F401
     from bot.engines.local import tables as local_tables  # noqa: F401
     from bot.store import tables  # noqa: F401
 
