@@ -57,6 +57,23 @@ def test_everyday_meeting_talk_stays_neutral(text):
     assert message_sentiment(text).suggested == "neutral"
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Killing machines!",  # ICSI Bed012: a pun on "reasoning machines"; VADER -0.69 on "killing" alone
+        "Killing, reasoning. What's the difference?",  # the same joke continued, -0.66
+        "Murder!!",  # -0.74: one word, and exclamation marks only amplify it
+    ],
+)
+def test_one_negative_word_alone_does_not_make_a_turn_negative(text):
+    assert polarity(text) < NEGATIVE_BELOW
+    assert message_sentiment(text).suggested == "neutral"
+
+
+def test_a_negated_positive_word_counts_as_a_second_negative_word():
+    assert message_sentiment("This is awful, it is not good at all!").suggested == "negative"
+
+
 def test_like_the_verb_still_counts_and_negation_turns_it():
     assert polarity("I really like this design, it's great") > POSITIVE_ABOVE
     assert polarity("I like it") > 0
