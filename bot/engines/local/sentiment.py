@@ -125,13 +125,20 @@ def message_sentiment(text: str) -> Sentiment | None:
     return Sentiment(polarity=score, suggested=suggested)
 
 
-def topic_sentiment(scores: Iterable[float]) -> Sentiment | None:
-    """The mean polarity of a topic's messages, labelled like a message; ``None`` when none was scored."""
+def topic_sentiment(scores: Iterable[float], *, negative_said: bool = True) -> Sentiment | None:
+    """The mean polarity of a topic's messages, labelled like a message; ``None`` when none was scored.
+
+    ``negative_said``: whether any of its messages is labelled negative. A topic is not negative without one,
+    for the reason a message needs two negative words: one joke's "killing" must not mark the topic it is in.
+    """
     values = list(scores)
     if not values:
         return None
     mean = round(fmean(values), 4)
-    return Sentiment(polarity=mean, suggested=label(mean))
+    suggested = label(mean)
+    if suggested == NEGATIVE and not negative_said:
+        suggested = NEUTRAL
+    return Sentiment(polarity=mean, suggested=suggested)
 
 
 def with_sentiment(
@@ -139,7 +146,10 @@ def with_sentiment(
 ) -> tuple[tuple[Message, ...], tuple[Topic, ...]]:
     """``messages`` and ``topics`` with their ``sentiment`` filled in."""
     rated = tuple(replace(m, sentiment=message_sentiment(m.text)) for m in messages)
-    by_id = {m.id: m.sentiment.polarity for m in rated if m.sentiment}
-    return rated, tuple(
-        replace(t, sentiment=topic_sentiment(by_id[i] for i in t.message_ids if i in by_id)) for t in topics
-    )
+    by_id = {m.id: m.sentiment for m in rated if m.sentiment}
+    return rated, tuple(replace(t, sentiment=_topic(t, by_id)) for t in topics)
+
+
+def _topic(topic: Topic, by_id: dict[str, Sentiment]) -> Sentiment | None:
+    said = [by_id[i] for i in topic.message_ids if i in by_id]
+    return topic_sentiment((s.polarity for s in said), negative_said=any(s.suggested == NEGATIVE for s in said))

@@ -127,3 +127,11 @@ def test_messages_and_topics_get_their_sentiment():
     assert outage.sentiment.polarity == pytest.approx((rated[0].sentiment.polarity + rated[1].sentiment.polarity) / 2)
     assert pricing.sentiment == rated[2].sentiment  # the empty message does not dilute it
     assert silent.sentiment is None
+
+
+def test_a_topic_is_not_negative_when_none_of_its_messages_is():
+    messages = [Message(id="m1", text="Killing machines!"), Message(id="m2", text="Murder!!")]
+    _, (topic,) = with_sentiment(messages, [Topic(id="t1", text="machines", message_ids=("m1", "m2"))])
+
+    assert topic.sentiment.polarity < NEGATIVE_BELOW
+    assert topic.sentiment.suggested == "neutral"
