@@ -3,7 +3,8 @@
 Figures: the share of turns (each turn's ``text_clean``, empty ones skipped) labelled positive, neutral and
 negative, for all ten excerpts and for each half (even / odd files in name order), so a threshold tuned on one half
 can be checked on the other. Then the hand check in ``bench/data/sentiment_handcheck.tsv``: 50 turns drawn with a
-fixed seed plus every turn labelled negative, each read by a person and given a verdict; the bench counts the
+fixed seed, every turn labelled negative and the rest positives and neutrals in equal numbers (``handcheck_turns``),
+each read by a person and given a verdict; the bench counts the
 verdicts that disagree and checks that the labels in the file are still the ones the code gives.
 
 ``python -m bench.bench_sentiment --print`` prints those turns with their labels (transcript text, for the person
@@ -55,12 +56,24 @@ def shares(turns: list[Turn]) -> Counter[str]:
 
 
 def handcheck_turns(excerpts: list[list[Turn]]) -> list[tuple[str, Turn]]:
-    """The seeded sample of 50, then every turn labelled negative that the sample does not already hold."""
+    """50 turns drawn with a fixed seed, stratified by the label the code gives them.
+
+    Every turn labelled negative (the rare label, and the costly mistake) is in, then positives and neutrals
+    drawn in equal numbers up to 50: a plain random draw would be about nine tenths neutral and hold no negative.
+    """
     everything = [t for excerpt in excerpts for t in excerpt]
-    sample = random.Random(SAMPLE_SEED).sample(everything, SAMPLE_SIZE)  # noqa: S311 (a reproducible draw)
-    chosen = {t.id for t in sample}
-    negatives = [t for t in everything if t.id not in chosen and message_sentiment(t.text).suggested == NEGATIVE]
-    return [("sample", t) for t in sample] + [("negative", t) for t in negatives]
+    by_label: dict[str, list[Turn]] = {POSITIVE: [], NEUTRAL: [], NEGATIVE: []}
+    for turn in everything:
+        by_label[message_sentiment(turn.text).suggested].append(turn)
+    draw = random.Random(SAMPLE_SEED)  # noqa: S311 (a reproducible draw)
+    negatives = by_label[NEGATIVE][:SAMPLE_SIZE]
+    positives = draw.sample(by_label[POSITIVE], min(len(by_label[POSITIVE]), (SAMPLE_SIZE - len(negatives)) // 2))
+    neutrals = draw.sample(by_label[NEUTRAL], SAMPLE_SIZE - len(negatives) - len(positives))
+    return [
+        (label, t)
+        for label, turns in ((NEGATIVE, negatives), (POSITIVE, positives), (NEUTRAL, neutrals))
+        for t in turns
+    ]
 
 
 def _share_row(name: str, turns: list[Turn]) -> Row:

@@ -24,7 +24,7 @@ from pathlib import Path
 
 import numpy as np
 
-from bot.engines.local.transcribe import SAMPLE_RATE, Utterance, Word, default_cpu_threads
+from bot.engines.local.transcribe import SAMPLE_RATE, Utterance, Word
 
 MODELS = Path(__file__).resolve().parent / "models" / "speaker"
 # The one tuned knob: two voices whose embeddings are closer than this (cosine distance) are one speaker.
@@ -44,6 +44,11 @@ MIN_PROFILE_PIECE_SECONDS = 0.5
 # speaker heard for 2 s), two different voices 0.45 in the median and 0.69 at the 95th percentile. The most
 # similar pairs are matched first, each known voice once, which keeps most of those from being taken.
 MATCH_SIMILARITY = 0.6
+# onnxruntime threads for the segmentation and embedding models. One: on 3 min of real speech (2 cores, shared box)
+# two threads cost 0.198 CPU-s per audio second against 0.105 for one, for no gain in wall time (0.218 against
+# 0.164 s per audio second): the models run on short inputs, one at a time, and the second thread mostly spins.
+# The core it frees is the speech-to-text's.
+ONNX_THREADS = 1
 
 
 @dataclass(frozen=True)
@@ -66,7 +71,7 @@ class _Models:
     def _config(self, speakers: int | None):
         import sherpa_onnx
 
-        threads = default_cpu_threads()
+        threads = ONNX_THREADS
         return sherpa_onnx.OfflineSpeakerDiarizationConfig(
             segmentation=sherpa_onnx.OfflineSpeakerSegmentationModelConfig(
                 pyannote=sherpa_onnx.OfflineSpeakerSegmentationPyannoteModelConfig(
@@ -99,7 +104,7 @@ class _Models:
             if self._extractor is None:
                 self._extractor = sherpa_onnx.SpeakerEmbeddingExtractor(
                     sherpa_onnx.SpeakerEmbeddingExtractorConfig(
-                        model=str(MODELS / "embedding.onnx"), num_threads=default_cpu_threads()
+                        model=str(MODELS / "embedding.onnx"), num_threads=ONNX_THREADS
                     )
                 )
             stream = self._extractor.create_stream()

@@ -57,6 +57,12 @@ DECODE = {
 # than the default 0.5. Silences over 1 s (plus the 0.4-s padding) are cut out: measured with base, WER on the
 # AMI clips / libri clips / eval meetings was 28.0 / 11.3 / 10.6 % cutting at 0.5 s, 27.6 / 11.4 / 9.8 % at 1 s,
 # 29.7 / 12.3 / 9.7 % at 2 s (faster-whisper's default; the default 0.5 threshold with it: 29.4 % on AMI).
+# Tried on the AMI clips (pooled WER; EN2006a, the quiet far-field one, in brackets) against these settings' 27.6 %
+# (77 %): Silero keeps only 22.9-30 s of EN2006a's speech at 0.3, but letting more through does not help, because
+# Whisper base then mishears that quiet speech rather than missing it: VAD off 33.4 % (86 %); threshold 0.2 28.0 %
+# (77 %), 0.1 30.4 % (80 %); padding 0.8 s 28.3 % (71 %); the diarizer's speech regions instead of Silero 27.6 %
+# (66 %; pyannote's segmentation was trained on AMI, so that would flatter it); peak-normalised input 31.1 % (74 %);
+# a 3-s AGC to -25 dBFS 34.1 % (77 %); beam 8 31.1 %, beam 1 29.0 %; a disfluent initial prompt 34.8 %.
 VAD_PARAMETERS = {"threshold": 0.3, "min_silence_duration_ms": 1000, "speech_pad_ms": 400}
 # A detected language other than English is believed only when Whisper is this sure; far-field English speech is
 # sometimes given a low-probability guess of another language, and English is what the insights need.

@@ -57,6 +57,23 @@ def test_everyday_meeting_talk_stays_neutral(text):
     assert message_sentiment(text).suggested == "neutral"
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Killing machines!",  # ICSI Bed012: a pun on "reasoning machines"; VADER -0.69 on "killing" alone
+        "Killing, reasoning. What's the difference?",  # the same joke continued, -0.66
+        "Murder!!",  # -0.74: one word, and exclamation marks only amplify it
+    ],
+)
+def test_one_negative_word_alone_does_not_make_a_turn_negative(text):
+    assert polarity(text) < NEGATIVE_BELOW
+    assert message_sentiment(text).suggested == "neutral"
+
+
+def test_a_negated_positive_word_counts_as_a_second_negative_word():
+    assert message_sentiment("This is awful, it is not good at all!").suggested == "negative"
+
+
 def test_like_the_verb_still_counts_and_negation_turns_it():
     assert polarity("I really like this design, it's great") > POSITIVE_ABOVE
     assert polarity("I like it") > 0
@@ -110,3 +127,11 @@ def test_messages_and_topics_get_their_sentiment():
     assert outage.sentiment.polarity == pytest.approx((rated[0].sentiment.polarity + rated[1].sentiment.polarity) / 2)
     assert pricing.sentiment == rated[2].sentiment  # the empty message does not dilute it
     assert silent.sentiment is None
+
+
+def test_a_topic_is_not_negative_when_none_of_its_messages_is():
+    messages = [Message(id="m1", text="Killing machines!"), Message(id="m2", text="Murder!!")]
+    _, (topic,) = with_sentiment(messages, [Topic(id="t1", text="machines", message_ids=("m1", "m2"))])
+
+    assert topic.sentiment.polarity < NEGATIVE_BELOW
+    assert topic.sentiment.suggested == "neutral"
