@@ -200,3 +200,25 @@ class DigestRun(Base):
     error_text: Mapped[str | None] = mapped_column(sa.Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class SearchEntry(Base):
+    """One searchable line of a meeting: a transcript message, an action item, a follow-up, a question or a topic.
+
+    The full-text index over ``text`` lives beside this table and differs by database (a GIN index over
+    ``to_tsvector('simple', text)`` on PostgreSQL, an FTS5 table kept by triggers on SQLite); migration 0004 makes
+    both. A meeting's rows are replaced together whenever its notes are posted again (appends, re-posts).
+    """
+
+    __tablename__ = "search_entries"
+    __table_args__ = (sa.Index("ix_search_entries_conversation", "team_id", "conversation_id"),)
+
+    id: Mapped[int] = mapped_column(sa.Integer, primary_key=True, autoincrement=True)
+    team_id: Mapped[str] = mapped_column(sa.String(32))
+    channel_id: Mapped[str] = mapped_column(sa.String(32))
+    conversation_id: Mapped[str] = mapped_column(sa.String(64))
+    kind: Mapped[str] = mapped_column(sa.String(16))  # "message" | "action" | "follow_up" | "question" | "topic"
+    speaker: Mapped[str | None] = mapped_column(sa.String(256))
+    offset_seconds: Mapped[float | None] = mapped_column(sa.Float)
+    meeting_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    text: Mapped[str] = mapped_column(sa.Text)
