@@ -3,7 +3,7 @@
 Every word is reduced to the same tokens the index holds (letters and digits, lower-cased; everything else
 separates), so no character a person types can reach either database's full-text syntax: ``"``, ``*``, ``NEAR``,
 ``OR`` or SQL are words or separators here, never operators. A trailing ``*`` on a word asks for words that
-start with it (``budg*``), the one operator both PostgreSQL (``:*``) and SQLite FTS5 (``*``) share.
+start with it (``budg*``, ``"updated budg*"``), the one operator both PostgreSQL (``:*``) and SQLite FTS5 (``*``) share.
 """
 
 from __future__ import annotations
@@ -80,11 +80,11 @@ def _date(value: str) -> datetime | None:
     return datetime(day.year, day.month, day.day, tzinfo=UTC)
 
 
-def _phrase(text: str, *, quoted: bool) -> Phrase | None:
+def _phrase(text: str) -> Phrase | None:
     words = tokens(text)
     if not words:
         return None
-    prefix = not quoted and text.endswith("*") and len(words[-1]) >= MIN_PREFIX_CHARS
+    prefix = text.rstrip().endswith("*") and len(words[-1]) >= MIN_PREFIX_CHARS
     return Phrase(tuple(words), prefix=prefix)
 
 
@@ -125,7 +125,7 @@ def parse(text: str) -> SearchQuery | QueryProblem:
     fields: dict = {}
     for piece in _PIECE.finditer(text):
         if piece.group("phrase") is not None:
-            if phrase := _phrase(piece.group("phrase"), quoted=True):
+            if phrase := _phrase(piece.group("phrase")):
                 phrases.append(phrase)
             continue
         word = piece.group("word")
@@ -137,7 +137,7 @@ def parse(text: str) -> SearchQuery | QueryProblem:
             if problem := _apply_filter(key, found.group("value"), fields):
                 return QueryProblem(problem)
             continue
-        if phrase := _phrase(word, quoted=False):
+        if phrase := _phrase(word):
             phrases.append(phrase)
     if not phrases:
         return QueryProblem("Give me at least one word to look for (letters or digits). " + USAGE)

@@ -755,6 +755,19 @@ CASES = [
         engine="local",
         also=Also(sees=("empty file",)),
     ),
+    # Searches: whatever is typed, an answer in words (the full-text syntax of either database is never reached).
+    case("search nothing", slash("search"), "What should I look for?"),
+    case("search 10,000 characters", slash("search " + "budget " * 1430), "too long"),
+    case("search a lone quote", slash('search "'), "at least one word"),
+    case("search a lone star", slash("search *"), "at least one word"),
+    case("search NEAR", slash("search budget NEAR finance"), "No meetings you can see mention that"),
+    case("search OR", slash("search budget OR finance"), "No meetings you can see mention that"),
+    case("search SQL", slash("search '; DROP TABLE jobs; --"), "No meetings you can see mention that"),
+    case("search FTS column filter", slash("search text:budget"), "I don't know the filter `text:`"),
+    case("search unknown filter", slash("search budget size:big"), "I don't know the filter `size:`"),
+    case("search from nobody", slash("search budget from:@"), "`from:` needs a person"),
+    case("search a date that is not one", slash("search budget after:yesterday"), "needs a date"),
+    case("search prefix and phrase", slash('search "updated budg*" fina*'), "Search results: 2 results"),
 ]
 
 
