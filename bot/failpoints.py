@@ -9,7 +9,8 @@ download, ``after_submitting`` after the submit, ``after_collecting`` after the 
 ``before_saving_<stage>`` once a stage has done its work but before its outcome is saved (as when the database
 goes away then: at ``before_saving_submitting`` the engine holds a submit the job row does not know of),
 ``while_polling``, ``before_<role>_post`` / ``after_<role>_post`` around the parent and status messages, and
-``between_result_and_transcript``.
+``between_result_and_transcript``; ``forget_after_engine`` (``bot/forget.py``) once the engine has forgotten a
+meeting and before the request's next step is saved.
 """
 
 from __future__ import annotations

@@ -22,7 +22,6 @@ from bot.render import JobSummary
 from bot.render.mrkdwn import slack_date
 from bot.services import Services
 from bot.store.tables import utcnow
-from handlers import search
 
 log = logging.getLogger(__name__)
 
@@ -216,7 +215,6 @@ def needs_membership_check(services: Services, command: dict) -> bool:
 
 def register(app: App, services: Services) -> None:
     """Register ``/symbl``."""
-    search.register(app, services)  # first: a search is answered after the ack, like an append elsewhere
 
     def symbl(ack: Ack, command: dict) -> None:
         payload = answer(services, command)

@@ -222,3 +222,29 @@ class SearchEntry(Base):
     offset_seconds: Mapped[float | None] = mapped_column(sa.Float)
     meeting_at: Mapped[datetime] = mapped_column(UTCDateTime)
     text: Mapped[str] = mapped_column(sa.Text)
+
+
+class ForgetRequest(Base):
+    """A meeting to forget, written when someone asks and deleted with the meeting's last row.
+
+    It holds what the steps need once the meeting's own rows are gone (its notes messages, its transcript files,
+    its engine), so a crash in the middle resumes from here: every step is safe to run again.
+    """
+
+    __tablename__ = "forget_requests"
+
+    team_id: Mapped[str] = mapped_column(sa.String(32), primary_key=True)
+    conversation_id: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
+    channel_id: Mapped[str] = mapped_column(sa.String(32))
+    engine: Mapped[str] = mapped_column(sa.String(16))
+    requested_by: Mapped[str] = mapped_column(sa.String(32))
+    requested_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    message_ts_json: Mapped[str] = mapped_column(sa.Text, default="[]")  # notes messages to rewrite
+    file_ids_json: Mapped[str] = mapped_column(sa.Text, default="[]")  # transcript files the app uploaded
+    media_paths_json: Mapped[str] = mapped_column(sa.Text, default="[]")  # recordings still on disk
+    step: Mapped[str] = mapped_column(sa.String(16), default="engine")
+    attempts: Mapped[int] = mapped_column(sa.Integer, default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    lease_owner: Mapped[str | None] = mapped_column(sa.String(64))
+    lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    error_text: Mapped[str | None] = mapped_column(sa.Text)
