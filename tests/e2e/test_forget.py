@@ -26,7 +26,17 @@ def _setup(stack):
     stack.slack.add_channel(CHANNEL, members=(USER, OTHER, ADMIN), name="general")
     notes, conversation_id = _processed(stack, CHANNEL, USER, "https://media.example.com/launch-sync.mp3")
     wait_until(lambda: stack.slack.uploads, 20, "the transcript upload")
+    wait_until(lambda: _stages(stack) == ["done"], 20, "the job finished")
     return notes, conversation_id
+
+
+def _stages(stack) -> list[str]:
+    engine = sa.create_engine(stack.app.env["DATABASE_URL"].replace("postgresql://", "postgresql+psycopg://"))
+    try:
+        with engine.connect() as conn:
+            return [row[0] for row in conn.execute(sa.text("SELECT stage FROM jobs"))]
+    finally:
+        engine.dispose()
 
 
 def _rows_naming(stack, words: tuple[str, ...]) -> dict[str, int]:
@@ -100,3 +110,19 @@ def test_an_admin_may_forget_and_a_crash_in_the_middle_resumes(make_stack):
     wait_until(lambda: not _rows_naming(stack, (conversation_id, SAID)), 30, "the forget resumed to its end")
     assert len(stack.symbl.requests_to("DELETE", f"/v1/conversations/{conversation_id}")) == 2  # asked again: 404
     assert len(stack.slack.calls_to("files.delete")) == 1
+
+
+def test_a_meeting_still_being_processed_is_not_forgotten_yet(make_stack):
+    stack = make_stack(auto_advance=None)  # the emulator's jobs stay in progress
+    stack.slack.add_channel(CHANNEL, members=(USER,), name="general")
+    status, _, _ = stack.app.command(stack.slack, "process https://media.example.com/long.mp3", user=USER)
+    assert status == 200
+    wait_until(lambda: _stages(stack) == ["processing"], 20, "the job processing")
+    engine = sa.create_engine(stack.app.env["DATABASE_URL"].replace("postgresql://", "postgresql+psycopg://"))
+    try:
+        with engine.connect() as conn:
+            conversation_id = conn.execute(sa.text("SELECT conversation_id FROM conversations")).scalar()
+    finally:
+        engine.dispose()
+    assert "still being processed" in _forget(stack, conversation_id, USER)
+    assert not stack.symbl.requests_to("DELETE", "/v1/conversations/")
