@@ -25,6 +25,8 @@ from bot.store.db import Database
 from bot.store.tables import ConversationRecord, SearchEntry
 
 CANDIDATES = 200  # the newest matches that are ranked; a page shows a few of them
+FIRST_WINDOW = 20_000  # lines; see SearchIndex._newest
+WINDOW_GROWTH = 8
 
 # Where a word was found counts: a decision or task written down beats a passing mention.
 KIND_WEIGHT = {"action": 1.5, "follow_up": 1.3, "topic": 1.2, "question": 1.1, "message": 1.0}
@@ -97,12 +99,10 @@ def score(query: SearchQuery, hit_text: str, kind: str) -> float:
     words = tokens(hit_text)
     if not words:
         return 0.0
-    matched = 0
-    for word in words:
-        for term, prefix in query.highlight_terms:
-            if word == term or (prefix and word.startswith(term)):
-                matched += 1
-                break
+    terms = query.highlight_terms
+    exact = {t for t, prefix in terms if not prefix}
+    starts = tuple(t for t, prefix in terms if prefix)
+    matched = sum(1 for word in words if word in exact or (starts and word.startswith(starts)))
     density = matched / math.sqrt(len(words))
     return round(density * KIND_WEIGHT.get(kind, 1.0), 6)
 
@@ -155,6 +155,23 @@ class SearchIndex:
                 )
             )
 
+    @staticmethod
+    def _newest(session, statement: sa.Select, id_column) -> list:
+        """The newest ``CANDIDATES`` matches, looked for among the newest lines first.
+
+        A common word matches a large share of every line; asking for all its matches and keeping the newest 200
+        would read them all. Lines are numbered as they are written, so the newest window is asked first and
+        widened only while it holds fewer than ``CANDIDATES`` matches: a common word is answered from the first
+        window, a rare one costs a few cheap index lookups.
+        """
+        newest = session.execute(sa.select(sa.func.max(id_column))).scalar() or 0
+        rows: list = []
+        for lower in _windows(newest):
+            rows = list(session.execute(statement.where(id_column > lower)))
+            if len(rows) >= CANDIDATES:
+                break
+        return rows
+
     def meeting_channels(self, team_id: str) -> list[str]:
         """The channels with searchable meetings in the workspace (whose membership the asker is checked for)."""
         with self.db.session(writes=False) as s:
@@ -203,7 +220,7 @@ class SearchIndex:
             .limit(CANDIDATES)
         )
         with self.db.session(writes=False) as s:
-            rows = list(s.execute(statement))
+            rows = self._newest(s, statement, e.id)
             ids = {r.conversation_id for r in rows}
             meetings = {
                 m.conversation_id: m
@@ -231,6 +248,15 @@ class SearchIndex:
         ]
         # Best first; among equals the newer meeting, then the earlier moment in it (stable on both databases).
         return sorted(hits, key=lambda h: (-h.score, -h.meeting_at.timestamp(), h.offset_seconds or 0.0, h.text))
+
+
+def _windows(newest_id: int) -> Iterable[int]:
+    """Lower id bounds, newest lines first, each window ``WINDOW_GROWTH`` times the last, the last one everything."""
+    span = FIRST_WINDOW
+    while span < newest_id:
+        yield newest_id - span
+        span *= WINDOW_GROWTH
+    yield 0
 
 
 def index_meeting(database: Database, *, team_id: str, channel_id: str, insights: Insights, shared_at: datetime):
