@@ -25,7 +25,7 @@ from bot.store.db import Database
 from bot.store.tables import ConversationRecord, SearchEntry
 
 CANDIDATES = 200  # the newest matches that are ranked; a page shows a few of them
-FIRST_WINDOW = 20_000  # lines; see SearchIndex._newest
+FIRST_WINDOW = 2_000  # lines; see SearchIndex._newest
 WINDOW_GROWTH = 8
 
 # Where a word was found counts: a decision or task written down beats a passing mention.
@@ -156,7 +156,7 @@ class SearchIndex:
             )
 
     @staticmethod
-    def _newest(session, statement: sa.Select, id_column) -> list:
+    def _newest(session, first: sa.Select, wide: sa.Select, window_column, id_column) -> list:
         """The newest ``CANDIDATES`` matches, looked for among the newest lines first.
 
         A common word matches a large share of every line; asking for all its matches and keeping the newest 200
@@ -166,8 +166,8 @@ class SearchIndex:
         """
         newest = session.execute(sa.select(sa.func.max(id_column))).scalar() or 0
         rows: list = []
-        for lower in _windows(newest):
-            rows = list(session.execute(statement.where(id_column > lower)))
+        for n, lower in enumerate(_windows(newest)):
+            rows = list(session.execute((wide if n else first).where(window_column > lower)))
             if len(rows) >= CANDIDATES:
                 break
         return rows
@@ -199,10 +199,19 @@ class SearchIndex:
                 sa.func.to_tsquery(sa.literal_column("'simple'"), tsquery(query))
             )
             source = SearchEntry.__table__
+            # Past the first window, "+ 0" keeps PostgreSQL from walking the primary key backwards and testing each
+            # line's to_tsvector (its choice for a LIMIT when it expects many matches, and slow when they are
+            # sparse): the GIN index is asked. In the first window that walk is bounded and is the fastest way to
+            # the newest lines with a very common word, whose list in the GIN index is long.
+            line_id, order, wide_order = e.id, e.id.desc(), (e.id + 0).desc()
         else:
             fts = sa.table("search_fts", sa.column("rowid"))
             match = sa.literal_column("search_fts").op("MATCH")(fts5_query(query))
             source = SearchEntry.__table__.join(fts, fts.c.rowid == e.id)
+            # The window and the order on the FTS5 table's own rowid: FTS5 seeks to the range and reads it newest
+            # first, instead of reading a common word's whole list of lines.
+            line_id, order = fts.c.rowid, fts.c.rowid.desc()
+            wide_order = order
         conditions.append(match)
         if query.after:
             conditions.append(e.meeting_at >= query.after)
@@ -216,11 +225,10 @@ class SearchIndex:
             sa.select(e.conversation_id, e.channel_id, e.kind, e.speaker, e.offset_seconds, e.meeting_at, e.text)
             .select_from(source)
             .where(*conditions)
-            .order_by(e.id.desc())
             .limit(CANDIDATES)
         )
         with self.db.session(writes=False) as s:
-            rows = self._newest(s, statement, e.id)
+            rows = self._newest(s, statement.order_by(order), statement.order_by(wide_order), line_id, e.id)
             ids = {r.conversation_id for r in rows}
             meetings = {
                 m.conversation_id: m
