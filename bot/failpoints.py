@@ -10,7 +10,8 @@ download, ``after_submitting`` after the submit, ``after_collecting`` after the 
 goes away then: at ``before_saving_submitting`` the engine holds a submit the job row does not know of),
 ``while_polling``, ``before_<role>_post`` / ``after_<role>_post`` around the parent, status, notes and failure
 messages, ``between_notes_and_pointer`` (the notes' ts saved, the status message not yet pointing to them) and
-``between_result_and_transcript``.
+``between_result_and_transcript``; ``forget_after_engine`` (``bot/forget.py``) once the engine has forgotten a
+meeting and before the request's next step is saved.
 """
 
 from __future__ import annotations

@@ -40,6 +40,7 @@ from bot.render.mrkdwn import format_duration
 from bot.render.status import render_parent, render_pointer
 from bot.slack_io import SlackIO, is_transient
 from bot.store.jobs import JobStore
+from bot.store.search import index_meeting
 from bot.store.tables import Job, Stage, utcnow
 
 log = logging.getLogger(__name__)
@@ -432,6 +433,10 @@ class Pipeline:
 
     def _post(self, job: Job) -> dict:
         insights = insights_from_dict(json.loads(job.insights_json))
+        # Searchable from the moment its notes appear; an append or a re-post replaces the meeting's lines.
+        index_meeting(
+            self.store.db, team_id=job.team_id, channel_id=job.channel_id, insights=insights, shared_at=_shared_at(job)
+        )
         if not job.result_posted:
             # The ledger is written before the message: its rows carry the buttons' ids, and writing them twice
             # (a retried step) updates the same rows.

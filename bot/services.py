@@ -20,6 +20,7 @@ from slack_sdk import WebClient
 from bot.config import Settings
 from bot.digest.runner import DigestRunner, DigestWriter
 from bot.engines.base import Engine
+from bot.forget import ForgetRunner
 from bot.notes import MeetingNotes
 from bot.pipeline import Pipeline
 from bot.scheduler import Sweeper
@@ -27,6 +28,7 @@ from bot.slack_io import SlackIO, make_web_client
 from bot.store.channels import ChannelStore
 from bot.store.db import Database
 from bot.store.digests import DigestStore
+from bot.store.forget import ForgetStore
 from bot.store.jobs import JobStore
 from bot.store.ledger import LedgerStore
 from bot.store.schema import prepare
@@ -56,6 +58,7 @@ class Services:
     pipeline: Pipeline | None = None
     sweeper: Sweeper | None = None
     digest_runner: DigestRunner | None = None
+    forget_runner: ForgetRunner | None = None
 
     @property
     def heartbeat_path(self) -> Path:
@@ -88,6 +91,8 @@ class Services:
             self.sweeper.start()
         if self.digest_runner is not None:
             self.digest_runner.start()
+        if self.forget_runner is not None:
+            self.forget_runner.start()
 
     def close(self) -> None:
         if self.sweeper is not None:
@@ -149,5 +154,8 @@ def build_services(
             writer=services.digest_writer,
             scheduler=services.sweeper.scheduler,
             owner=services.pipeline.owner,
+        )
+        services.forget_runner = ForgetRunner(
+            ForgetStore(database), slack, engine, scheduler=services.sweeper.scheduler
         )
     return services

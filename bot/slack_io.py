@@ -365,6 +365,33 @@ class SlackIO:
             self._memberships[(channel, user_id)] = (now + MEMBERSHIP_CACHE_SECONDS, found)
         return found
 
+    def user_names(self, user_id: str) -> tuple[str, ...]:
+        """The names a user goes by in Slack (real name, display name, handle); empty when Slack will not say."""
+        user = self._user(user_id) or {}
+        profile = user.get("profile") or {}
+        names = (user.get("real_name"), profile.get("real_name"), profile.get("display_name"), user.get("name"))
+        return tuple(dict.fromkeys(n.strip() for n in names if n and n.strip()))
+
+    def is_admin(self, user_id: str) -> bool:
+        """Whether Slack says the user is a workspace admin or owner (fails closed: unknown is not an admin)."""
+        user = self._user(user_id) or {}
+        return bool(user.get("is_admin") or user.get("is_owner"))
+
+    def channel_name(self, channel: str) -> str | None:
+        """The channel's name (``conversations.info``), or None when Slack will not say."""
+        try:
+            return self.client.conversations_info(channel=channel)["channel"].get("name")
+        except (SlackApiError, OSError, ValueError):
+            return None
+
+    def delete_file(self, file_id: str) -> None:
+        """Delete a file the app uploaded; one already gone counts as deleted (a resumed forget asks again)."""
+        try:
+            self.client.files_delete(file=file_id)
+        except SlackApiError as exc:
+            if _error_code(exc) not in ("file_not_found", "file_deleted"):
+                raise
+
     def _listed(self, channel: str, user_id: str) -> bool:
         cursor = None
         for _ in range(_MEMBERSHIP_MAX_PAGES):

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from slack_bolt import App
 
-from handlers import actions, commands, events
+from handlers import actions, commands, events, forget, search
 
 
 def register_handlers(app: App, services) -> None:
     """Register every listener. Order matters in Bolt: specific listeners before catch-alls."""
+    search.register(app, services)  # /symbl search and forget: answered after the ack, before the general /symbl
+    forget.register(app, services)
     commands.register(app, services)
     events.register(app, services)
     actions.register(app, services)

@@ -184,6 +184,13 @@ class SymblEngine:
                 raise
         return parse_insights(conversation_id, payloads)
 
+    # Forgetting ------------------------------------------------------------------------------------------
+
+    def delete_conversation(self, conversation_id: str) -> None:
+        """``DELETE /v1/conversations/{id}``: Symbl forgets the conversation. Already gone (404) counts as done,
+        so a forget resumed after a crash can ask again."""
+        self.http.send("DELETE", f"/v1/conversations/{_segment(conversation_id)}", ok_statuses=(404,))
+
 
 def _route(kind: MediaKind) -> str:
     """The route family of a recording; transcript files are refused (sending one as audio would fail later)."""

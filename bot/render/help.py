@@ -32,6 +32,17 @@ GROUPS: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = (
         ),
     ),
     (
+        "Meeting memory",
+        (
+            (
+                "/symbl search <words>",
+                'find what was said in the meetings of channels you are in; "a phrase", `from:@person`, '
+                "`in:#channel`, `after:2026-01-31`, `before:…`",
+            ),
+            ("/symbl forget <conversation-id | thread link>", "delete a meeting's notes and transcript for good"),
+        ),
+    ),
+    (
         "This channel",
         (
             ("/symbl settings", "this channel's settings"),

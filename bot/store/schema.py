@@ -45,6 +45,21 @@ def import_table_modules() -> None:
     from bot.store import tables  # noqa: F401
 
 
+# The full-text index is made by hand in migration 0006 (an FTS5 table and its shadow tables on SQLite, an
+# expression GIN index on PostgreSQL): no model describes it, so comparisons with the models leave it out.
+FULL_TEXT_OBJECTS = ("search_fts", "ix_search_entries_fts")
+
+
+# A database made by create_all is at most what revision 0005 makes; later tables need their revision's hand.
+LAST_CREATE_ALL_REVISION = "0005"
+MADE_BY_REVISIONS_ONLY = ("search_entries", "forget_requests")
+
+
+def include_object(obj, name, type_, reflected, compare_to) -> bool:
+    """Alembic's filter: everything but the hand-made full-text index."""
+    return not (name or "").startswith(FULL_TEXT_OBJECTS)
+
+
 def render_item(type_: str, obj, autogen_context) -> str | bool:
     """Autogenerate writes ``UTCDateTime`` as what the database has, so revisions never import the app's types."""
     if type_ == "type" and isinstance(obj, UTCDateTime):
@@ -177,11 +192,13 @@ def _adopt_unversioned(conn: sa.Connection) -> None:
     if "alembic_version" in existing or not ours:
         return
     if _differences(conn, ours):
-        revision, complete = "0001", baseline
+        revision, complete, tables = "0001", baseline, None
     else:
-        revision, complete = script.get_current_head(), Base.metadata
+        # The models as of 0005; the search table comes with its full-text index, which only 0006 can make.
+        revision, complete = LAST_CREATE_ALL_REVISION, Base.metadata
+        tables = [t for name, t in Base.metadata.tables.items() if name not in MADE_BY_REVISIONS_ONLY]
     log.info("adopting a database made without Alembic: stamped at revision %s", revision)
-    complete.create_all(conn, checkfirst=True)
+    complete.create_all(conn, tables=tables, checkfirst=True)
     command.stamp(alembic_config(conn), revision)
 
 
@@ -191,7 +208,7 @@ def _differences(conn: sa.Connection, tables: set[str]) -> list:
     from alembic.runtime.migration import MigrationContext
 
     def include(obj, name, type_, reflected, compare_to) -> bool:
-        return type_ != "table" or name in tables
+        return (type_ != "table" or name in tables) and include_object(obj, name, type_, reflected, compare_to)
 
     context = MigrationContext.configure(conn, opts={"compare_type": True, "include_object": include})
     return compare_metadata(context, Base.metadata)

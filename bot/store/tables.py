@@ -204,3 +204,51 @@ class DigestRun(Base):
     error_text: Mapped[str | None] = mapped_column(sa.Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class SearchEntry(Base):
+    """One searchable line of a meeting: a transcript message, an action item, a follow-up, a question or a topic.
+
+    The full-text index over ``text`` lives beside this table and differs by database (a GIN index over
+    ``to_tsvector('simple', text)`` on PostgreSQL, an FTS5 table kept by triggers on SQLite); migration 0004 makes
+    both. A meeting's rows are replaced together whenever its notes are posted again (appends, re-posts).
+    """
+
+    __tablename__ = "search_entries"
+    __table_args__ = (sa.Index("ix_search_entries_conversation", "team_id", "conversation_id"),)
+
+    id: Mapped[int] = mapped_column(sa.Integer, primary_key=True, autoincrement=True)
+    team_id: Mapped[str] = mapped_column(sa.String(32))
+    channel_id: Mapped[str] = mapped_column(sa.String(32))
+    conversation_id: Mapped[str] = mapped_column(sa.String(64))
+    kind: Mapped[str] = mapped_column(sa.String(16))  # "message" | "action" | "follow_up" | "question" | "topic"
+    speaker: Mapped[str | None] = mapped_column(sa.String(256))
+    offset_seconds: Mapped[float | None] = mapped_column(sa.Float)
+    meeting_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    text: Mapped[str] = mapped_column(sa.Text)
+
+
+class ForgetRequest(Base):
+    """A meeting to forget, written when someone asks and deleted with the meeting's last row.
+
+    It holds what the steps need once the meeting's own rows are gone (its notes messages, its transcript files,
+    its engine), so a crash in the middle resumes from here: every step is safe to run again.
+    """
+
+    __tablename__ = "forget_requests"
+
+    team_id: Mapped[str] = mapped_column(sa.String(32), primary_key=True)
+    conversation_id: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
+    channel_id: Mapped[str] = mapped_column(sa.String(32))
+    engine: Mapped[str] = mapped_column(sa.String(16))
+    requested_by: Mapped[str] = mapped_column(sa.String(32))
+    requested_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    message_ts_json: Mapped[str] = mapped_column(sa.Text, default="[]")  # notes messages to rewrite
+    file_ids_json: Mapped[str] = mapped_column(sa.Text, default="[]")  # transcript files the app uploaded
+    media_paths_json: Mapped[str] = mapped_column(sa.Text, default="[]")  # recordings still on disk
+    step: Mapped[str] = mapped_column(sa.String(16), default="engine")
+    attempts: Mapped[int] = mapped_column(sa.Integer, default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    lease_owner: Mapped[str | None] = mapped_column(sa.String(64))
+    lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    error_text: Mapped[str | None] = mapped_column(sa.Text)

@@ -757,6 +757,42 @@ CASES = [
         engine="local",
         also=Also(sees=("empty file",)),
     ),
+    # Searches: whatever is typed, an answer in words (the full-text syntax of either database is never reached).
+    case("search nothing", slash("search"), "What should I look for?"),
+    case("search 10,000 characters", slash("search " + "budget " * 1430), "too long"),
+    case("search a lone quote", slash('search "'), "at least one word"),
+    case("search a lone star", slash("search *"), "at least one word"),
+    case("search NEAR", slash("search budget NEAR finance"), "No meetings you can see mention that"),
+    case("search OR", slash("search budget OR finance"), "No meetings you can see mention that"),
+    case("search SQL", slash("search '; DROP TABLE jobs; --"), "No meetings you can see mention that"),
+    case("search FTS column filter", slash("search text:budget"), "I don't know the filter `text:`"),
+    case("search unknown filter", slash("search budget size:big"), "I don't know the filter `size:`"),
+    case("search from nobody", slash("search budget from:@"), "`from:` needs a person"),
+    case("search a date that is not one", slash("search budget after:yesterday"), "needs a date"),
+    # Forget targets: a clear answer for each, and nothing deleted.
+    case("forget nothing", slash("forget"), "Which meeting?"),
+    case("forget a malformed id", slash("forget ../../etc/passwd"), "doesn't look like a conversation id"),
+    case("forget two ids", slash("forget 123 456"), "one meeting at a time"),
+    case("forget an unknown id", slash("forget 5815170693595136"), NOT_FOUND_MEETING),
+    case(
+        "forget a link to another workspace",
+        slash("forget https://other.slack.com/archives/C999/p1700000000000100"),
+        NOT_FOUND_MEETING,
+    ),
+    case(
+        "forget a link off Slack",
+        slash("forget https://evil.example.com/archives/C123/p1700000000000100"),
+        "isn't a link",
+    ),
+    case(
+        "forget a link to no message", slash("forget https://example.slack.com/archives/"), "doesn't point at a message"
+    ),
+    case(
+        "forget someone else's meeting",
+        slash(lambda world: f"forget {world.conversation_id}", user="U0DANA"),
+        NOT_FOUND_MEETING,  # Dana is in none of the meeting's channel: she cannot even learn it exists
+    ),
+    case("search prefix and phrase", slash('search "updated budg*" fina*'), "Search results:"),
 ]
 
 

@@ -82,6 +82,7 @@ class FakeSlack(WebMethods, FileHosting):
         self.ephemerals: list[Message] = []
         self.reactions: dict[tuple[str, str], set[str]] = {}
         self.files: dict[str, HostedFile] = {}
+        self.deleted_files: list[str] = []  # files.delete, in order
         self.pending_uploads: dict[str, PendingUpload] = {}
         self.uploads: list[Upload] = []
         self.upload_posts: list[UploadPost] = []
@@ -189,8 +190,9 @@ class FakeSlack(WebMethods, FileHosting):
         name: str | None = None,
         tz: str = "America/New_York",
         real_name: str | None = None,
+        is_admin: bool = False,
     ) -> None:
-        """A workspace member, for users.info and users.lookupByEmail."""
+        """A workspace member, for users.info and users.lookupByEmail (``is_admin``: a workspace admin)."""
         with self._lock:
             handle = name or user_id.lower()
             self.users[user_id] = {
@@ -199,13 +201,27 @@ class FakeSlack(WebMethods, FileHosting):
                 "name": handle,
                 "real_name": real_name or handle,
                 "tz": tz,
+                "is_admin": is_admin,
             }
 
-    def add_channel(self, channel_id: str, *, members: tuple[str, ...] = (), bot_is_member: bool = True) -> None:
+    def add_channel(
+        self,
+        channel_id: str,
+        *,
+        members: tuple[str, ...] = (),
+        bot_is_member: bool = True,
+        name: str | None = None,
+        private: bool = False,
+    ) -> None:
         """Register a channel. Once any is registered, unknown channels give ``channel_not_found`` and
         channels the bot is not in give ``not_in_channel`` (before that, every channel ID is accepted)."""
         with self._lock:
-            self.channels[channel_id] = {"members": set(members), "bot_is_member": bot_is_member}
+            self.channels[channel_id] = {
+                "members": set(members),
+                "bot_is_member": bot_is_member,
+                "name": name,
+                "private": private,
+            }
 
     def add_channel_member(self, channel_id: str, user_id: str) -> None:
         """Add a member to a registered channel (registering it, bot included, when it is new)."""

@@ -131,6 +131,8 @@ class WebMethods:
             "users.info": self._users_info,
             "users.lookupByEmail": self._users_lookup_by_email,
             "conversations.members": self._conversations_members,
+            "conversations.info": self._conversations_info,
+            "files.delete": self._files_delete,
             "conversations.history": self._conversations_history,
             "conversations.replies": self._conversations_replies,
             "views.open": self._views_open,
@@ -310,6 +312,21 @@ class WebMethods:
             raise ApiError("file_not_found")
         return {"ok": True, "file": hosted.info, "comments": [], "response_metadata": {"next_cursor": ""}}
 
+    def _files_delete(self, args: dict[str, Any]) -> dict[str, Any]:
+        """files.delete: a bot may delete the files it uploaded; anything else is ``cant_delete_file``. The file
+        and its share messages go; asking again gives ``file_not_found`` (Slack forgets deleted files' ids)."""
+        file_id = _required(args, "file", "file_not_found")
+        hosted = self.files.get(file_id)
+        if hosted is None:
+            raise ApiError("file_not_found")
+        if hosted.info.get("user") not in (None, self.bot_user_id):
+            raise ApiError("cant_delete_file")
+        del self.files[file_id]
+        self.deleted_files.append(file_id)
+        for channel, messages in self.messages.items():
+            self.messages[channel] = [m for m in messages if file_id not in [f.get("id") for f in (m.files or [])]]
+        return {"ok": True}
+
     def _files_get_upload_url_external(self, args: dict[str, Any]) -> dict[str, Any]:
         filename = _required(args, "filename")
         raw_length = _required(args, "length")
@@ -432,6 +449,8 @@ class WebMethods:
             "tz_label": label,
             "tz_offset": offset,
             "is_bot": False,
+            "is_admin": bool(user.get("is_admin")),
+            "is_owner": False,
             "profile": profile,
         }
 
@@ -442,6 +461,22 @@ class WebMethods:
             raise ApiError("channel_not_found")
         members = sorted(known["members"] | ({self.bot_user_id} if known["bot_is_member"] else set()))
         return {"ok": True, "members": members, "response_metadata": {"next_cursor": ""}}
+
+    def _conversations_info(self, args: dict[str, Any]) -> dict[str, Any]:
+        channel = _required(args, "channel", "channel_not_found")
+        known = self.channels.get(channel)
+        if known is None:
+            raise ApiError("channel_not_found")
+        return {
+            "ok": True,
+            "channel": {
+                "id": channel,
+                "name": known.get("name") or channel.lower(),
+                "is_channel": True,
+                "is_private": known.get("private", False),
+                "is_member": known["bot_is_member"],
+            },
+        }
 
     def _conversations_history(self, args: dict[str, Any]) -> dict[str, Any]:
         channel = _required(args, "channel", "channel_not_found")

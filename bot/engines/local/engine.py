@@ -621,6 +621,23 @@ class LocalEngine:
                 .execution_options(synchronize_session=False)
             )
 
+    def delete_conversation(self, conversation_id: str) -> None:
+        """Forget a conversation: its transcript, insights, voice profiles, jobs and any copy of its media.
+
+        Safe to repeat (a forget resumed after a crash asks again); a job still running is the caller's to refuse.
+        """
+        with self.database.session() as s:
+            paths = s.scalars(
+                sa.select(LocalJob.media_path).where(
+                    LocalJob.conversation_id == conversation_id, LocalJob.media_path.is_not(None)
+                )
+            ).all()
+        for path in paths:  # first the files: rows that outlive a crash here still name them for the next try
+            Path(path).unlink(missing_ok=True)
+        with self.database.session() as s:
+            s.execute(sa.delete(LocalJob).where(LocalJob.conversation_id == conversation_id))
+            s.execute(sa.delete(LocalConversation).where(LocalConversation.id == conversation_id))
+
     def _discard_media(self, job_id: str) -> None:
         """Delete our copy once the job is over (it stays while another attempt may still need it)."""
         with self.database.session() as s:

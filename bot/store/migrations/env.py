@@ -12,7 +12,7 @@ from logging.config import fileConfig
 from alembic import context
 
 from bot.store.db import Base, Database
-from bot.store.schema import import_table_modules, render_item
+from bot.store.schema import import_table_modules, include_object, render_item
 
 import_table_modules()
 config = context.config
@@ -25,6 +25,7 @@ def configure(**kwargs) -> None:
         target_metadata=Base.metadata,
         render_as_batch=True,  # SQLite cannot ALTER most things: autogenerate writes batch operations
         render_item=render_item,
+        include_object=include_object,
         compare_type=True,
         **kwargs,
     )

@@ -1,0 +1,203 @@
+"""Forgetting a meeting in the database: the request row that makes it resumable, and the final delete.
+
+``begin`` writes the request with everything the later steps need (the notes messages, the transcript files, the
+media on disk) and takes the meeting out of search in the same transaction, so it stops being found at once.
+``delete_rows`` removes every row of the meeting, the request included, in one transaction: a crash leaves
+either all of them (and the request, which runs again) or none.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timedelta
+from enum import StrEnum
+
+import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
+
+from bot.store.db import Database
+from bot.store.tables import (
+    ConversationRecord,
+    DigestRun,
+    ForgetRequest,
+    Job,
+    LedgerItem,
+    OwnerOverride,
+    SearchEntry,
+    Stage,
+    utcnow,
+)
+
+
+class Begun(StrEnum):
+    STARTED = "started"
+    ALREADY = "already"  # someone asked before; that request is under way
+    GONE = "gone"  # no such meeting (any more)
+
+
+def _jobs_of(team_id: str, conversation_id: str):
+    return sa.and_(
+        Job.team_id == team_id, sa.or_(Job.conversation_id == conversation_id, Job.append_to == conversation_id)
+    )
+
+
+def _this(request: ForgetRequest):
+    return sa.and_(ForgetRequest.team_id == request.team_id, ForgetRequest.conversation_id == request.conversation_id)
+
+
+class ForgetStore:
+    def __init__(self, database: Database):
+        self.db = database
+
+    def sharer(self, team_id: str, conversation_id: str) -> str | None:
+        """Who shared the recording the meeting began with."""
+        with self.db.session(writes=False) as s:
+            return s.scalars(
+                sa.select(Job.user_id)
+                .where(Job.team_id == team_id, Job.conversation_id == conversation_id, Job.append_to.is_(None))
+                .order_by(Job.created_at)
+                .limit(1)
+            ).first()
+
+    def is_processing(self, team_id: str, conversation_id: str) -> bool:
+        """Whether a recording of the meeting (its first or an append) is still being worked on."""
+        with self.db.session(writes=False) as s:
+            return (
+                s.scalars(
+                    sa.select(Job.id).where(_jobs_of(team_id, conversation_id), Job.stage.in_(Stage.ACTIVE)).limit(1)
+                ).first()
+                is not None
+            )
+
+    def begin(self, team_id: str, conversation_id: str, requested_by: str) -> Begun:
+        with self.db.session(writes=False) as s:
+            if s.get(ForgetRequest, (team_id, conversation_id)) is not None:
+                return Begun.ALREADY
+        try:
+            with self.db.session() as s:
+                record = s.get(ConversationRecord, (team_id, conversation_id))
+                if record is None:
+                    return Begun.GONE
+                jobs = s.scalars(sa.select(Job).where(_jobs_of(team_id, conversation_id))).all()
+                messages = [ts for j in jobs for ts in (j.status_ts, j.notes_ts) if ts]
+                s.add(
+                    ForgetRequest(
+                        team_id=team_id,
+                        conversation_id=conversation_id,
+                        channel_id=record.channel_id,
+                        engine=record.engine,
+                        requested_by=requested_by,
+                        message_ts_json=json.dumps(sorted(set(messages))),
+                        file_ids_json=json.dumps(sorted({j.transcript_file_id for j in jobs if j.transcript_file_id})),
+                        media_paths_json=json.dumps(sorted({j.local_path for j in jobs if j.local_path})),
+                        step="engine",
+                    )
+                )
+                s.execute(
+                    sa.delete(SearchEntry).where(
+                        SearchEntry.team_id == team_id, SearchEntry.conversation_id == conversation_id
+                    )
+                )
+        except IntegrityError:
+            return Begun.ALREADY  # two requests at once: the other one's row won
+        return Begun.STARTED
+
+    def due(self, now: datetime | None = None, limit: int = 10) -> list[tuple[str, str]]:
+        now = now or utcnow()
+        with self.db.session(writes=False) as s:
+            rows = s.execute(
+                sa.select(ForgetRequest.team_id, ForgetRequest.conversation_id)
+                .where(
+                    ForgetRequest.next_attempt_at <= now,
+                    sa.or_(ForgetRequest.lease_until.is_(None), ForgetRequest.lease_until < now),
+                )
+                .limit(limit)
+            ).all()
+        return [(r.team_id, r.conversation_id) for r in rows]
+
+    def claim(self, team_id: str, conversation_id: str, owner: str, lease_seconds: float) -> ForgetRequest | None:
+        """Take the request for ``lease_seconds`` (one replica at a time); None when another holds it."""
+        now = utcnow()
+        with self.db.session() as s:
+            taken = s.execute(
+                sa.update(ForgetRequest)
+                .where(
+                    ForgetRequest.team_id == team_id,
+                    ForgetRequest.conversation_id == conversation_id,
+                    sa.or_(ForgetRequest.lease_until.is_(None), ForgetRequest.lease_until < now),
+                )
+                .values(lease_owner=owner, lease_until=now + timedelta(seconds=lease_seconds))
+            ).rowcount
+            return s.get(ForgetRequest, (team_id, conversation_id)) if taken else None
+
+    def advance(self, request: ForgetRequest, step: str, lease_seconds: float) -> None:
+        """Save that the request reached ``step``, and hold it ``lease_seconds`` longer."""
+        values = {
+            "step": step,
+            "attempts": 0,
+            "error_text": None,
+            "lease_until": utcnow() + timedelta(seconds=lease_seconds),
+        }
+        with self.db.session() as s:
+            s.execute(sa.update(ForgetRequest).where(_this(request)).values(**values))
+        request.step = step
+
+    def retry_later(self, request: ForgetRequest, reason: str) -> None:
+        delay = min(300.0, 2.0 ** min(request.attempts + 1, 9))
+        with self.db.session() as s:
+            s.execute(
+                sa.update(ForgetRequest)
+                .where(_this(request))
+                .values(
+                    attempts=request.attempts + 1,
+                    error_text=reason[:500],
+                    next_attempt_at=utcnow() + timedelta(seconds=delay),
+                    lease_owner=None,
+                    lease_until=None,
+                )
+            )
+
+    def delete_rows(self, team_id: str, conversation_id: str) -> None:
+        """Every row of the meeting, and the request itself, in one transaction."""
+        with self.db.session() as s:
+            item_ids = set(
+                s.scalars(
+                    sa.select(LedgerItem.id).where(
+                        LedgerItem.team_id == team_id, LedgerItem.conversation_id == conversation_id
+                    )
+                )
+            )
+            if item_ids:  # a posted digest keeps the ids of the items it shows with buttons: take these out
+                for run in s.scalars(
+                    sa.select(DigestRun).where(DigestRun.team_id == team_id, DigestRun.item_ids_json.is_not(None))
+                ):
+                    shown = json.loads(run.item_ids_json or "[]")
+                    kept = [i for i in shown if i not in item_ids]
+                    if len(kept) != len(shown):
+                        run.item_ids_json = json.dumps(kept)
+            s.execute(
+                sa.delete(LedgerItem).where(
+                    LedgerItem.team_id == team_id, LedgerItem.conversation_id == conversation_id
+                )
+            )
+            s.execute(
+                sa.delete(OwnerOverride).where(
+                    OwnerOverride.team_id == team_id, OwnerOverride.conversation_id == conversation_id
+                )
+            )
+            s.execute(
+                sa.delete(SearchEntry).where(
+                    SearchEntry.team_id == team_id, SearchEntry.conversation_id == conversation_id
+                )
+            )
+            s.execute(sa.delete(Job).where(_jobs_of(team_id, conversation_id)))
+            s.execute(
+                sa.delete(ConversationRecord).where(
+                    ConversationRecord.team_id == team_id, ConversationRecord.conversation_id == conversation_id
+                )
+            )
+            s.execute(
+                sa.delete(ForgetRequest).where(
+                    ForgetRequest.team_id == team_id, ForgetRequest.conversation_id == conversation_id
+                )
+            )

@@ -1,0 +1,125 @@
+"""The full-text index on both databases: the same lines found, in the same order, with every filter."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from bot.search_query import QueryProblem, parse
+from bot.store.jobs import JobStore
+from bot.store.search import Entry, SearchIndex
+
+MARCH = datetime(2026, 3, 2, 15, tzinfo=UTC)
+APRIL = datetime(2026, 4, 6, 15, tzinfo=UTC)
+
+
+@pytest.fixture
+def index(database) -> SearchIndex:
+    jobs = JobStore(database)
+    index = SearchIndex(database)
+    for conversation, channel, when, lines in (
+        (
+            "c-march",
+            "CGEN",
+            MARCH,
+            [
+                Entry("message", "We decided to drop the caching idea for now.", "Priya Raman", 65.0),
+                Entry("message", "I'll talk to legal about the privacy policy.", "Marco Rossi", 130.0),
+                Entry("action", "Marco will talk to legal by Friday.", "Marco Rossi", 130.0),
+                Entry("topic", "privacy policy", None, 130.0),
+            ],
+        ),
+        (
+            "c-april",
+            "GPRIV",
+            APRIL,
+            [
+                Entry("message", "The follow-up with legal is done; budgets are approved.", "Dana Lee", 12.0),
+                Entry("message", "Café ordering and the caching layer, again.", "Priya Raman", 40.0),
+            ],
+        ),
+    ):
+        jobs.record_conversation(
+            team_id="T1",
+            conversation_id=conversation,
+            channel_id=channel,
+            thread_ts="1.1",
+            name=conversation,
+            engine="symbl",
+        )
+        index.replace(team_id="T1", channel_id=channel, conversation_id=conversation, meeting_at=when, entries=lines)
+    return index
+
+
+def _found(index: SearchIndex, text: str, channels=("CGEN", "GPRIV"), speakers=()) -> list[tuple[str, str]]:
+    query = parse(text)
+    assert not isinstance(query, QueryProblem), query
+    return [(h.conversation_id, h.text) for h in index.search("T1", query, channels, speakers)]
+
+
+def test_a_phrase_is_found_with_its_meeting_speaker_and_time(index):
+    hits = index.search("T1", parse('"talk to legal"'), ["CGEN", "GPRIV"])
+    assert [(h.kind, h.speaker, h.offset_seconds) for h in hits] == [
+        ("action", "Marco Rossi", 130.0),
+        ("message", "Marco Rossi", 130.0),
+    ]
+    assert hits[0].name == "c-march"
+
+
+def test_words_need_not_be_together_but_all_must_be_there(index):
+    assert _found(index, "legal friday") == [("c-march", "Marco will talk to legal by Friday.")]
+    assert _found(index, '"legal friday"') == []
+
+
+def test_hyphens_apostrophes_case_and_accents_are_read_alike_on_both_databases(index):
+    assert _found(index, "FOLLOW-UP") == [("c-april", "The follow-up with legal is done; budgets are approved.")]
+    assert _found(index, '"follow up with"') == _found(index, "FOLLOW-UP")
+    assert _found(index, "i'll legal") == [("c-march", "I'll talk to legal about the privacy policy.")]
+    assert _found(index, "café") == [("c-april", "Café ordering and the caching layer, again.")]
+    assert _found(index, "cafe") == []  # no accent folding on either database
+
+
+def test_a_trailing_star_finds_the_start_of_words(index):
+    assert {c for c, _ in _found(index, "cach*")} == {"c-march", "c-april"}
+    assert _found(index, "budget") == []
+    assert _found(index, "budget*") == [("c-april", "The follow-up with legal is done; budgets are approved.")]
+
+
+def test_only_the_given_channels_are_searched(index):
+    assert {c for c, _ in _found(index, "legal", channels=("CGEN",))} == {"c-march"}
+    assert _found(index, "legal", channels=()) == []
+
+
+def test_speaker_and_dates_narrow_the_results(index):
+    assert {t for _, t in _found(index, "legal", speakers=("dana",))} == {
+        "The follow-up with legal is done; budgets are approved."
+    }
+    assert {c for c, _ in _found(index, "legal after:2026-04-01")} == {"c-april"}
+    assert {c for c, _ in _found(index, "legal before:2026-04-01")} == {"c-march"}
+
+
+def test_operators_of_either_database_are_only_words(index):
+    for text in ('legal OR "', "legal NEAR budget", "legal*)", "'; DROP TABLE search_entries; --", "legal AND NOT"):
+        query = parse(text)
+        if not isinstance(query, QueryProblem):
+            index.search("T1", query, ["CGEN", "GPRIV"])  # never a syntax error
+    assert _found(index, "legal") != []
+
+
+def test_replacing_a_meeting_replaces_its_lines_and_remove_empties_it(index):
+    index.replace(
+        team_id="T1",
+        channel_id="CGEN",
+        conversation_id="c-march",
+        meeting_at=MARCH,
+        entries=[Entry("message", "Appended: the vendor shortlist.", "Dana Lee", 500.0)],
+    )
+    assert _found(index, "caching") == [("c-april", "Café ordering and the caching layer, again.")]
+    assert _found(index, "shortlist") == [("c-march", "Appended: the vendor shortlist.")]
+    index.remove("T1", "c-march")
+    assert _found(index, "shortlist") == []
+
+
+def test_another_workspace_finds_nothing(index):
+    assert index.search("T2", parse("legal"), ["CGEN", "GPRIV"]) == []
