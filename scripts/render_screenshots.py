@@ -147,7 +147,10 @@ def payloads() -> dict[str, tuple[dict, str]]:
     return {
         "notes": (notes, "3:40 PM"),
         "digest": (render_digest(week_digest(), now=DIGEST_NOW, tz=TZ), "9:00 AM"),
-        "status": (render_status("processing", name="Launch readiness sync.mp4"), "3:33 PM"),
+        "status": (
+            render_status("processing", name="Launch readiness sync.mp4", elapsed_seconds=4 * 60, seconds_left=6 * 60),
+            "3:33 PM",
+        ),
         "help": (render_help(), "10:12 AM"),
     }
 
