@@ -1,0 +1,65 @@
+"""What was said in a recording, and by whom, heard a chunk at a time.
+
+``hear`` decodes the recording in chunks of about ten minutes (``chunks.py``), transcribes and diarizes each
+chunk, moves its timestamps to the chunk's place in the recording, and links each chunk's speakers to the
+meeting's (``speaker_linking.py``). Only one chunk's audio is in memory at a time, so a four-hour meeting needs
+about the memory of a ten-minute one; what is kept across chunks (words, turns, one voice profile per speaker) is
+small. A recording of one chunk takes exactly the path it took when it was decoded whole.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from bot.engines.local.chunks import CHUNK_SECONDS, audio_chunks
+from bot.engines.local.transcribe import Transcriber, Utterance
+
+
+@dataclass(frozen=True)
+class Heard:
+    """A recording's turns ("Speaker N", seconds from its start), one voice profile per speaker, its length."""
+
+    turns: list[Utterance]
+    profiles: dict[str, list[float]]
+    seconds: float
+    language: str | None  # the language it was transcribed in, when anything was
+
+
+def hear(
+    path: str | Path,
+    transcriber: Transcriber,
+    *,
+    vocabulary: Sequence[str] = (),
+    roster: Sequence[str] = (),
+    language: str | None = None,
+    speakers: int | None = None,
+    chunk_seconds: float = CHUNK_SECONDS,
+) -> Heard:
+    """Transcribe and diarize the recording at ``path`` chunk by chunk (see the module's docstring).
+
+    ``speakers``: the number of people when the user gave it (1: diarization off). A chunk's diarizer estimates
+    its own count (not everyone speaks in every ten minutes) unless the chunk is the whole recording; the given
+    count then caps the meeting's speakers. Raises ``UnsupportedMediaError`` for a recording that cannot be decoded.
+    """
+    from bot.engines.local.diarize import diarize, speaker_profiles
+    from bot.engines.local.speaker_linking import SpeakerLinker
+
+    linker = SpeakerLinker()
+    turns: list[Utterance] = []
+    seconds = 0.0
+    heard_in: str | None = None
+    for chunk in audio_chunks(path, chunk_seconds):
+        utterances = transcriber.transcribe(
+            chunk.samples, vocabulary=vocabulary, language=language or heard_in, roster=roster
+        )
+        # The first language heard (given or detected) is the meeting's: later chunks are not asked again
+        heard_in = heard_in or next((u.language for u in utterances if u.language), None)
+        local = diarize(chunk.samples, utterances, speakers=speakers if chunk.whole or speakers == 1 else None)
+        profiles = speaker_profiles(chunk.samples, local)
+        turns += [t.shifted(chunk.offset) for t in linker.link(local, profiles)]
+        seconds = chunk.offset + chunk.seconds
+        del chunk, utterances, local  # the next chunk is decoded without this one's audio still held
+    turns, profiles = linker.finish(turns, speakers)
+    return Heard(turns=turns, profiles=profiles, seconds=seconds, language=heard_in)
