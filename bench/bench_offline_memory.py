@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import os
 import resource
 import subprocess
@@ -61,8 +62,8 @@ def build_recording(data: Path, minutes: float, out: Path) -> Path:
     written = 0
     with av.open(str(out), mode="w", format="flac") as container:
         stream = container.add_stream("flac", rate=SAMPLE_RATE, layout="mono")
-        for block in speech_blocks(data):
-            block = block[: wanted - written]
+        for whole in speech_blocks(data):
+            block = whole[: wanted - written]
             frame = av.AudioFrame.from_ndarray(block.reshape(1, -1), format="s16", layout="mono")
             frame.rate = SAMPLE_RATE
             container.mux(stream.encode(frame))
@@ -78,6 +79,10 @@ def worker(flac: Path, model: str) -> dict:
     from bot.engines.local.hearing import hear
     from bot.engines.local.transcribe import Transcriber
 
+    # Each chunk's progress on stderr with the peak RSS so far: the trend, should a long run be stopped early
+    logging.basicConfig(level=logging.WARNING, stream=sys.stderr, format="%(asctime)s %(message)s")
+    logging.getLogger("bot.engines.local.hearing").setLevel(logging.INFO)
+    logging.getLogger().handlers[0].addFilter(_with_peak_rss)
     started, cpu_before = time.perf_counter(), _cpu_seconds()
     heard = hear(flac, Transcriber(model))
     return {
@@ -88,6 +93,12 @@ def worker(flac: Path, model: str) -> dict:
         "turns": len(heard.turns),
         "speakers": len({t.speaker for t in heard.turns}),
     }
+
+
+def _with_peak_rss(record: logging.LogRecord) -> bool:
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    record.msg = f"{record.msg} [peak RSS {peak:.0f} MiB, {_cpu_seconds():.0f} CPU s]"
+    return True
 
 
 def _cpu_seconds() -> float:

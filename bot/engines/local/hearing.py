@@ -9,12 +9,15 @@ small. A recording of one chunk takes exactly the path it took when it was decod
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from bot.engines.local.chunks import CHUNK_SECONDS, audio_chunks
 from bot.engines.local.transcribe import Transcriber, Utterance
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -60,6 +63,7 @@ def hear(
         profiles = speaker_profiles(chunk.samples, local)
         turns += [t.shifted(chunk.offset) for t in linker.link(local, profiles)]
         seconds = chunk.offset + chunk.seconds
+        logger.info("heard %.0f s of the recording (%d turns so far)", seconds, len(turns))
         del chunk, utterances, local  # the next chunk is decoded without this one's audio still held
     turns, profiles = linker.finish(turns, speakers)
     return Heard(turns=turns, profiles=profiles, seconds=seconds, language=heard_in)
