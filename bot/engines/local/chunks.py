@@ -26,8 +26,10 @@ logger = logging.getLogger(__name__)
 # Ten minutes: the length Whisper is already run on in one go (transcribe.PIECE_SECONDS), and long enough for the
 # diarizer to hear each speaker of a chunk several times.
 CHUNK_SECONDS = 600.0
-# A cut may move this share of a chunk's length either way to find a quiet spot (a minute for ten-minute chunks).
+# A cut may move this share of a chunk's length either way to find a quiet spot (a minute for ten-minute chunks),
+# and at least a few seconds, so that even short chunks find a pause between sentences.
 SLACK_SHARE = 0.1
+MIN_SLACK_SECONDS = 3.0
 # The quietest stretch this long near the nominal end is where a chunk is cut: about a pause between two words.
 QUIET_WINDOW_SECONDS = 0.5
 # PyAV decodes in frames of ~1000 samples; they are grouped before resampling, as faster-whisper does.
@@ -55,7 +57,7 @@ def audio_chunks(path: str | Path, chunk_seconds: float = CHUNK_SECONDS) -> Iter
     import av
 
     step = int(chunk_seconds * SAMPLE_RATE)
-    slack = int(chunk_seconds * SLACK_SHARE * SAMPLE_RATE)
+    slack = int(min(chunk_seconds / 2, max(MIN_SLACK_SECONDS, chunk_seconds * SLACK_SHARE)) * SAMPLE_RATE)
     pending: list[np.ndarray] = []  # 16-bit samples decoded but not yet handed on
     held = 0
     offset = 0
