@@ -46,7 +46,7 @@ def hear(
     its own count (not everyone speaks in every ten minutes) unless the chunk is the whole recording; the given
     count then caps the meeting's speakers. Raises ``UnsupportedMediaError`` for a recording that cannot be decoded.
     """
-    from bot.engines.local.diarize import diarize, speaker_profiles
+    from bot.engines.local.diarize import diarize, release_models, speaker_profiles
     from bot.engines.local.speaker_linking import SpeakerLinker
 
     linker = SpeakerLinker()
@@ -64,6 +64,27 @@ def hear(
         turns += [t.shifted(chunk.offset) for t in linker.link(local, profiles)]
         seconds = chunk.offset + chunk.seconds
         logger.info("heard %.0f s of the recording (%d turns so far)", seconds, len(turns))
+        if not chunk.whole:  # a long recording: each chunk starts from the memory the first one started from
+            release_models()
+            _give_back_freed_memory()
         del chunk, utterances, local  # the next chunk is decoded without this one's audio still held
     turns, profiles = linker.finish(turns, speakers)
     return Heard(turns=turns, profiles=profiles, seconds=seconds, language=heard_in)
+
+
+def _give_back_freed_memory() -> None:
+    """Return the C heap's free pages to the system (glibc's malloc_trim), so the next chunk's peak starts low.
+
+    Without it, the memory Whisper's spectrogram and the diarizer freed stays in the process's heap, in pieces
+    that the next chunk's allocations do not always fit. Elsewhere than glibc, nothing to do.
+    """
+    import ctypes
+    import ctypes.util
+
+    name = ctypes.util.find_library("c")
+    try:
+        trim = ctypes.CDLL(name).malloc_trim if name else None
+    except (OSError, AttributeError):
+        return
+    if trim is not None:
+        trim(0)
