@@ -4,7 +4,8 @@
 chunk, moves its timestamps to the chunk's place in the recording, and links each chunk's speakers to the
 meeting's (``speaker_linking.py``). Only one chunk's audio is in memory at a time, so a four-hour meeting needs
 about the memory of a ten-minute one; what is kept across chunks (words, turns, one voice profile per speaker) is
-small. A recording of one chunk takes exactly the path it took when it was decoded whole.
+small. Between chunks the diarizer's models are released and freed heap pages handed back, so every chunk starts
+from the memory the first one did. A recording of one chunk takes exactly the path it took when it was decoded whole.
 """
 
 from __future__ import annotations
