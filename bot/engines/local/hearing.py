@@ -80,12 +80,10 @@ def _give_back_freed_memory() -> None:
     that the next chunk's allocations do not always fit. Elsewhere than glibc, nothing to do.
     """
     import ctypes
-    import ctypes.util
 
-    name = ctypes.util.find_library("c")
     try:
-        trim = ctypes.CDLL(name).malloc_trim if name else None
-    except (OSError, AttributeError):
+        trim = getattr(ctypes.CDLL(None), "malloc_trim", None)  # the process's own symbols: libc's, if glibc
+    except OSError:
         return
     if trim is not None:
         trim(0)
