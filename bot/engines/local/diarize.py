@@ -114,8 +114,23 @@ class _Models:
                 return None
             return np.array(self._extractor.compute(stream), dtype=np.float64)
 
+    def release(self) -> None:
+        """Drop the sherpa-onnx sessions and their memory arenas; the next call builds them again (about a second)."""
+        with self._lock:
+            self._diarizer = None
+            self._extractor = None
+
 
 _models = _Models()
+
+
+def release_models() -> None:
+    """Free the diarizer's models between the chunks of a long recording.
+
+    Their ONNX Runtime arenas keep about 250 MB after a chunk has been diarized; kept, they sit under the next
+    chunk's Whisper pass, whose own working memory then peaks on top of them (bench/bench_offline_memory.py).
+    """
+    _models.release()
 
 
 def speaker_segments(audio: np.ndarray, speakers: int | None = None) -> list[SpeakerSegment]:

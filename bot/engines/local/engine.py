@@ -25,10 +25,11 @@ import sqlalchemy as sa
 from bot.codec import insights_from_dict, insights_to_dict
 from bot.config import Settings
 from bot.engines.base import MediaSource
+from bot.engines.local.chunks import CHUNK_SECONDS
 from bot.engines.local.pace import Pace
 from bot.engines.local.sentiment import with_sentiment
 from bot.engines.local.tables import LocalConversation, LocalJob, utcnow
-from bot.engines.local.transcribe import SAMPLE_RATE, Transcriber, Utterance, default_cpu_threads, language_note
+from bot.engines.local.transcribe import Transcriber, Utterance, default_cpu_threads, language_note
 from bot.errors import (
     BotError,
     EmptyMediaError,
@@ -109,7 +110,9 @@ class LocalEngine:
         *,
         workers: int | None = None,
         lease_seconds: float = LEASE_SECONDS,
+        chunk_seconds: float = CHUNK_SECONDS,
     ):
+        """``chunk_seconds``: recordings are decoded, transcribed and diarized in chunks of about this long."""
         self.database = database
         self.settings = settings
         self.workers = workers or local_worker_count(settings)
@@ -118,6 +121,7 @@ class LocalEngine:
         )
         self.extractor = extractor or default_extractor()
         self.lease_seconds = lease_seconds
+        self.chunk_seconds = chunk_seconds
         self.media_dir = Path(settings.data_dir) / "local-media"
         self.owner = uuid.uuid4().hex  # this process's name on the leases it holds
         self._pool = ThreadPoolExecutor(max_workers=self.workers, thread_name_prefix="local-engine")
@@ -443,31 +447,30 @@ class LocalEngine:
                 recorded=None,
             )
             return
-        from bot.engines.local.diarize import diarize, speaker_profiles
+        from bot.engines.local.hearing import hear
         from bot.engines.local.recorded import recorded_at
-        from bot.engines.local.transcribe import load_audio
 
         self.pace.started(job_id, self._refuse_if_too_long(media_path))
-        audio = load_audio(media_path)
-        vocabulary = tuple(options.get("custom_vocabulary") or ())
-        roster = tuple(options.get("participant_names") or ())
-        language = (options.get("language_code") or "").split("-")[0].lower() or None
-        utterances = self.transcriber.transcribe(audio, vocabulary=vocabulary, language=language, roster=roster)
-        turns = diarize(audio, utterances, speakers=_speaker_count(options))
-        profiles = speaker_profiles(audio, turns)
-        seconds = len(audio) / SAMPLE_RATE
-        del audio
+        heard = hear(  # a chunk at a time: memory does not grow with the recording's length
+            media_path,
+            self.transcriber,
+            vocabulary=tuple(options.get("custom_vocabulary") or ()),
+            roster=tuple(options.get("participant_names") or ()),
+            language=(options.get("language_code") or "").split("-")[0].lower() or None,
+            speakers=_speaker_count(options),
+            chunk_seconds=self.chunk_seconds,
+        )
         # The first recording dates the meeting; appended ones are parts of the same meeting
         recorded = recorded_at(media_path) if is_first else None
         self._commit(
             job_id,
             conversation_id,
-            turns=turns,
-            profiles=profiles,
-            seconds=seconds,
+            turns=heard.turns,
+            profiles=heard.profiles,
+            seconds=heard.seconds,
             options=options,
             recorded=recorded,
-            language=utterances[0].language if utterances else None,
+            language=heard.language,
         )
 
     def _refuse_if_too_long(self, media_path: str) -> float | None:
