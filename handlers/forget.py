@@ -69,7 +69,7 @@ def _conversation_id(services: Services, team_id: str, target: Target) -> str | 
     record = services.store.conversation_in_thread(team_id, target.channel_id, target.ts)
     if record is not None:
         return record.conversation_id
-    job = services.store.with_status_message(team_id, target.channel_id, target.ts)  # a link to the notes
+    job = services.store.with_notes_message(team_id, target.channel_id, target.ts)  # a link to the notes
     return job.conversation_id if job else None
 
 
