@@ -14,34 +14,12 @@ import threading
 from pathlib import Path
 from typing import Any
 
-from tests.fakes.symbl_emulator_sdk_driver import plain
+# The same calls the emulator's SDK driver makes: the server must answer what the emulator answers.
+from tests.fakes.symbl_emulator_sdk_driver import plain, read_everything
+from tests.fakes.symbl_emulator_sdk_driver import summary as ids
 
 CREDENTIALS = {"app_id": "sdk-client", "app_secret": "sdk-secret"}
 POLL_SECONDS = 0.5
-
-
-def read_everything(conversation: Any) -> dict[str, Any]:
-    """Every ``get_*`` of the SDK's Conversation that sends a request."""
-    return {
-        "messages": plain(conversation.get_messages(parameters={"verbose": True, "sentiment": True})),
-        "topics": plain(conversation.get_topics(parameters={"sentiment": True, "parentRefs": True})),
-        "action_items": plain(conversation.get_action_items()),
-        "follow_ups": plain(conversation.get_follow_ups()),
-        "questions": plain(conversation.get_questions()),
-        "members": plain(conversation.get_members()),
-        "conversation": plain(conversation.get_conversation()),
-        "trackers": plain(conversation.get_trackers()),
-        "entities": plain(conversation.get_entities()),
-        "analytics": plain(conversation.get_analytics()),
-    }
-
-
-def ids(conversation: Any) -> dict[str, Any]:
-    return {
-        "conversation_id": conversation.get_conversation_id(),
-        "job_id": conversation.get_job_id(),
-        "status": conversation.get_job_status(),
-    }
 
 
 def main(api_url: str, media: Path, media_url: str, webhook_url: str, result_path: Path) -> None:
