@@ -1,10 +1,11 @@
 """A recording decoded a chunk at a time, so memory stays flat however long it is.
 
-``audio_chunks`` decodes the first audio stream with PyAV exactly as ``transcribe.load_audio`` does (frames grouped,
-resampled to 16 kHz mono 16-bit, then scaled to float32), but hands the samples on in chunks of about
-``CHUNK_SECONDS`` instead of one array: a four-hour meeting is 0.9 GB of float32 samples, a ten-minute chunk 38 MB.
-Each cut falls in the quietest half-second near the chunk's nominal end (within ``slack``), so a word is rarely cut in
-two. A recording no longer than one chunk plus its slack is one chunk, sample for sample what ``load_audio`` returns.
+``audio_chunks`` decodes the first audio stream with PyAV exactly as faster-whisper's ``decode_audio`` does
+(frames grouped, resampled to 16 kHz mono 16-bit, then scaled to float32), but hands the samples on in chunks of
+about ``CHUNK_SECONDS`` instead of one array: a four-hour meeting is 0.9 GB of float32 samples, a ten-minute chunk
+38 MB. Each cut falls in the quietest half-second near the chunk's nominal end (within ``slack``), so a word is
+rarely cut in two. A recording no longer than one chunk plus its slack is one chunk; ``transcribe.load_audio`` is
+the chunks joined, for the benches and tests that want a whole array.
 """
 
 from __future__ import annotations

@@ -119,24 +119,17 @@ class Utterance:
 
 
 def load_audio(path: str | Path) -> np.ndarray:
-    """The recording's first audio stream as float32 mono samples at 16 kHz.
+    """The recording's first audio stream as float32 mono samples at 16 kHz, all of it at once.
 
-    Raises ``UnsupportedMediaError`` (a message a user can act on) when it cannot be decoded or has no sound.
+    The chunked decoder joined back together (one decoder, one set of error messages); the engine itself reads a
+    recording a chunk at a time. Raises ``UnsupportedMediaError`` (a message a user can act on) when it cannot be
+    decoded or has no sound.
     """
-    import av
-    from faster_whisper.audio import decode_audio
+    import numpy as np
 
-    try:
-        audio = decode_audio(str(path), sampling_rate=SAMPLE_RATE)
-    except (av.error.FFmpegError, IndexError, ValueError) as exc:
-        # IndexError: PyAV's way of saying the container has no audio stream
-        logger.info("could not decode media: %s", type(exc).__name__)
-        raise UnsupportedMediaError(
-            "I couldn't decode this recording: it is damaged or not an audio/video format I can read."
-        ) from exc
-    if audio.size == 0:
-        raise UnsupportedMediaError("This recording has no sound I can decode.")
-    return audio
+    from bot.engines.local.chunks import audio_chunks
+
+    return np.concatenate([chunk.samples for chunk in audio_chunks(path)])
 
 
 _models: dict[tuple[str, int, int], object] = {}
