@@ -28,28 +28,38 @@ MAX_BODY_BYTES = 1_000_000  # Slack's requests are a few kilobytes; its largest 
 BODY_DEADLINE_SECONDS = 5.0  # Slack sends a whole body at once; it waits 3 s for the answer
 
 
-class _TooLarge(Exception):
-    pass
+class BodyTooLarge(Exception):
+    """The request's body grew past the limit (it is not read further)."""
 
 
-class _Gone(Exception):
-    pass
+class ClientGone(Exception):
+    """The client disconnected before its body was whole."""
 
 
-async def _read_body(receive, limit: int) -> bytes:
-    parts: list[bytes] = []
+async def receive_body(receive, limit: int, write: Callable[[bytes], object]) -> int:
+    """Hand an ASGI request's body to ``write`` as it arrives; its size in bytes.
+
+    Raises ``BodyTooLarge`` as soon as more than ``limit`` bytes came, and ``ClientGone`` on a disconnect.
+    """
     size = 0
     while True:
         message = await receive()
         if message["type"] == "http.disconnect":
-            raise _Gone
+            raise ClientGone
         chunk = message.get("body") or b""
         size += len(chunk)
         if size > limit:
-            raise _TooLarge
-        parts.append(chunk)
+            raise BodyTooLarge
+        write(chunk)
         if not message.get("more_body"):
-            return b"".join(parts)
+            return size
+
+
+async def read_body(receive, limit: int) -> bytes:
+    """The whole body in memory (at most ``limit`` bytes); raises as :func:`receive_body` does."""
+    parts: list[bytes] = []
+    await receive_body(receive, limit, parts.append)
+    return b"".join(parts)
 
 
 def _environ(scope: dict, body: bytes) -> dict:
@@ -128,8 +138,8 @@ def asgi_app(
             await send_plain(send, 413, "Request body too large")
             return
         try:
-            body = await asyncio.wait_for(_read_body(receive, max_body_bytes), deadline_seconds)
-        except _TooLarge:
+            body = await asyncio.wait_for(read_body(receive, max_body_bytes), deadline_seconds)
+        except BodyTooLarge:
             log.warning("request refused: body over the limit of %d bytes", max_body_bytes)
             await send_plain(send, 413, "Request body too large")
             return
@@ -137,7 +147,7 @@ def asgi_app(
             log.warning("request refused: body not received within %.0f s", deadline_seconds)
             await send_plain(send, 408, "Request body not received in time")
             return
-        except _Gone:
+        except ClientGone:
             return
         loop = asyncio.get_running_loop()
         status, headers, data = await loop.run_in_executor(pool, _call_wsgi, app, _environ(scope, body))

@@ -23,6 +23,7 @@ from bot.api.auth import TokenAuthority, bearer_token
 from bot.api.options import OptionError, from_query, from_url_request
 from bot.api.service import NOT_FOUND, Answer, ApiService
 from bot.models import MediaKind
+from bot.web_bridge import BodyTooLarge, ClientGone, read_body, receive_body
 
 log = logging.getLogger(__name__)
 
@@ -45,10 +46,6 @@ _CONVERSATION_READS = {
     "trackers",
     "trackers-detected",
 }
-
-
-class _TooLarge(Exception):
-    pass
 
 
 class ApiApp:
@@ -156,10 +153,10 @@ class ApiApp:
         self.upload_dir.mkdir(parents=True, exist_ok=True)
         with tempfile.NamedTemporaryFile(dir=self.upload_dir, suffix=".upload") as upload:
             try:
-                size = await _stream_to(receive, upload, limit)
-            except _TooLarge:
+                size = await receive_body(receive, limit, upload.write)
+            except BodyTooLarge:
                 return 413, _too_large(self.service.settings.max_file_mb)
-            except ConnectionError:
+            except ClientGone:
                 return 400, {"message": "The upload was interrupted."}
             if size == 0:
                 return 400, {"message": "The request body is empty: send the file's bytes as the body."}
@@ -227,41 +224,19 @@ def _too_large(max_mb: int) -> dict:
     return {"message": f"Request Entity Too Large: the limit is {max_mb} MB per file."}
 
 
-async def _stream_to(receive, out, limit: int) -> int:
-    size = 0
-    while True:
-        message = await receive()
-        if message["type"] == "http.disconnect":
-            raise ConnectionError
-        chunk = message.get("body") or b""
-        size += len(chunk)
-        if size > limit:
-            raise _TooLarge
-        out.write(chunk)
-        if not message.get("more_body"):
-            return size
-
-
 async def _json_body(receive, headers: dict) -> Any:
     """The request's JSON body, or an error answer (a tuple) when it is too large or not JSON."""
     declared = headers.get("content-length", "").strip()
     if declared.isdigit() and int(declared) > JSON_BODY_LIMIT:
         return 413, {"message": "Request Entity Too Large."}
-    parts: list[bytes] = []
-    size = 0
-    while True:
-        message = await receive()
-        if message["type"] == "http.disconnect":
-            return 400, {"message": "The request was interrupted."}
-        chunk = message.get("body") or b""
-        size += len(chunk)
-        if size > JSON_BODY_LIMIT:
-            return 413, {"message": "Request Entity Too Large."}
-        parts.append(chunk)
-        if not message.get("more_body"):
-            break
     try:
-        return json.loads(b"".join(parts) or b"null")
+        body = await read_body(receive, JSON_BODY_LIMIT)
+    except BodyTooLarge:
+        return 413, {"message": "Request Entity Too Large."}
+    except ClientGone:
+        return 400, {"message": "The request was interrupted."}
+    try:
+        return json.loads(body or b"null")
     except ValueError:
         return 400, {"message": wire.BAD_REQUEST}
 
