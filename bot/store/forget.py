@@ -175,29 +175,6 @@ class ForgetStore:
                     kept = [i for i in shown if i not in item_ids]
                     if len(kept) != len(shown):
                         run.item_ids_json = json.dumps(kept)
-            s.execute(
-                sa.delete(LedgerItem).where(
-                    LedgerItem.team_id == team_id, LedgerItem.conversation_id == conversation_id
-                )
-            )
-            s.execute(
-                sa.delete(OwnerOverride).where(
-                    OwnerOverride.team_id == team_id, OwnerOverride.conversation_id == conversation_id
-                )
-            )
-            s.execute(
-                sa.delete(SearchEntry).where(
-                    SearchEntry.team_id == team_id, SearchEntry.conversation_id == conversation_id
-                )
-            )
             s.execute(sa.delete(Job).where(_jobs_of(team_id, conversation_id)))
-            s.execute(
-                sa.delete(ConversationRecord).where(
-                    ConversationRecord.team_id == team_id, ConversationRecord.conversation_id == conversation_id
-                )
-            )
-            s.execute(
-                sa.delete(ForgetRequest).where(
-                    ForgetRequest.team_id == team_id, ForgetRequest.conversation_id == conversation_id
-                )
-            )
+            for table in (LedgerItem, OwnerOverride, SearchEntry, ConversationRecord, ForgetRequest):
+                s.execute(sa.delete(table).where(table.team_id == team_id, table.conversation_id == conversation_id))
