@@ -1,4 +1,4 @@
-"""Offline speech-to-text on real recordings: word error rate, determinism, silence, speed and memory for an hour.
+"""Offline speech-to-text on real recordings: word error rate, determinism and silence.
 
 Material: the real-meetings data set (``REAL_MEETINGS_DIR``, else ``<repo>/../shared/data/real-meetings``):
 four 30-s AMI meeting clips (far-field, overlapping talk) and three
@@ -13,9 +13,9 @@ is the transcriber's alone):
 - deterministic: the AMI clips transcribed three times give identical texts;
 - silence: real speech, then 60 s of near-silence and 60 s of music-like noise (tones and noise from numpy):
   words placed after the speech, target 0; and the longest run of one repeated word anywhere, target <= 4;
-- an hour: every clip and every synthetic meeting (tests/data/meetings/*.mp3) with 2-s pauses, looped to
-  ``BENCH_HOUR_MINUTES`` (60) minutes, transcribed AND diarized as the engine does: real-time factor
-  (target <= 0.25, of which speech-to-text's share is reported on its own) and peak RSS (target < 2.5 GiB).
+
+Speed and memory on an hour of real speech, heard as the engine hears it (a chunk at a time, diarized):
+``bench/bench_offline_memory.py``.
 
 ``python -m bench.bench_real_stt --compare`` prints per-clip WER for tiny.en and base, with the shipped decode
 settings and with the old ones (beam 5, temperature fallback, conditioning on the previous window, default VAD).
@@ -40,8 +40,6 @@ ROOT = Path(__file__).resolve().parent.parent
 MEETINGS = ROOT / "tests" / "data" / "meetings"
 FILLERS = frozenset({"uh", "um", "mm", "hmm", "ah", "er"})  # "mm-hmm" splits into two of these
 AMI_TARGET = 0.22
-RTF_TARGET = 0.25
-RSS_TARGET_MIB = 2.5 * 1024
 # The decode settings before issue #10, for comparison: faster-whisper's defaults but for beam 5 and the VAD.
 OLD_SETTINGS = {
     "temperature": [0.0, 0.2, 0.4, 0.6, 0.8, 1.0],
@@ -91,19 +89,6 @@ def silence_and_music(speech, seconds_each: float = 60.0):
     return np.concatenate([speech, quiet, music]).astype(np.float32)
 
 
-def hour_of_speech(data: Path, minutes: float):
-    """Real speech (the clips, the synthetic meetings) with 2-s pauses, looped to ``minutes``."""
-    import numpy as np
-
-    from bot.engines.local.transcribe import SAMPLE_RATE, load_audio
-
-    pieces = [load_audio(p) for p in [*sorted((data / "audio").glob("*.wav")), *sorted(MEETINGS.glob("*.mp3"))]]
-    pause = np.zeros(2 * SAMPLE_RATE, dtype=np.float32)
-    one_pass = np.concatenate([x for piece in pieces for x in (piece, pause)])
-    repeats = int(np.ceil(minutes * 60 * SAMPLE_RATE / len(one_pass)))
-    return np.tile(one_pass, repeats)[: int(minutes * 60 * SAMPLE_RATE)]
-
-
 def work(args: argparse.Namespace) -> dict:
     """Child-process side: transcribe what ``args`` asks for, report texts, times and peak RSS."""
     from bot.engines.local.transcribe import SAMPLE_RATE, Transcriber, load_audio
@@ -126,23 +111,6 @@ def work(args: argparse.Namespace) -> dict:
         utterances = transcriber.transcribe(silence_and_music(speech))
         words = [w for u in utterances for w in u.words]
         out["silence"] = {"words_after_speech": sum(w.start > 21.0 for w in words), "words": len(words)}
-    if args.hour:
-        from bot.engines.local.diarize import diarize
-
-        audio = hour_of_speech(data, args.hour)
-        # CPU seconds too: on a shared box the wall clock also counts other processes' turns on the cores
-        started, cpu_started = time.perf_counter(), time.process_time()
-        utterances = transcriber.transcribe(audio)
-        transcribed, cpu_transcribed = time.perf_counter(), time.process_time()
-        diarize(audio, utterances)
-        out["hour"] = {
-            "duration": len(audio) / SAMPLE_RATE,
-            "stt_seconds": transcribed - started,
-            "diarize_seconds": time.perf_counter() - transcribed,
-            "stt_cpu_seconds": cpu_transcribed - cpu_started,
-            "diarize_cpu_seconds": time.process_time() - cpu_transcribed,
-            "cores": os.cpu_count(),
-        }
     out["peak_rss_mib"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     return out
 
@@ -182,7 +150,7 @@ def longest_repeat(text: str) -> int:
     return best
 
 
-def measure(model: str = "", *, hour_minutes: float | None = None) -> dict:
+def measure(model: str = "") -> dict:
     data = real_meetings_dir()
     clips = sorted((data / "audio").glob("*.wav"))
     ami = [c for c in clips if c.name.startswith("ami_")]
@@ -194,9 +162,6 @@ def measure(model: str = "", *, hour_minutes: float | None = None) -> dict:
     )
     ami_wer, ami_clips = score(data, main, "ami_")
     libri_wer, libri_clips = score(data, main, "libri_")
-    hour = None
-    if hour_minutes:
-        hour = _child(data, model, [], "--hour", str(hour_minutes))
     return {
         "ami_wer": ami_wer,
         "libri_wer": libri_wer,
@@ -205,7 +170,6 @@ def measure(model: str = "", *, hour_minutes: float | None = None) -> dict:
         "deterministic": deterministic,
         "silence": main["silence"],
         "longest_repeat": max(longest_repeat(c["runs"][0]["text"]) for c in main["clips"].values()),
-        "hour": hour and {**hour["hour"], "peak_rss_mib": hour["peak_rss_mib"]},
     }
 
 
@@ -216,10 +180,7 @@ def run() -> list[Row]:
     from bot.engines.local.whisper_models import canonical
 
     model = canonical(os.environ.get("WHISPER_MODEL", ""))
-    m = measure(model, hour_minutes=float(os.environ.get("BENCH_HOUR_MINUTES", "60")))
-    hour = m["hour"]
-    rtf = (hour["stt_seconds"] + hour["diarize_seconds"]) / hour["duration"]
-    stt_rtf = hour["stt_seconds"] / hour["duration"]
+    m = measure(model)
     silence = m["silence"]["words_after_speech"]
     return [
         Row(
@@ -232,18 +193,6 @@ def run() -> list[Row]:
         Row("STT deterministic (AMI clips, 3 runs)", "yes", "yes" if m["deterministic"] else "no", m["deterministic"]),
         Row("STT words invented over 60 s silence + 60 s music", "0", str(silence), silence == 0),
         Row("STT longest run of one repeated word", "<= 4", str(m["longest_repeat"]), m["longest_repeat"] <= 4),
-        Row(
-            f"STT + diarization RTF, {hour['duration'] / 60:.0f} min of real speech",
-            "<= 0.25",
-            f"{rtf:.3f} (STT {stt_rtf:.3f})",
-            rtf <= RTF_TARGET,
-        ),
-        Row(
-            f"STT + diarization peak RSS, {hour['duration'] / 60:.0f} min",
-            "< 2560 MiB",
-            f"{hour['peak_rss_mib']:.0f} MiB",
-            hour["peak_rss_mib"] < RSS_TARGET_MIB,
-        ),
     ]
 
 
@@ -277,7 +226,6 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--runs", type=int, default=1)
     parser.add_argument("--names", type=lambda s: s.split(","), default=[], help="a roster, comma-separated")
     parser.add_argument("--silence", action="store_true")
-    parser.add_argument("--hour", type=float, default=0.0, help="minutes of looped speech to time")
     parser.add_argument("files", nargs="*", type=Path)
     args = parser.parse_args(argv)
     if args.worker:
@@ -285,7 +233,7 @@ def main(argv: list[str]) -> int:
     elif args.compare:
         print(json.dumps(compare(), indent=2))
     else:
-        print(json.dumps(measure(args.model, hour_minutes=args.hour or None), indent=2))
+        print(json.dumps(measure(args.model), indent=2))
     return 0
 
 

@@ -24,8 +24,8 @@ from bot.errors import UnsupportedMediaError
 
 logger = logging.getLogger(__name__)
 
-# Ten minutes: the length Whisper is already run on in one go (transcribe.PIECE_SECONDS), and long enough for the
-# diarizer to hear each speaker of a chunk several times.
+# Ten minutes: Whisper's spectrogram of a chunk (computed whole by faster-whisper; about 2.5 GB for an hour) stays
+# small, and the diarizer hears each speaker of a chunk several times.
 CHUNK_SECONDS = 600.0
 # A cut may move this share of a chunk's length either way to find a quiet spot (a minute for ten-minute chunks),
 # and at least a few seconds, so that even short chunks find a pause between sentences.

@@ -76,9 +76,6 @@ LANGUAGE_SAMPLE_SECONDS = 300
 MAX_REPEATS = {1: 4, 2: 3}
 MAX_REPEATS_LONGER = 2
 MAX_LOOP_PHRASE = 10
-# Long recordings are transcribed in pieces of about ten minutes (see ``pieces``), cut within a minute of that.
-PIECE_SECONDS = 600
-PIECE_SLACK_SECONDS = 60
 # A silence at least this long between two words ends an utterance; a shorter one does when the first
 # word ends a sentence. Turn-taking pauses are rarely shorter than this, in-sentence pauses rarely longer.
 PAUSE_SECONDS = 0.6
@@ -224,34 +221,34 @@ class Transcriber:
         rescores = bool(names) and language == "en"
         rescorer = None
         words: list[Word] = []
-        for first, last in pieces(len(audio), pauses):
-            segments, _ = model.transcribe(
-                audio[first:last],
-                language=language,
-                beam_size=self.beam_size,
-                word_timestamps=True,
-                hotwords=hotwords(vocabulary, names if self.names_as_hotwords else ()),
-                **self.decode,
+        # The engine hands at most one chunk (about ten minutes, ``chunks.py``): faster-whisper's spectrogram of it
+        # is bounded, so the audio goes in whole.
+        segments, _ = model.transcribe(
+            audio,
+            language=language,
+            beam_size=self.beam_size,
+            word_timestamps=True,
+            hotwords=hotwords(vocabulary, names if self.names_as_hotwords else ()),
+            **self.decode,
+        )
+        for segment in segments:
+            heard = collapse_repetitions(
+                [
+                    Word(
+                        w.word.strip(),
+                        float(w.start),
+                        float(w.end),
+                        spaced=w.word[:1].isspace(),
+                        probability=float(w.probability),
+                    )
+                    for w in (segment.words or ())
+                    if w.word.strip()
+                ]
             )
-            offset = first / SAMPLE_RATE
-            for segment in segments:
-                heard = collapse_repetitions(
-                    [
-                        Word(
-                            w.word.strip(),
-                            offset + float(w.start),
-                            offset + float(w.end),
-                            spaced=w.word[:1].isspace(),
-                            probability=float(w.probability),
-                        )
-                        for w in (segment.words or ())
-                        if w.word.strip()
-                    ]
-                )
-                if rescores and heard:
-                    rescorer = rescorer or NameRescorer(model, "en")
-                    heard = rescorer.restore(audio, heard, names)
-                words += heard
+            if rescores and heard:
+                rescorer = rescorer or NameRescorer(model, "en")
+                heard = rescorer.restore(audio, heard, names)
+            words += heard
         return [replace(u, language=language) for u in split_utterances(words, pauses)]
 
     def _language(self, model, audio: np.ndarray, requested: str | None) -> str:
@@ -339,27 +336,6 @@ def _loop_at(keys: list[str], index: int) -> tuple[int, int] | None:
         if count > MAX_REPEATS.get(size, MAX_REPEATS_LONGER):
             return size, count
     return None
-
-
-def pieces(samples: int, pauses: Sequence[tuple[float, float]]) -> list[tuple[int, int]]:
-    """(first, end) sample ranges of about ``PIECE_SECONDS`` that cover a recording of ``samples``, cut mid-pause.
-
-    faster-whisper computes the spectrogram of all the audio it is given at once: for an hour, about 2.5 GB of
-    intermediates (measured). Pieces bound that; each cut falls in the middle of the measured pause nearest to
-    the piece's nominal end (within ``PIECE_SLACK_SECONDS``), so no word is cut in two.
-    """
-    step, slack = PIECE_SECONDS * SAMPLE_RATE, PIECE_SLACK_SECONDS * SAMPLE_RATE
-    middles = [int((start + end) / 2 * SAMPLE_RATE) for start, end in pauses]
-    ranges: list[tuple[int, int]] = []
-    first = 0
-    while samples - first > step + slack:
-        target = first + step
-        near = [m for m in middles if abs(m - target) <= slack]
-        cut = min(near, key=lambda m: abs(m - target)) if near else target
-        ranges.append((first, cut))
-        first = cut
-    ranges.append((first, samples))
-    return ranges
 
 
 def find_pauses(audio: np.ndarray) -> list[tuple[float, float]]:

@@ -24,7 +24,6 @@ from bot.engines.local.transcribe import (
     hotwords,
     language_note,
     load_audio,
-    pieces,
     split_utterances,
 )
 from bot.engines.local.whisper_models import TINY_EN
@@ -258,13 +257,3 @@ def test_two_parts_that_do_not_make_the_pinned_model_are_refused(monkeypatch, tm
     monkeypatch.setattr(whisper_models, "_package_data", lambda package: tmp_path / package)
     with pytest.raises(whisper_models.ModelFilesError, match="do not join"):
         whisper_models.model_source("base")
-
-
-def test_a_long_recording_is_cut_into_pieces_in_the_middle_of_pauses():
-    hour = 3600 * SAMPLE_RATE
-    ranges = pieces(hour, [(599.0, 600.5), (1250.0, 1251.0)])
-    assert ranges[0] == (0, int(599.75 * SAMPLE_RATE))  # mid-pause, not mid-word at 600 s
-    assert ranges[1][1] == int(1250.5 * SAMPLE_RATE)
-    assert all(a[1] == b[0] for a, b in itertools.pairwise(ranges)) and ranges[-1][1] == hour
-    assert all(end - first <= 660 * SAMPLE_RATE for first, end in ranges)
-    assert pieces(5 * 60 * SAMPLE_RATE, []) == [(0, 5 * 60 * SAMPLE_RATE)]
