@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Executor, ThreadPoolExecutor
 
 from slack_bolt import App
 from slack_bolt.authorization import AuthorizeResult
@@ -68,8 +68,13 @@ def _cached_authorize(identity: Identity):
     return authorize
 
 
-def build_app(services: Services, identity: Identity | None = None) -> App:
-    """The Bolt app with every listener registered.
+def build_app(
+    services: Services, identity: Identity | None = None, *, listener_executor: Executor | None = None
+) -> App:
+    """The Bolt app with every listener registered (``handlers.register_handlers``).
+
+    ``listener_executor`` runs the lazy listeners, after the ack; tests give one that runs them when told, so they
+    can look at what Slack saw before the ack and after it.
 
     Redelivered events need no filter of their own: every job row has a unique key (team, channel, message ts,
     file id or URL), so a retry of the same event, or the same file arriving as ``message`` and ``file_shared``,
@@ -82,10 +87,10 @@ def build_app(services: Services, identity: Identity | None = None) -> App:
         authorize=_cached_authorize(identity or Identity(services)),
         request_verification_enabled=not settings.slack_app_token,  # Socket Mode has no signatures
         token_verification_enabled=False,
-        # Every listener here only parses and writes a row (milliseconds): running it inside the request answers
-        # Slack at once, without Bolt's hop to its 5-thread listener pool and its 10 ms ack polling.
+        # Every ack listener here only parses and writes a row (milliseconds), never calls Slack: running it inside
+        # the request answers Slack at once, without Bolt's hop to its listener pool and its 10 ms ack polling.
         process_before_response=True,
-        listener_executor=ThreadPoolExecutor(max_workers=8, thread_name_prefix="bolt"),
+        listener_executor=listener_executor or ThreadPoolExecutor(max_workers=8, thread_name_prefix="bolt"),
     )
 
     # Bolt logs a request that fails its signature check with the whole body at INFO: a user's message and its

@@ -9,7 +9,7 @@ its private_metadata, which Slack keeps and hands back unchanged, and is checked
 other item is answered like an unknown one. Each click is acknowledged at once, then makes one ledger write (Bolt
 verified the request's signature like any other). Redrawing the message and opening a modal call Slack, so they
 run as Bolt lazy listeners after the acknowledgement; if a redraw is lost, the ledger already holds the change
-and the next redraw or digest shows it.
+and the next redraw or digest shows it. No Slack call is made before the ack, not even a private answer.
 """
 
 from __future__ import annotations
@@ -17,17 +17,13 @@ from __future__ import annotations
 import logging
 from datetime import timedelta
 
-from slack_bolt import Ack, App, Respond
+from slack_bolt import Ack, Respond
 
 from bot.render.ledger import (
     ASSIGN,
-    ASSIGN_ACTION,
     DONE,
-    DONE_ACTION,
-    MENU_ACTION,
     REASSIGN,
     SNOOZE,
-    SNOOZE_ACTION,
     SNOOZE_CHOICES,
     UNDO,
     UNSNOOZE,
@@ -38,8 +34,6 @@ from bot.render.ledger_views import (
     LENGTH_BLOCK,
     OWNER_ACTION,
     OWNER_BLOCK,
-    REASSIGN_VIEW,
-    SNOOZE_VIEW,
     ViewTarget,
     reassign_view,
     snooze_view,
@@ -105,115 +99,125 @@ def _honoured_target(services: Services, body: dict, view: dict) -> ViewTarget |
     return None
 
 
-class LedgerControls:
-    """The listeners, sharing the app's services."""
+def _redraw_message(services: Services, team_id: str, channel_id: str | None, ts: str | None) -> None:
+    if channel_id and ts and not services.notes.refresh(team_id, channel_id, ts):
+        services.digest_writer.refresh(team_id, channel_id, ts)
 
-    def __init__(self, services: Services):
-        self.services = services
 
-    def redraw_message(self, team_id: str, channel_id: str | None, ts: str | None) -> None:
-        if channel_id and ts and not self.services.notes.refresh(team_id, channel_id, ts):
-            self.services.digest_writer.refresh(team_id, channel_id, ts)
+def _not_found(respond: Respond) -> None:
+    respond(text=NOT_FOUND, response_type="ephemeral", replace_original=False)
 
-    def redraw(self, body: dict, action: dict, respond: Respond) -> None:
-        """After the ack: redraw the clicked message, or tell the clicker why nothing changed."""
-        team_id = _team(body)
-        try:
-            item_id = _honoured_item(self.services, body, action)
-            if not item_id or self.services.ledger.get(team_id, item_id) is None:
-                respond(text=NOT_FOUND, response_type="ephemeral", replace_original=False)
-                return
-            self.redraw_message(team_id, *_clicked(body))
-        except Exception:
-            log.exception("could not redraw a message after a click", extra={"team_id": team_id})
 
-    # -- the menu ---------------------------------------------------------------------------------------------
+# -- the listeners (registered in handlers/__init__.py) ----------------------------------------------------------
 
-    def menu(self, ack: Ack, body: dict, action: dict) -> None:
-        ack()
-        verb, team_id = _verb(action), _team(body)
-        if verb in _NEEDS_A_CHOICE or not (item_id := _honoured_item(self.services, body, action)):
+
+def redraw_clicked(services: Services, body: dict, action: dict, respond: Respond) -> None:
+    """After the ack (Bolt lazy listener): redraw the clicked message, or tell the clicker why nothing changed."""
+    team_id = _team(body)
+    try:
+        item_id = _honoured_item(services, body, action)
+        if not item_id or services.ledger.get(team_id, item_id) is None:
+            _not_found(respond)
             return
-        if verb == DONE:
-            self.services.ledger.mark_done(team_id, item_id, _user(body))
-        elif verb == UNDO:
-            self.services.ledger.reopen(team_id, item_id)
-        elif verb == UNSNOOZE:
-            self.services.ledger.unsnooze(team_id, item_id)
+        _redraw_message(services, team_id, *_clicked(body))
+    except Exception:
+        log.exception("could not redraw a message after a click", extra={"team_id": team_id})
 
-    def menu_after(self, body: dict, action: dict, respond: Respond) -> None:
-        """After the ack: open the modal a choice needs (its trigger_id lasts 3 s), else redraw the message."""
-        if _verb(action) not in _NEEDS_A_CHOICE:
-            self.redraw(body, action, respond)
+
+# -- the menu ---------------------------------------------------------------------------------------------------
+
+
+def menu(services: Services, ack: Ack, body: dict, action: dict) -> None:
+    """A choice in an item's ⋯ menu: Done, Undo and Un-snooze are written here; the others open a modal later."""
+    ack()
+    verb, team_id = _verb(action), _team(body)
+    if verb in _NEEDS_A_CHOICE or not (item_id := _honoured_item(services, body, action)):
+        return
+    if verb == DONE:
+        services.ledger.mark_done(team_id, item_id, _user(body))
+    elif verb == UNDO:
+        services.ledger.reopen(team_id, item_id)
+    elif verb == UNSNOOZE:
+        services.ledger.unsnooze(team_id, item_id)
+
+
+def menu_after_ack(services: Services, body: dict, action: dict, respond: Respond) -> None:
+    """After the ack: open the modal a choice needs (its trigger_id lasts 3 s), else redraw the message."""
+    if _verb(action) not in _NEEDS_A_CHOICE:
+        redraw_clicked(services, body, action, respond)
+        return
+    team_id = _team(body)
+    try:
+        item_id = _honoured_item(services, body, action)
+        entry = services.ledger.get(team_id, item_id) if item_id else None
+        if entry is None:
+            _not_found(respond)
             return
-        team_id = _team(body)
-        try:
-            item_id = _honoured_item(self.services, body, action)
-            entry = self.services.ledger.get(team_id, item_id) if item_id else None
-            if entry is None:
-                respond(text=NOT_FOUND, response_type="ephemeral", replace_original=False)
-                return
-            channel_id, ts = _clicked(body)
-            target = ViewTarget(entry.id, str(channel_id), str(ts))
-            make = snooze_view if _verb(action) == SNOOZE else reassign_view
-            self.services.slack.open_view(body.get("trigger_id") or "", make(entry, target, now=utcnow()))
-        except Exception:
-            log.exception("could not open a modal after a click", extra={"team_id": team_id})
-
-    # -- the modals -------------------------------------------------------------------------------------------
-
-    def reassign_submitted(self, ack: Ack, body: dict, view: dict) -> None:
-        target, user_id = _honoured_target(self.services, body, view), submitted_value(view, OWNER_BLOCK, OWNER_ACTION)
-        if target and user_id:
-            self.services.ledger.assign(_team(body), target.item_id, user_id)
-        ack()
-
-    def snooze_submitted(self, ack: Ack, body: dict, view: dict) -> None:
-        target = _honoured_target(self.services, body, view)
-        choice = SNOOZE_CHOICES.get(submitted_value(view, LENGTH_BLOCK, LENGTH_ACTION) or "")
-        if target and choice:
-            self.services.ledger.snooze(_team(body), target.item_id, utcnow() + choice[1])
-        ack()
-
-    def redraw_target(self, body: dict, view: dict) -> None:
-        team_id = _team(body)
-        try:
-            if target := _honoured_target(self.services, body, view):
-                self.redraw_message(team_id, target.channel_id, target.message_ts)
-        except Exception:
-            log.exception("could not redraw a message after a modal", extra={"team_id": team_id})
-
-    # -- the controls of messages posted before the menu ----------------------------------------------------
-
-    def mark_done(self, ack: Ack, body: dict, action: dict) -> None:
-        ack()
-        if item_id := _honoured_item(self.services, body, action):
-            self.services.ledger.mark_done(_team(body), item_id, _user(body))
-
-    def assign(self, ack: Ack, body: dict, action: dict) -> None:
-        ack()
-        item_id, user_id = _honoured_item(self.services, body, action), action.get("selected_user")
-        if item_id and user_id:
-            self.services.ledger.assign(_team(body), item_id, user_id)
-
-    def snooze(self, ack: Ack, body: dict, action: dict, respond: Respond) -> None:
-        ack()
-        choice = SNOOZE_CHOICES.get(_verb(action))
-        item_id = _honoured_item(self.services, body, action)
-        if item_id and choice:
-            length: timedelta = choice[1]
-            self.services.ledger.snooze(_team(body), item_id, utcnow() + length)
-        elif item_id:
-            labels = ", ".join(label for label, _ in SNOOZE_CHOICES.values())
-            respond(text=f"I can only snooze for {labels}.", response_type="ephemeral", replace_original=False)
+        channel_id, ts = _clicked(body)
+        target = ViewTarget(entry.id, str(channel_id), str(ts))
+        make = snooze_view if _verb(action) == SNOOZE else reassign_view
+        services.slack.open_view(body.get("trigger_id") or "", make(entry, target, now=utcnow()))
+    except Exception:
+        log.exception("could not open a modal after a click", extra={"team_id": team_id})
 
 
-def register(app: App, services: Services) -> None:
-    """Register the ledger controls' listeners."""
-    controls = LedgerControls(services)
-    app.action(MENU_ACTION)(ack=controls.menu, lazy=[controls.menu_after])
-    app.view(REASSIGN_VIEW)(ack=controls.reassign_submitted, lazy=[controls.redraw_target])
-    app.view(SNOOZE_VIEW)(ack=controls.snooze_submitted, lazy=[controls.redraw_target])
-    app.action(DONE_ACTION)(ack=controls.mark_done, lazy=[controls.redraw])
-    app.action(ASSIGN_ACTION)(ack=controls.assign, lazy=[controls.redraw])
-    app.action(SNOOZE_ACTION)(ack=controls.snooze, lazy=[controls.redraw])
+# -- the modals -------------------------------------------------------------------------------------------------
+
+
+def reassign_submitted(services: Services, ack: Ack, body: dict, view: dict) -> None:
+    target, user_id = _honoured_target(services, body, view), submitted_value(view, OWNER_BLOCK, OWNER_ACTION)
+    if target and user_id:
+        services.ledger.assign(_team(body), target.item_id, user_id)
+    ack()
+
+
+def snooze_submitted(services: Services, ack: Ack, body: dict, view: dict) -> None:
+    target = _honoured_target(services, body, view)
+    choice = SNOOZE_CHOICES.get(submitted_value(view, LENGTH_BLOCK, LENGTH_ACTION) or "")
+    if target and choice:
+        services.ledger.snooze(_team(body), target.item_id, utcnow() + choice[1])
+    ack()
+
+
+def redraw_submitted(services: Services, body: dict, view: dict) -> None:
+    """After a modal's ack (Bolt lazy listener): redraw the message it was opened from."""
+    team_id = _team(body)
+    try:
+        if target := _honoured_target(services, body, view):
+            _redraw_message(services, team_id, target.channel_id, target.message_ts)
+    except Exception:
+        log.exception("could not redraw a message after a modal", extra={"team_id": team_id})
+
+
+# -- the controls of messages posted before the menu ----------------------------------------------------------
+
+
+def mark_done(services: Services, ack: Ack, body: dict, action: dict) -> None:
+    ack()
+    if item_id := _honoured_item(services, body, action):
+        services.ledger.mark_done(_team(body), item_id, _user(body))
+
+
+def assign(services: Services, ack: Ack, body: dict, action: dict) -> None:
+    ack()
+    item_id, user_id = _honoured_item(services, body, action), action.get("selected_user")
+    if item_id and user_id:
+        services.ledger.assign(_team(body), item_id, user_id)
+
+
+def snooze(services: Services, ack: Ack, body: dict, action: dict) -> None:
+    ack()
+    choice = SNOOZE_CHOICES.get(_verb(action))
+    item_id = _honoured_item(services, body, action)
+    if item_id and choice:
+        length: timedelta = choice[1]
+        services.ledger.snooze(_team(body), item_id, utcnow() + length)
+
+
+def snooze_after_ack(services: Services, body: dict, action: dict, respond: Respond) -> None:
+    """After the ack: a length the old picker never offered is refused in words, else the message is redrawn."""
+    if _verb(action) not in SNOOZE_CHOICES and _honoured_item(services, body, action):
+        labels = ", ".join(label for label, _ in SNOOZE_CHOICES.values())
+        respond(text=f"I can only snooze for {labels}.", response_type="ephemeral", replace_original=False)
+        return
+    redraw_clicked(services, body, action, respond)

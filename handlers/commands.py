@@ -1,27 +1,33 @@
-"""The ``/symbl`` slash command: parse, validate, write a job row, acknowledge — all well within Slack's 3 s.
+"""The ``/symbl`` slash command: one listener for every subcommand, and the answers it gives.
 
-The one exception: an ``append`` naming another channel's meeting (or an unknown id) needs Slack to say whether
-the user is in that channel, so it is acknowledged at once and answered by a lazy listener (``register``).
-Replies to the invoking user are ephemeral acknowledgements; the visible parent message and the results are
-posted by the pipeline.
+``symbl`` parses the command, does what it asks (validate, write a row) and answers in the acknowledgement, all
+well within Slack's 3 s. An answer that needs Slack (is the user in that channel, what is their time zone, are they
+an admin) must not hold the ack up: Slack's client sleeps on Retry-After, so a slow Slack would make us miss the
+3 s. Such a subcommand (``LATER``) is acknowledged at once with a holding line and answered by the lazy listener
+``symbl_after_ack`` through the ``response_url``. Replies to the invoking user are ephemeral; the visible parent
+message and the results are posted by the pipeline.
 """
 
 from __future__ import annotations
 
 import logging
 import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 
-from slack_bolt import Ack, App, Respond
+from slack_bolt import Ack, BoltContext, Respond
 
 from bot import commands, intake, render
 from bot.digest.runner import request_now
-from bot.digest.schedule import DigestSchedule, ScheduleError, describe, next_run, parse_schedule
+from bot.digest.schedule import DigestSchedule, ScheduleError, describe, names_a_zone, next_run, parse_schedule
 from bot.errors import LimitError, user_text
 from bot.render import JobSummary
 from bot.render.mrkdwn import slack_date
 from bot.services import Services
 from bot.store.tables import utcnow
+from handlers import forget, search
+from handlers.access import NOT_FOUND, may_see
 
 log = logging.getLogger(__name__)
 
@@ -48,7 +54,9 @@ def digest_command(services: Services, command: dict, action: str, args: tuple[s
         services.wake()
         return "Scheduled digests are off for this channel. Turn them on with `/symbl digest daily 09:00`."
     try:
-        schedule = parse_schedule(args, services.slack.user_tz(user_id) if user_id else None)
+        schedule = parse_schedule(args, None)  # a mistake is found without asking Slack anything
+        if user_id and not names_a_zone(args):  # after the ack only (answered_later)
+            schedule = parse_schedule(args, services.slack.user_tz(user_id))
     except ScheduleError as exc:
         return render.escape_mrkdwn(str(exc))  # it quotes the user's word back (``<!channel>`` as a "time zone")
     services.channels.set_digest(team_id, channel_id, schedule)
@@ -124,22 +132,7 @@ def _process(services: Services, command: dict, url: str, name: str | None) -> d
     )
 
 
-# The one answer for an id that does not exist and for a meeting the user may not see: the same bytes (the id
-# is not even echoed), so the reply cannot tell anyone which ids exist.
-NOT_FOUND = "I couldn't find that conversation among the meetings you can see."
 CHECKING = "Looking for that meeting; I'll answer here in a moment."
-
-
-def may_see(services: Services, command: dict, channel_id: str) -> bool:
-    """Whether the person who typed the command may see a meeting processed in ``channel_id``.
-
-    Slack only delivers a command from a channel its author is in, so the same channel needs no question;
-    otherwise Slack is asked (``conversations.members``, cached for a minute), after the ack (``register``).
-    """
-    if channel_id == command["channel_id"]:
-        return True
-    user_id = command.get("user_id")
-    return bool(user_id) and services.slack.is_member(channel_id, user_id)
 
 
 def _append(services: Services, command: dict, conversation_id: str, url: str) -> dict:
@@ -200,38 +193,93 @@ def answer(services: Services, command: dict) -> dict:
     raise AssertionError("unreachable: parse() returns one of the commands above")
 
 
-def needs_membership_check(services: Services, command: dict) -> bool:
-    """``append`` naming a meeting of another channel, or no meeting at all: answered after the ack.
+# -- answers that need Slack, given after the ack --------------------------------------------------------------
 
-    Whether the user may see the meeting is Slack's to say, and no Slack call should hold up the ack (#11). An
-    unknown id takes the same path, so the ack and the later answer cannot tell an unknown id from a forbidden one.
-    """
+SCHEDULING = "Setting this channel's digest schedule in your time zone; I'll answer here in a moment."
+# ``digest now`` in a channel without a schedule covers a week; only the digest's zone (the user's) needs Slack.
+DIGEST_OF_A_WEEK = "Posting a digest of the last 7 days here now."
+
+
+@dataclass(frozen=True)
+class Later:
+    """A subcommand answered after the ack: what the ack says meanwhile, and the answer (None when the ack already
+    said it all and only the work that needs Slack remains)."""
+
+    holding: str
+    answer: Callable[[Services, dict], dict | None]
+
+
+def _append_after_checking(services: Services, command: dict) -> dict:
     parsed = commands.parse(command.get("text", ""))
-    if not isinstance(parsed, commands.Append):
-        return False
-    record = services.store.conversation(command["team_id"], parsed.conversation_id)
-    return record is None or record.channel_id != command["channel_id"]
+    assert isinstance(parsed, commands.Append)  # noqa: S101 - answered_later let only an append through
+    return _append(services, command, parsed.conversation_id, parsed.url)
 
 
-def register(app: App, services: Services) -> None:
-    """Register ``/symbl``."""
+def _schedule_in_users_zone(services: Services, command: dict) -> dict:
+    parsed = commands.parse(command.get("text", ""))
+    assert isinstance(parsed, commands.Digest)  # noqa: S101 - answered_later let only a schedule through
+    return {"text": digest_command(services, command, parsed.action, parsed.args)}
 
-    def symbl(ack: Ack, command: dict) -> None:
-        payload = answer(services, command)
-        ack(response_type="ephemeral", text=payload["text"], blocks=payload.get("blocks"))
 
-    def ack_checking(ack: Ack) -> None:
-        ack(response_type="ephemeral", text=CHECKING)
+def _digest_now_in_users_zone(services: Services, command: dict) -> None:
+    digest_command(services, command, "now", ())  # says what the ack said: DIGEST_OF_A_WEEK
 
-    def append_after_checking(command: dict, respond: Respond) -> None:
-        parsed = commands.parse(command.get("text", ""))
-        assert isinstance(parsed, commands.Append)  # noqa: S101 - the matcher let only an append through
-        payload = _append(services, command, parsed.conversation_id, parsed.url)
-        respond(text=payload["text"], response_type="ephemeral", replace_original=False)
 
-    # First matching listener wins: an append to another channel's meeting (or to an unknown id) is acknowledged
-    # at once and answered by a lazy listener once Slack has said whether the user is in that channel.
-    app.command("/symbl", matchers=[lambda command: needs_membership_check(services, command)])(
-        ack=ack_checking, lazy=[append_after_checking]
-    )
-    app.command("/symbl")(symbl)
+LATER = {
+    "search": Later(search.SEARCHING, search.answer_command),
+    "forget": Later(forget.LOOKING, lambda services, command: {"text": forget.answer_forget(services, command)}),
+    # An append naming another channel's meeting, or an unknown id: Slack says whether the user is in that
+    # channel. An unknown id takes the same path, so neither the ack nor the answer tells it from a forbidden one.
+    "append": Later(CHECKING, _append_after_checking),
+    "digest_schedule": Later(SCHEDULING, _schedule_in_users_zone),
+    "digest_now": Later(DIGEST_OF_A_WEEK, _digest_now_in_users_zone),
+}
+
+
+def answered_later(services: Services, command: dict) -> str | None:
+    """The ``LATER`` entry this command needs, or None when the ack can carry its whole answer (no Slack call)."""
+    text = command.get("text", "")
+    if search.query_text(text) is not None:
+        return "search"
+    if forget.forget_text(text) is not None:
+        return "forget"
+    match commands.parse(text):
+        case commands.Append(conversation_id=conversation_id):
+            record = services.store.conversation(command["team_id"], conversation_id)
+            return "append" if record is None or record.channel_id != command["channel_id"] else None
+        case commands.Digest(action="now"):
+            has_schedule = services.channels.config(command["team_id"], command["channel_id"]).digest
+            return None if has_schedule else "digest_now"
+        case commands.Digest(action="schedule", args=args):
+            try:
+                parse_schedule(args, None)
+            except ScheduleError:
+                return None  # the mistake is said in the ack
+            return None if names_a_zone(args) else "digest_schedule"
+    return None
+
+
+# -- the listeners (registered in handlers/__init__.py) ----------------------------------------------------------
+
+ANSWER_AFTER_ACK = "symbl_answer_after_ack"  # context key: which LATER entry symbl_after_ack gives
+
+
+def symbl(services: Services, ack: Ack, command: dict, context: BoltContext) -> None:
+    """``/symbl …``: the whole answer in the ack, or a holding line when the answer needs Slack."""
+    if later := answered_later(services, command):
+        # Bolt hands the lazy listener a copy of this context made after this function returns.
+        context[ANSWER_AFTER_ACK] = later
+        ack(response_type="ephemeral", text=LATER[later].holding)
+        return
+    payload = answer(services, command)
+    ack(response_type="ephemeral", text=payload["text"], blocks=payload.get("blocks"))
+
+
+def symbl_after_ack(services: Services, command: dict, context: BoltContext, respond: Respond) -> None:
+    """After the ack (Bolt lazy listener): the answer that needed Slack, through the command's response_url."""
+    later = LATER.get(context.get(ANSWER_AFTER_ACK) or "")
+    if later is None:
+        return  # answered in the ack
+    payload = later.answer(services, command)
+    if payload:
+        respond(text=payload["text"], blocks=payload.get("blocks"), response_type="ephemeral", replace_original=False)

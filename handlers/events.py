@@ -1,16 +1,17 @@
 """Event listeners: recordings and meeting transcripts shared as files, links to them, and events only acknowledged.
 
-Listeners only decide and write a job row (milliseconds); downloads and uploads happen on the pipeline's pool.
-A link that may not be fetched (private address, credentials, not http…) makes no job; a Bolt lazy listener says
-why in the message's thread after Slack has its answer.
+``message`` is one listener for every message event (Bolt runs only the first matching listener, so one
+registration that dispatches itself leaves nothing to ordering): a file share or a message with links makes job
+rows (milliseconds); downloads and uploads happen on the jobs process. Whatever needs Slack comes after the ack,
+from the lazy listener ``message_after_ack``: the private note to a sharer over their limit, and for links that may
+not be fetched (private address, credentials, not http…; they make no job) one note in the message's thread.
 """
 
 from __future__ import annotations
 
-import contextlib
 import logging
 
-from slack_bolt import App
+from slack_bolt import BoltContext
 from slack_sdk.errors import SlackApiError
 
 from bot import intake, render
@@ -19,47 +20,27 @@ from bot.services import Services
 
 log = logging.getLogger(__name__)
 
-
-@contextlib.contextmanager
-def _limit_told(services: Services, channel_id: str, event: dict):
-    """A share refused for the sharer's limit gets a note only they see, instead of silence.
-
-    Yields a list that holds the error once refused: the caller then stops, since the rest of the same message
-    would be refused too, and one note per message is enough (a message may hold dozens of links).
-    """
-    refused: list[LimitError] = []
-    try:
-        yield refused
-    except LimitError as exc:
-        refused.append(exc)
-        try:
-            services.slack.ephemeral(
-                channel_id, event.get("user") or "", user_text(exc), thread_ts=event.get("thread_ts")
-            )
-        except SlackApiError:
-            log.warning("could not tell a user their recording was refused", extra={"channel_id": channel_id})
+LIMIT_REFUSAL = "symbl_limit_refusal"  # context key: the note for a sharer over their limit, said after the ack
 
 
-def _start(services: Services, event: dict, route: tuple, key: str, **fields) -> bool:
-    """Start a job for one recording of a message; False when the sharer's limit refused it (skip the rest).
+def _start(services: Services, event: dict, route: tuple, key: str, **fields) -> None:
+    """Start a job for one recording of a message (raises ``LimitError`` when the sharer's limit refuses it).
 
     ``route`` is (team, channel, thread ts, conversation to append to); ``key`` tells this recording apart from the
     message's others (a file id or a URL) in the idempotency key.
     """
     team_id, channel_id, thread_ts, append_to = route
-    with _limit_told(services, channel_id, event) as refused:
-        intake.start_job(
-            services,
-            key_parts=(team_id, channel_id, event["ts"], key),
-            team_id=team_id,
-            channel_id=channel_id,
-            user_id=event.get("user"),
-            source_ts=event["ts"],
-            thread_ts=thread_ts,
-            append_to=append_to,
-            **fields,
-        )
-    return not refused
+    intake.start_job(
+        services,
+        key_parts=(team_id, channel_id, event["ts"], key),
+        team_id=team_id,
+        channel_id=channel_id,
+        user_id=event.get("user"),
+        source_ts=event["ts"],
+        thread_ts=thread_ts,
+        append_to=append_to,
+        **fields,
+    )
 
 
 def _link_name(url: str) -> str:
@@ -80,92 +61,125 @@ def _refusal_note(refused: list[tuple[str, str]]) -> dict:
     return render.render_failure("\n".join(lines), name=f"{len(refused)} links")
 
 
-def register(app: App, services: Services) -> None:
-    """File shares first (Bolt runs only the first matching listener), then the catch-alls."""
+def _start_files(services: Services, event: dict, team_id: str) -> None:
+    channel_id = event["channel"]
+    if not services.channels.auto_process(team_id, channel_id):
+        return
+    thread_ts, append_to = intake.thread_route(services, team_id, channel_id, event)
+    for file in event.get("files") or []:
+        if not isinstance(file, dict) or not file.get("id"):
+            continue  # Slack always names the file; an entry without an id names nothing to fetch
+        if intake.looks_like_media(file) is False:
+            continue  # a document or an image: not ours to comment on
+        route = (team_id, channel_id, thread_ts, append_to)
+        _start(
+            services,
+            event,
+            route,
+            file["id"],
+            origin="file",
+            file_id=file["id"],
+            name=file.get("title") or file.get("name"),
+        )
 
-    def on_file_share(event: dict, context) -> None:
-        if event.get("bot_id"):
-            return
-        team_id, channel_id = context.team_id, event["channel"]
-        if not services.channels.auto_process(team_id, channel_id):
-            return
-        thread_ts, append_to = intake.thread_route(services, team_id, channel_id, event)
-        for file in event.get("files") or []:
-            if not isinstance(file, dict) or not file.get("id"):
-                continue  # Slack always names the file; an entry without an id names nothing to fetch
-            if intake.looks_like_media(file) is False:
-                continue  # a document or an image: not ours to comment on
-            route = (team_id, channel_id, thread_ts, append_to)
-            name = file.get("title") or file.get("name")
-            if not _start(services, event, route, file["id"], origin="file", file_id=file["id"], name=name):
-                break
 
-    def on_message(event: dict, context) -> None:
-        # Edits (message_changed, also how Slack adds unfurls), deletions, joins and bots are not new recordings.
-        if event.get("subtype") or event.get("bot_id"):
-            return
-        team_id, channel_id = context.team_id, event["channel"]
-        links = list(intake.media_links(event))
-        if not links or not services.channels.auto_process(team_id, channel_id):
-            return
-        thread_ts, append_to = intake.thread_route(services, team_id, channel_id, event)
-        for url in links:
-            if intake.link_problem(services, url):
-                continue  # refused: say_links_refused tells the thread why
-            route = (team_id, channel_id, thread_ts, append_to)
-            if not _start(services, event, route, url, origin="link", url=url, name=_link_name(url)):
-                break
+def _start_links(services: Services, event: dict, team_id: str) -> None:
+    channel_id = event["channel"]
+    links = list(intake.media_links(event))
+    if not links or not services.channels.auto_process(team_id, channel_id):
+        return
+    thread_ts, append_to = intake.thread_route(services, team_id, channel_id, event)
+    for url in links:
+        if intake.link_problem(services, url):
+            continue  # refused: message_after_ack tells the thread why
+        route = (team_id, channel_id, thread_ts, append_to)
+        _start(services, event, route, url, origin="link", url=url, name=_link_name(url))
 
-    def refused_links(event: dict) -> list[tuple[str, str]]:
-        """The message's links to recordings that may not be fetched, each with the reason."""
-        if event.get("subtype") or event.get("bot_id"):
-            return []
-        return [(url, why) for url in intake.media_links(event) if (why := intake.link_problem(services, url))]
 
-    def say_links_refused(event: dict, context) -> None:
-        """After the ack: one note in the thread and one ❌ for the message's refused links, however many.
+def _refused_links(services: Services, event: dict) -> list[tuple[str, str]]:
+    """The message's links to recordings that may not be fetched, each with the reason."""
+    return [(url, why) for url in intake.media_links(event) if (why := intake.link_problem(services, url))]
 
-        Each link is still recorded on its own (so a redelivered event says nothing again), but a message with
-        300 links to private addresses makes one post and one reaction, not 300 of each.
-        """
-        team_id, channel_id = context.team_id, event["channel"]
-        refused = refused_links(event)
-        if not refused or not services.channels.auto_process(team_id, channel_id):
-            return
-        thread_ts, _ = intake.thread_route(services, team_id, channel_id, event)
-        new = [
-            (_link_name(url), why)
-            for url, why in refused
-            if intake.record_refused(
-                services,
-                key_parts=(team_id, channel_id, event["ts"], url),
-                reason=why,
-                team_id=team_id,
-                channel_id=channel_id,
-                user_id=event.get("user"),
-                origin="link",
-                source_ts=event["ts"],
-                thread_ts=thread_ts,
-                url=url,
-                name=_link_name(url),
-            )
-        ]
-        if not new:
-            return  # a redelivered event: the note is already there
+
+def _say_links_refused(services: Services, event: dict, team_id: str) -> None:
+    """One note in the thread and one ❌ for the message's refused links, however many.
+
+    Each link is still recorded on its own (so a redelivered event says nothing again), but a message with
+    300 links to private addresses makes one post and one reaction, not 300 of each.
+    """
+    channel_id = event["channel"]
+    refused = _refused_links(services, event)
+    if not refused or not services.channels.auto_process(team_id, channel_id):
+        return
+    thread_ts, _ = intake.thread_route(services, team_id, channel_id, event)
+    new = [
+        (_link_name(url), why)
+        for url, why in refused
+        if intake.record_refused(
+            services,
+            key_parts=(team_id, channel_id, event["ts"], url),
+            reason=why,
+            team_id=team_id,
+            channel_id=channel_id,
+            user_id=event.get("user"),
+            origin="link",
+            source_ts=event["ts"],
+            thread_ts=thread_ts,
+            url=url,
+            name=_link_name(url),
+        )
+    ]
+    if not new:
+        return  # a redelivered event: the note is already there
+    try:
+        services.slack.post(channel_id, _refusal_note(new), thread_ts=thread_ts)
+        services.slack.react(channel_id, event["ts"], "x")
+    except SlackApiError as exc:
+        why_not = exc.response.get("error")
+        log.warning("could not say why a link was refused: %s", why_not, extra={"channel_id": channel_id})
+
+
+# -- the listeners (registered in handlers/__init__.py) ----------------------------------------------------------
+
+
+def _is_ours(event: dict) -> bool:
+    """A share by a person: a file share or a plain message. Edits (message_changed, also how Slack adds
+    unfurls), deletions, joins and bots' messages are not new recordings."""
+    return not event.get("bot_id") and event.get("subtype") in (None, "file_share")
+
+
+def message(services: Services, event: dict, context: BoltContext) -> None:
+    """Every ``message`` event: a file share's recordings, or a message's links, become jobs."""
+    if not _is_ours(event):
+        return
+    try:
+        if event.get("subtype") == "file_share":
+            _start_files(services, event, context.team_id)
+        else:
+            _start_links(services, event, context.team_id)
+    except LimitError as exc:
+        # The rest of the message would be refused too; one note per message is enough (it may hold dozens of
+        # links), and it needs Slack: message_after_ack says it. Bolt copies this context for it after we return.
+        context[LIMIT_REFUSAL] = user_text(exc)
+
+
+def message_after_ack(services: Services, event: dict, context: BoltContext) -> None:
+    """After the ack (Bolt lazy listener): the notes that need Slack, if the message needs any.
+
+    This runs for every message event (Bolt copies the request for it); for an ordinary message it returns after
+    looking at the message's links, without touching the database.
+    """
+    if not _is_ours(event):
+        return
+    channel_id = event["channel"]
+    if note := context.get(LIMIT_REFUSAL):
         try:
-            services.slack.post(channel_id, _refusal_note(new), thread_ts=thread_ts)
-            services.slack.react(channel_id, event["ts"], "x")
-        except SlackApiError as exc:
-            why_not = exc.response.get("error")
-            log.warning("could not say why a link was refused: %s", why_not, extra={"channel_id": channel_id})
+            services.slack.ephemeral(channel_id, event.get("user") or "", note, thread_ts=event.get("thread_ts"))
+        except SlackApiError:
+            log.warning("could not tell a user their recording was refused", extra={"channel_id": channel_id})
+    if event.get("subtype") is None:
+        _say_links_refused(services, event, context.team_id)
 
-    def acknowledge_only() -> None:
-        """``file_shared`` duplicates the ``message`` file share; it is acknowledged and never makes a job."""
 
-    app.event({"type": "message", "subtype": "file_share"})(on_file_share)
-    # Only a message with a refused link gets the lazy follow-up: Bolt copies the whole request for a lazy
-    # listener, which would cost more than the ack of every ordinary message in every channel the app is in.
-    app.event("message", matchers=[lambda event: bool(refused_links(event))])(ack=on_message, lazy=[say_links_refused])
-    app.event("message")(on_message)
-    app.event("file_shared")(acknowledge_only)
-    app.event("app_mention")(acknowledge_only)
+def acknowledge_only() -> None:
+    """``file_shared`` duplicates the ``message`` file share, and a mention asks nothing: acknowledged, no job."""

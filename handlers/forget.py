@@ -1,8 +1,8 @@
 """``/symbl forget <conversation id | link to the meeting's thread>``.
 
 Who may forget a meeting is partly Slack's to say (a workspace admin, from ``users.info``; a member of the
-meeting's channel), and no Slack call may hold up the ack (#11): acknowledged at once, answered by a Bolt lazy
-listener. The deleting itself is the jobs process's (``bot.forget``), step by step and resumable.
+meeting's channel), and no Slack call may hold up the ack (#11): acknowledged at once, answered after it
+(``handlers.commands.LATER``). The deleting itself is the jobs process's (``bot.forget``), step by step and resumable.
 """
 
 from __future__ import annotations
@@ -11,11 +11,9 @@ import re
 from dataclasses import dataclass
 from urllib.parse import parse_qs
 
-from slack_bolt import Ack, App, Respond
-
 from bot.services import Services
 from bot.store.forget import Begun, ForgetStore
-from handlers.commands import NOT_FOUND, may_see
+from handlers.access import NOT_FOUND, may_see
 
 LOOKING = "Looking for that meeting; I'll answer here in a moment."
 USAGE = "Use `/symbl forget <conversation-id>` or `/symbl forget <link to the meeting's thread>`."
@@ -100,18 +98,4 @@ def answer_forget(services: Services, command: dict) -> str:
     return (
         "Deleting that meeting: its transcript, notes, action items and search entries, here and with the "
         "transcription service. Its notes message will say it was deleted."
-    )
-
-
-def register(app: App, services: Services) -> None:
-    """Register ``/symbl forget`` (before the general ``/symbl`` listener)."""
-
-    def ack_looking(ack: Ack) -> None:
-        ack(response_type="ephemeral", text=LOOKING)
-
-    def forget_after_ack(command: dict, respond: Respond) -> None:
-        respond(text=answer_forget(services, command), response_type="ephemeral", replace_original=False)
-
-    app.command("/symbl", matchers=[lambda command: forget_text(command.get("text", "")) is not None])(
-        ack=ack_looking, lazy=[forget_after_ack]
     )

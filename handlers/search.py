@@ -1,8 +1,9 @@
 """``/symbl search …`` and its Previous/Next buttons.
 
 Which meetings a person may search is Slack's to say (the channels they are a member of now), and no Slack call
-may hold up the ack (#11): the command is acknowledged at once and answered by a Bolt lazy listener through the
-``response_url``. A page button is answered the same way, with the membership asked again for the clicker.
+may hold up the ack (#11): the command is acknowledged at once and answered after it (``handlers.commands.LATER``)
+through the ``response_url``. A page button is answered the same way (``page_after_ack``, a Bolt lazy listener),
+with the membership asked again for the clicker.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ import json
 import logging
 import re
 
-from slack_bolt import Ack, App, Respond
+from slack_bolt import Ack, Respond
 
 from bot import search_query
 from bot.render import search as render_search
@@ -85,49 +86,44 @@ def run_search(services: Services, *, team_id: str, user_id: str | None, here: s
     return render_search.render_results(hits, parsed, text, page)
 
 
-def register(app: App, services: Services) -> None:
-    """Register the search command (before the general ``/symbl`` listener) and its page buttons."""
-
-    def ack_searching(ack: Ack) -> None:
-        ack(response_type="ephemeral", text=SEARCHING)
-
-    def search_after_ack(command: dict, respond: Respond) -> None:
-        payload = run_search(
-            services,
-            team_id=command["team_id"],
-            user_id=command.get("user_id"),
-            here=command.get("channel_id"),
-            text=query_text(command.get("text", "")) or "",
-        )
-        respond(text=payload["text"], blocks=payload.get("blocks"), response_type="ephemeral", replace_original=False)
-
-    def ack_page(ack: Ack) -> None:
-        ack()
-
-    def page_after_ack(body: dict, action: dict, respond: Respond) -> None:
-        try:
-            value = json.loads(action.get("value") or "{}")
-            text, page = str(value["q"]), int(value["page"])
-        except (ValueError, KeyError, TypeError):
-            respond(text="That search has expired; search again.", response_type="ephemeral")
-            return
-        payload = run_search(
-            services,
-            team_id=(body.get("team") or {}).get("id") or body.get("user", {}).get("team_id", ""),
-            user_id=(body.get("user") or {}).get("id"),
-            here=None,  # a click proves nothing about membership: every channel is asked
-            text=text,
-            page=page,
-        )
-        respond(
-            text=payload["text"] or escape_mrkdwn(text),
-            blocks=payload.get("blocks"),
-            response_type="ephemeral",
-            replace_original=True,
-        )
-
-    app.command("/symbl", matchers=[lambda command: query_text(command.get("text", "")) is not None])(
-        ack=ack_searching, lazy=[search_after_ack]
+def answer_command(services: Services, command: dict) -> dict:
+    """The answer to ``/symbl search …`` (given after the ack: it asks Slack who is in which channel)."""
+    return run_search(
+        services,
+        team_id=command["team_id"],
+        user_id=command.get("user_id"),
+        here=command.get("channel_id"),
+        text=query_text(command.get("text", "")) or "",
     )
-    # Each button has its own action id (Slack wants them unique within a message): one pattern for all.
-    app.action(re.compile(rf"^{render_search.PAGE_ACTION}_\d+$"))(ack=ack_page, lazy=[page_after_ack])
+
+
+# Each page button has its own action id (Slack wants them unique within a message): one pattern for all.
+PAGE_ACTIONS = re.compile(rf"^{render_search.PAGE_ACTION}_\d+$")
+
+
+def ack_page(ack: Ack) -> None:
+    ack()
+
+
+def page_after_ack(services: Services, body: dict, action: dict, respond: Respond) -> None:
+    """After the ack (Bolt lazy listener): the page asked for, searched again for whoever clicked."""
+    try:
+        value = json.loads(action.get("value") or "{}")
+        text, page = str(value["q"]), int(value["page"])
+    except (ValueError, KeyError, TypeError):
+        respond(text="That search has expired; search again.", response_type="ephemeral")
+        return
+    payload = run_search(
+        services,
+        team_id=(body.get("team") or {}).get("id") or body.get("user", {}).get("team_id", ""),
+        user_id=(body.get("user") or {}).get("id"),
+        here=None,  # a click proves nothing about membership: every channel is asked
+        text=text,
+        page=page,
+    )
+    respond(
+        text=payload["text"] or escape_mrkdwn(text),
+        blocks=payload.get("blocks"),
+        response_type="ephemeral",
+        replace_original=True,
+    )

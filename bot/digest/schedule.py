@@ -150,6 +150,17 @@ def parse_schedule(args: Sequence[str], default_tz: str | None) -> DigestSchedul
     raise ScheduleError(f"Say when to post the digest: {_USAGE}.")
 
 
+def names_a_zone(args: Sequence[str]) -> bool:
+    """Whether the words of a schedule (one :func:`parse_schedule` accepts) name its zone.
+
+    When they do not, the schedule takes the user's own zone, which only Slack knows (``users.info``): the
+    command is then answered after the acknowledgement, so no Slack call holds it up.
+    """
+    words = [w for w in args if w.strip()]
+    first_option = 2 if words and words[0].lower() == DAILY else 3
+    return any(word.lower() != ALWAYS for word in words[first_option:])
+
+
 def cron_trigger(schedule: DigestSchedule) -> CronTrigger:
     """The APScheduler trigger that fires this schedule (once per local day, see the module docstring)."""
     day_of_week = _CRON_DAYS[schedule.weekday] if schedule.cadence == WEEKLY and schedule.weekday is not None else "*"
