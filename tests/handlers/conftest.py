@@ -84,7 +84,7 @@ def add_meeting(bolt: InProcessApp, *, channel: str = CHANNEL, conversation_id: 
     notes_ts = services.slack.post(channel, payload, thread_ts=thread_ts)
     services.store.update(job_id, notes_ts=notes_ts)
     items = services.ledger.for_conversation(TEAM_ID, conversation_id)
-    return Meeting(conversation_id, channel, thread_ts, notes_ts, tuple(sorted(items)))
+    return Meeting(conversation_id, channel, thread_ts, notes_ts, tuple(items[key].id for key in sorted(items)))
 
 
 @pytest.fixture

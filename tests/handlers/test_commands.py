@@ -8,7 +8,7 @@ from __future__ import annotations
 import pytest
 import sqlalchemy as sa
 
-from bot.store.tables import Job, Stage
+from bot.store.tables import DigestRun, Job, Stage
 from handlers.access import NOT_FOUND
 from handlers.commands import CHECKING, DIGEST_OF_A_WEEK, SCHEDULING
 from handlers.forget import LOOKING
@@ -145,10 +145,18 @@ def test_digest_off_is_said_in_the_ack(bolt):
     assert bolt.services.channels.config(TEAM_ID, CHANNEL).digest is None
 
 
+def digest_runs(bolt) -> list[tuple[str, str | None]]:
+    """(run key, zone) of the channel's requested digests."""
+    with bolt.services.database.session(writes=False) as session:
+        runs = session.scalars(sa.select(DigestRun).where(DigestRun.channel_id == CHANNEL)).all()
+        return [(run.run_key, run.tz) for run in runs]
+
+
 def test_digest_now_with_a_schedule_is_requested_in_the_ack(bolt):
-    bolt.command("digest daily 09:00 UTC")
+    bolt.command("digest daily 09:00 Asia/Tokyo")
     done = bolt.command("digest now")
     assert done.ack["text"] == "Posting a digest of the last 1 day here now."
+    assert [tz for _, tz in digest_runs(bolt)] == ["Asia/Tokyo"]
     assert done.after_ack == []
 
 
@@ -157,8 +165,7 @@ def test_digest_now_without_a_schedule_asks_the_users_zone_after_the_ack(bolt):
     assert done.ack["text"] == DIGEST_OF_A_WEEK
     assert [c["user"] for c in done.called("users.info")] == [USER]
     assert done.responses == []  # the ack said it all
-    requested = bolt.services.digests.due_runs(TEAM_ID) if hasattr(bolt.services.digests, "due_runs") else None
-    assert requested is None or requested
+    assert [tz for _, tz in digest_runs(bolt)] == ["Europe/Paris"]
 
 
 def test_search_is_answered_after_the_ack(bolt, slack):
