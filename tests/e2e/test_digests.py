@@ -11,7 +11,7 @@ import re
 import time
 
 from tests.e2e.conftest import wait_until
-from tests.e2e.harness import CHANNEL, SIGNING_SECRET, TEAM_ID, USER
+from tests.e2e.harness import CHANNEL, SIGNING_SECRET, TEAM_ID, USER, command_answer
 from tests.e2e.test_slack_flows import share_file, wait_for_results
 from tests.fakes.slack_requests import block_action_body, view_submission_body
 
@@ -243,9 +243,11 @@ def test_auto_off_stops_auto_processing_in_that_channel_only(stack):
 
 def test_a_schedule_defaults_to_the_users_time_zone_and_is_confirmed(stack):
     stack.slack.add_user(USER, name="steve", tz="Europe/Paris")
-    _, body, _ = stack.app.command(stack.slack, "digest weekly mon 09:00")
-    assert "every Monday at 09:00 (Europe/Paris)" in body
-    assert "<!date^" in body  # the next run, in each reader's own time zone
+    # The user's zone is Slack's to say, asked after the ack (#11): the confirmation comes through the response_url.
+    ack, answer = command_answer(stack.app, stack.slack, "digest weekly mon 09:00")
+    assert "I'll answer here" in ack["text"]
+    assert "every Monday at 09:00 (Europe/Paris)" in answer["text"]
+    assert "<!date^" in answer["text"]  # the next run, in each reader's own time zone
     _, settings, _ = stack.app.command(stack.slack, "settings")
     assert "every Monday at 09:00 (Europe/Paris)" in settings
     _, bad, _ = stack.app.command(stack.slack, "digest daily 25:00")
