@@ -62,6 +62,7 @@ def _refusal_note(refused: list[tuple[str, str]]) -> dict:
 
 
 def _start_files(services: Services, event: dict, team_id: str) -> None:
+    """A job for each recording or meeting transcript of a file share (raises ``LimitError`` past the limit)."""
     channel_id = event["channel"]
     if not services.channels.auto_process(team_id, channel_id):
         return
@@ -71,19 +72,12 @@ def _start_files(services: Services, event: dict, team_id: str) -> None:
             continue  # Slack always names the file; an entry without an id names nothing to fetch
         if intake.looks_like_media(file) is False:
             continue  # a document or an image: not ours to comment on
-        route = (team_id, channel_id, thread_ts, append_to)
-        _start(
-            services,
-            event,
-            route,
-            file["id"],
-            origin="file",
-            file_id=file["id"],
-            name=file.get("title") or file.get("name"),
-        )
+        route, name = (team_id, channel_id, thread_ts, append_to), file.get("title") or file.get("name")
+        _start(services, event, route, file["id"], origin="file", file_id=file["id"], name=name)
 
 
 def _start_links(services: Services, event: dict, team_id: str) -> None:
+    """A job for each link to a recording that may be fetched (raises ``LimitError`` past the limit)."""
     channel_id = event["channel"]
     links = list(intake.media_links(event))
     if not links or not services.channels.auto_process(team_id, channel_id):
