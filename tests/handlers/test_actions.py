@@ -65,7 +65,9 @@ def test_un_snooze_from_the_menu(bolt, meeting):
     assert redrawn(done, meeting)
 
 
-@pytest.mark.parametrize(("verb", "callback_id"), [("snooze", SNOOZE_VIEW), ("reassign", REASSIGN_VIEW)])
+@pytest.mark.parametrize(
+    ("verb", "callback_id"), [("snooze", SNOOZE_VIEW), ("reassign", REASSIGN_VIEW), ("assign", REASSIGN_VIEW)]
+)
 def test_a_choice_that_needs_a_modal_opens_it_after_the_ack_with_the_clicks_trigger(
     bolt, slack, meeting, verb, callback_id
 ):
