@@ -15,6 +15,7 @@ from bot.digest.schedule import (
     ScheduleError,
     cron_trigger,
     describe,
+    names_a_zone,
     next_run,
     parse_schedule,
     previous_run,
@@ -268,3 +269,19 @@ def test_a_fresh_trigger_after_a_restart_gives_the_same_next_run(schedule, last_
     assert [t.astimezone(UTC) for t in (from_original, from_fresh, from_unpickled)] == [expected_next] * 3
     assert next_run(schedule, last_run) == expected_next
     assert previous_run(schedule, expected_next) == last_run
+
+
+@pytest.mark.parametrize(
+    ("words", "named"),
+    [
+        ("daily 09:00", False),
+        ("daily 09:00 always", False),
+        ("daily 09:00 Asia/Tokyo", True),
+        ("daily 09:00 always utc", True),
+        ("weekly mon 09:00", False),
+        ("weekly mon 09:00 always", False),
+        ("weekly fri 17:30 Europe/Paris always", True),
+    ],
+)
+def test_names_a_zone_tells_when_the_users_own_zone_is_needed(words, named):
+    assert names_a_zone(words.split()) is named
