@@ -191,8 +191,10 @@ class Transcriber:
 
         ``names_as_hotwords`` also prompts Whisper with the roster's names. Off: measured on the eval meetings with
         a 12-name roster (bench/bench_local_stt.py --model base --roster [--no-hotwords]), the names in every
-        window's prompt raised the WER from 10.2 % to 13.1 % (stand-up: 7.9 % to 25.8 %); the roster's
-        rescoring (``roster.py``) puts misheard names back without that cost.
+        window's prompt raised the WER from 10.2 % to 13.1 % (stand-up: 7.9 % to 25.8 %); on the real AMI clips
+        with a 4-name roster (bench/bench_real_stt.py's clips) from 27.6 % to 39.6 %, Whisper then leaving out
+        whole stretches (deletions 56 to 102). The roster's rescoring (``roster.py``) puts misheard names back
+        without that cost (27.6 % with the same roster).
         """
         self.model_spec = model
         self.workers = workers
