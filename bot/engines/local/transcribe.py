@@ -71,12 +71,12 @@ DECODE = {
 # at 0-7 s that AMI left untranscribed, scored as insertions. Also tried, no gain on AMI (pooled 27.6 % unless
 # said): no_speech/log_prob thresholds off 27.6; hallucination_silence_threshold off 27.6 (libri 11.4, unchanged);
 # beam patience 2 27.6; float32 instead of int8 31.1; no timestamp tokens 31.7 (libri 24.1: whole sentences
-# dropped); faster-whisper's BatchedInferencePipeline (each VAD stretch decoded alone) 28.3. Re-decoding the diarizer's speech that the first pass left without words
-# (faster-whisper's clip_timestamps, one 30-s window per stretch): EN2006a 77 -> 63 % ("See? Right. On your
-# marks. Okay."), but a short stretch alone is where Whisper invents ("Thank you.", "I'm sorry," x60 on EN2006b),
-# so pooled 30.4-68 %; a confidence filter that would keep only the good ones fits one clip's three segments, and
-# each stretch costs a window (an hour has hundreds), beyond the RTF budget. What is lost is acoustic: only a
-# stronger model would win it back (see whisper_models.py for why none is bundled).
+# dropped); faster-whisper's BatchedInferencePipeline (each VAD stretch decoded alone) 28.3. Re-decoding the
+# diarizer's speech that the first pass left without words (clip_timestamps, a 30-s window per stretch) won
+# EN2006a back to 63 % ("See? Right. On your marks. Okay."), but a short stretch alone is where Whisper invents
+# ("Thank you.", "I'm sorry," x60 on EN2006b): pooled 30.4-68 %. A confidence filter keeping only the good ones
+# would fit one clip's three segments, and a window per stretch (an hour has hundreds) is past the RTF budget.
+# What is lost is acoustic: only a stronger model would win it back (whisper_models.py: why none is bundled).
 VAD_PARAMETERS = {"threshold": 0.3, "min_silence_duration_ms": 1000, "speech_pad_ms": 400}
 # A detected language other than English is believed only when Whisper is this sure; far-field English speech is
 # sometimes given a low-probability guess of another language, and English is what the insights need.
