@@ -10,6 +10,8 @@ is the transcriber's alone):
 - WER on the AMI clips, pooled over the four (errors / reference words), target <= 22 %; and on the libri clips.
   Normalisation as the data set's score.py (lower case, no punctuation, hyphens split), plus the fillers
   uh/um/mm/hmm/ah/er (and mm-hmm) dropped on both sides: Whisper leaves them out by design;
+- each clip's WER with its substituted / deleted / inserted words, so a bad clip shows what went wrong (speech
+  never decoded, misheard, or invented) without printing any of its text;
 - deterministic: the AMI clips transcribed three times give identical texts;
 - silence: real speech, then 60 s of near-silence and 60 s of music-like noise (tones and noise from numpy):
   words placed after the speech, target 0; and the longest run of one repeated word anywhere, target <= 4;
@@ -62,13 +64,23 @@ def reference(path: Path) -> str:
     return " ".join(line.split(":", 1)[1] for line in lines if not line.startswith("#") and ":" in line)
 
 
-def errors(ref: str, hyp: str) -> tuple[int, int]:
-    """(word errors, reference words) after normalisation."""
+def error_kinds(ref: str, hyp: str) -> dict[str, int]:
+    """Substituted, deleted and inserted words and the reference's length, after normalisation.
+
+    The split says what went wrong: deletions dominate when speech was never decoded (the VAD cut it, or talk
+    under another speaker's), substitutions when it was decoded but misheard, insertions when text was invented.
+    """
     import jiwer
 
     r, h = normalise(ref), normalise(hyp)
     out = jiwer.process_words(" ".join(r), " ".join(h) or "<empty>")
-    return out.substitutions + out.deletions + out.insertions, len(r)
+    return {"S": out.substitutions, "D": out.deletions, "I": out.insertions, "N": len(r)}
+
+
+def errors(ref: str, hyp: str) -> tuple[int, int]:
+    """(word errors, reference words) after normalisation."""
+    kinds = error_kinds(ref, hyp)
+    return kinds["S"] + kinds["D"] + kinds["I"], kinds["N"]
 
 
 def silence_and_music(speech, seconds_each: float = 60.0):
@@ -128,16 +140,19 @@ def _child(data: Path, model: str, files: list[Path], *extra: str, old: bool = F
 
 def score(data: Path, result: dict, prefix: str) -> tuple[float, dict[str, float]]:
     """Pooled WER over the clips named ``prefix*`` and each clip's WER (first run)."""
-    total_errors = total_words = 0
-    per_clip = {}
-    for name, clip in result["clips"].items():
-        if not name.startswith(prefix):
-            continue
-        wrong, words = errors(reference(data / "audio" / f"{name}.txt"), clip["runs"][0]["text"])
-        per_clip[name] = wrong / words
-        total_errors += wrong
-        total_words += words
-    return total_errors / total_words, per_clip
+    kinds = score_kinds(data, result, prefix)
+    total_errors = sum(k["S"] + k["D"] + k["I"] for k in kinds.values())
+    per_clip = {name: (k["S"] + k["D"] + k["I"]) / k["N"] for name, k in kinds.items()}
+    return total_errors / sum(k["N"] for k in kinds.values()), per_clip
+
+
+def score_kinds(data: Path, result: dict, prefix: str) -> dict[str, dict[str, int]]:
+    """Each ``prefix*`` clip's substitutions, deletions, insertions and reference words (first run)."""
+    return {
+        name: error_kinds(reference(data / "audio" / f"{name}.txt"), clip["runs"][0]["text"])
+        for name, clip in result["clips"].items()
+        if name.startswith(prefix)
+    }
 
 
 def longest_repeat(text: str) -> int:
@@ -166,6 +181,7 @@ def measure(model: str = "") -> dict:
         "ami_wer": ami_wer,
         "libri_wer": libri_wer,
         "per_clip": {**ami_clips, **libri_clips},
+        "error_kinds": score_kinds(data, main, ""),
         "languages": {name: clip["language"] for name, clip in main["clips"].items()},
         "deterministic": deterministic,
         "silence": main["silence"],
@@ -190,10 +206,19 @@ def run() -> list[Row]:
             m["ami_wer"] <= AMI_TARGET,
         ),
         Row(f"STT WER, libri round tables ({model})", "report", f"{m['libri_wer']:.1%}", ok=True),
+        *(
+            Row(f"STT WER {name} (substituted/deleted/inserted of N)", "report", _clip_figure(kinds), ok=True)
+            for name, kinds in m["error_kinds"].items()
+        ),
         Row("STT deterministic (AMI clips, 3 runs)", "yes", "yes" if m["deterministic"] else "no", m["deterministic"]),
         Row("STT words invented over 60 s silence + 60 s music", "0", str(silence), silence == 0),
         Row("STT longest run of one repeated word", "<= 4", str(m["longest_repeat"]), m["longest_repeat"] <= 4),
     ]
+
+
+def _clip_figure(kinds: dict[str, int]) -> str:
+    wrong = kinds["S"] + kinds["D"] + kinds["I"]
+    return f"{wrong / kinds['N']:.1%} ({kinds['S']}/{kinds['D']}/{kinds['I']} of {kinds['N']})"
 
 
 def compare() -> dict:

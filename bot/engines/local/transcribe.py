@@ -63,6 +63,20 @@ DECODE = {
 # (77 %), 0.1 30.4 % (80 %); padding 0.8 s 28.3 % (71 %); the diarizer's speech regions instead of Silero 27.6 %
 # (66 %; pyannote's segmentation was trained on AMI, so that would flatter it); peak-normalised input 31.1 % (74 %);
 # a 3-s AGC to -25 dBFS 34.1 % (77 %); beam 8 31.1 %, beam 1 29.0 %; a disfluent initial prompt 34.8 %.
+# Why EN2006a scores 77 % (bench_real_stt's per-clip split: 1 substituted, 26 deleted, 0 inserted of 35): not a
+# language guess (detected "en"), not a loop, not the 30-s cut (its last, cut turn is heard). Its 35 words are
+# mostly quiet far-field backchannels ("Okay.", "See", "'Kay.", "Right.") at -50 to -65 dBFS, below what Silero
+# passes, and "Such a long time since I've done these" is said under another speaker's turn. Let through (VAD
+# off, or threshold 0.1), base mishears them ("fidget with" comes out, the rest does not) and transcribes sounds
+# at 0-7 s that AMI left untranscribed, scored as insertions. Also tried, no gain on AMI (pooled 27.6 % unless
+# said): no_speech/log_prob thresholds off 27.6; hallucination_silence_threshold off 27.6 (libri 11.4, unchanged);
+# beam patience 2 27.6; float32 instead of int8 31.1; no timestamp tokens 31.7 (libri 24.1: whole sentences
+# dropped); faster-whisper's BatchedInferencePipeline (each VAD stretch decoded alone) 28.3. Re-decoding the
+# diarizer's speech that the first pass left without words (clip_timestamps, a 30-s window per stretch) won
+# EN2006a back to 63 % ("See? Right. On your marks. Okay."), but a short stretch alone is where Whisper invents
+# ("Thank you.", "I'm sorry," x60 on EN2006b): pooled 30.4-68 %. A confidence filter keeping only the good ones
+# would fit one clip's three segments, and a window per stretch (an hour has hundreds) is past the RTF budget.
+# What is lost is acoustic: only a stronger model would win it back (whisper_models.py: why none is bundled).
 VAD_PARAMETERS = {"threshold": 0.3, "min_silence_duration_ms": 1000, "speech_pad_ms": 400}
 # A detected language other than English is believed only when Whisper is this sure; far-field English speech is
 # sometimes given a low-probability guess of another language, and English is what the insights need.
@@ -181,8 +195,10 @@ class Transcriber:
 
         ``names_as_hotwords`` also prompts Whisper with the roster's names. Off: measured on the eval meetings with
         a 12-name roster (bench/bench_local_stt.py --model base --roster [--no-hotwords]), the names in every
-        window's prompt raised the WER from 10.2 % to 13.1 % (stand-up: 7.9 % to 25.8 %); the roster's
-        rescoring (``roster.py``) puts misheard names back without that cost.
+        window's prompt raised the WER from 10.2 % to 13.1 % (stand-up: 7.9 % to 25.8 %); on the real AMI clips
+        with a 4-name roster (bench/bench_real_stt.py's clips) from 27.6 % to 39.6 %, Whisper then leaving out
+        whole stretches (deletions 56 to 102). The roster's rescoring (``roster.py``) puts misheard names back
+        without that cost (27.6 % with the same roster).
         """
         self.model_spec = model
         self.workers = workers
