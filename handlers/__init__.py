@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from slack_bolt import App
 
-from handlers import actions, commands, events, forget, search
+from handlers import actions, commands, events, forget, search, uninstall
 
 
 def register_handlers(app: App, services) -> None:
@@ -13,4 +13,5 @@ def register_handlers(app: App, services) -> None:
     forget.register(app, services)
     commands.register(app, services)
     events.register(app, services)
+    uninstall.register(app, services)
     actions.register(app, services)
