@@ -20,7 +20,7 @@ from bot.store.tables import ConsentNote
 
 log = logging.getLogger(__name__)
 
-LEASE_SECONDS = 30.0
+LEASE_SECONDS = 15.0  # one post and two writes; a crashed process's note is taken over within this long
 SWEEP_SECONDS = 1.0
 
 
