@@ -28,6 +28,7 @@ CANDIDATES = 200  # the newest matches that are ranked; a page shows a few of th
 FIRST_WINDOW = 2_000  # lines; see SearchIndex._newest
 WINDOW_GROWTH = 2  # the least a window grows by
 WINDOW_MARGIN = 2.0
+DENSE_SHARE = 0.25  # a window that held this share of CANDIDATES: the next is read newest first, not via the index
 
 # Where a word was found counts: a decision or task written down beats a passing mention.
 KIND_WEIGHT = {"action": 1.5, "follow_up": 1.3, "topic": 1.2, "question": 1.1, "message": 1.0}
@@ -166,7 +167,10 @@ class SearchIndex:
         window. The next window is as wide as the matches found so far say it must be to hold ``CANDIDATES``
         (``_next_span``), so a mid-frequency word takes two queries, not four, and a rare one goes straight to
         every line: each query asks the full-text index for the word's whole list again, so fewer queries is
-        most of the cost. Whatever the windows, the answer is the same: the newest ``CANDIDATES`` matches.
+        most of the cost. A window after one that was dense with matches is read like the first (``first``: newest
+        lines first, stopping at ``CANDIDATES``), since asking the index for a common word's long list costs more
+        than reading the few lines needed. Whatever the windows, the answer is the same: the newest ``CANDIDATES``
+        matches.
         """
         newest = session.execute(sa.select(sa.func.max(id_column))).scalar() or 0
         span, statement = FIRST_WINDOW, first
@@ -175,7 +179,8 @@ class SearchIndex:
             rows = list(session.execute(statement.where(window_column > lower)))
             if len(rows) >= CANDIDATES or lower == 0:
                 return rows
-            span, statement = _next_span(span, len(rows)), wide
+            statement = first if len(rows) >= CANDIDATES * DENSE_SHARE else wide
+            span = _next_span(span, len(rows))
 
     def meeting_channels(self, team_id: str) -> list[str]:
         """The channels with searchable meetings in the workspace (whose membership the asker is checked for)."""
