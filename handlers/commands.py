@@ -189,9 +189,10 @@ def _retention(services: Services, team_id: str, channel_id: str, days: int | No
     services.channels.set_retention(team_id, channel_id, days)
     retention = RetentionInForce.of(days, services.settings.retention_days)
     source = "" if retention.from_channel else " (the workspace default)"
+    sweep = " Older ones are deleted by the daily retention sweep." if retention.days else ""
     return {
-        "text": f"Meetings processed in this channel are now kept {kept_for(retention)}{source}. "
-        "Older ones are deleted by the daily retention sweep. Change it with `/symbl retention <days>|off`."
+        "text": f"Meetings processed in this channel are now kept {kept_for(retention)}{source}.{sweep} "
+        "Change it with `/symbl retention &lt;days&gt;|off`."
     }
 
 

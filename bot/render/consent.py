@@ -1,4 +1,7 @@
-"""What the app keeps, in words: the retention in force, and the note a channel gets once (pure)."""
+"""What the app keeps, in words: the retention in force, and the note a channel gets once (pure).
+
+``<`` and ``>`` in the usage shown are escaped: Slack reads ``<…>`` as a link or mention even inside backticks.
+"""
 
 from __future__ import annotations
 
@@ -16,7 +19,7 @@ def kept_for(retention: RetentionInForce) -> str:
 def describe_retention(retention: RetentionInForce) -> str:
     """The ``/symbl settings`` line: how long, and whether the channel or the workspace decided it."""
     source = "this channel's setting" if retention.from_channel else "the workspace default"
-    return f"*Retention:* meetings are kept {kept_for(retention)} ({source}; `/symbl retention <days>|off`)"
+    return f"*Retention:* meetings are kept {kept_for(retention)} ({source}; `/symbl retention &lt;days&gt;|off`)"
 
 
 def render_consent_note(retention: RetentionInForce) -> dict:
@@ -29,7 +32,7 @@ def render_consent_note(retention: RetentionInForce) -> dict:
     )
     how = (
         "Anyone can ask for a meeting to be deleted: its sharer or a workspace admin runs "
-        "`/symbl forget <link to its notes>`. `/symbl retention <days>|off` sets how long meetings are kept, "
-        "`/symbl auto off` stops processing."
+        "`/symbl forget &lt;link to its notes&gt;`. `/symbl retention &lt;days&gt;|off` sets how long meetings "
+        "are kept, `/symbl auto off` stops processing."
     )
     return {"text": f"{text} {how}", "blocks": [section(text), context(how)]}
