@@ -6,6 +6,7 @@
 /symbl status
 /symbl auto on|off
 /symbl digest now | daily HH:MM [TZ] [always] | weekly DAY HH:MM [TZ] [always] | off
+/symbl retention <days> | off | default
 /symbl settings
 """
 
@@ -60,7 +61,21 @@ class ShowSettings:
     pass
 
 
-Command = Help | Process | Append | Status | Auto | Digest | ShowSettings
+@dataclass(frozen=True)
+class Retention:
+    """Days this channel's meetings are kept: 0 keeps them (``off``), None follows the workspace (``default``)."""
+
+    days: int | None
+
+
+MAX_RETENTION_DAYS = 3650  # ten years: beyond it a "retention" is a typo, not a policy
+RETENTION_USAGE = (
+    f"Use `/symbl retention <days>` with a whole number of days from 1 to {MAX_RETENTION_DAYS}, "
+    "`/symbl retention off` to keep meetings until someone deletes them, "
+    "or `/symbl retention default` for the workspace's setting."
+)
+
+Command = Help | Process | Append | Status | Auto | Digest | ShowSettings | Retention
 
 
 def _unescape_link(token: str) -> str:
@@ -95,6 +110,19 @@ def _parse_digest(args: list[str]) -> Digest | Help:
     )
 
 
+def _parse_retention(args: list[str]) -> Retention | Help:
+    if len(args) != 1:
+        return Help(RETENTION_USAGE)
+    word = args[0].lower()
+    if word in {"off", "default"}:
+        return Retention(days=0 if word == "off" else None)
+    # Digits only: "1.5", "-3", "1e3" and "٣" (int() takes other scripts' digits) are not a number of days here.
+    if not (word.isascii() and word.isdigit()) or not 1 <= int(word) <= MAX_RETENTION_DAYS:
+        shown = word if len(word) <= 20 else word[:20] + "…"
+        return Help(f"`{shown}` isn't a number of days I can keep meetings for. {RETENTION_USAGE}")
+    return Retention(days=int(word))
+
+
 def parse(text: str) -> Command:
     """Parse the text after ``/symbl``; anything not understood becomes ``Help`` with the problem named."""
     words = (text or "").split()
@@ -118,6 +146,8 @@ def parse(text: str) -> Command:
             return _parse_digest(args)
         case "settings":
             return ShowSettings()
+        case "retention":
+            return _parse_retention(args)
         case _:
             shown = verb if len(verb) <= 30 else verb[:30] + "…"
             return Help(f"I don't know the command `{shown}`.")

@@ -62,6 +62,11 @@ class Settings:
     max_running_per_channel: int = 5
     max_running_per_user: int = 3
     max_pending_per_user: int = 20
+    # Meeting memory: days a meeting is kept before the daily sweep forgets it, for channels that set no retention
+    # of their own (``/symbl retention``); 0 keeps meetings until someone forgets them. How often each jobs process
+    # looks whether today's sweep is still to be done (the sweep itself runs once a day across all replicas).
+    retention_days: int = 0
+    retention_check_seconds: float = 300.0
     local_allow_private_urls: bool = False  # tests only: let the offline engine fetch loopback URLs
     # The Symbl-compatible API server (``symbl-bot api``, bot/api/): its clients' "appId:appSecret" pairs, separated
     # by commas; its port and web workers; how long a token lives (Symbl's 24 h); the jobs one client may have
@@ -150,6 +155,8 @@ class Settings:
             max_running_per_channel=number("MAX_RUNNING_PER_CHANNEL", cls.max_running_per_channel, int),
             max_running_per_user=number("MAX_RUNNING_PER_USER", cls.max_running_per_user, int),
             max_pending_per_user=number("MAX_PENDING_PER_USER", cls.max_pending_per_user, int),
+            retention_days=number("RETENTION_DAYS", cls.retention_days, int, zero_ok=True),
+            retention_check_seconds=number("RETENTION_CHECK_SECONDS", cls.retention_check_seconds),
             local_allow_private_urls=env.get("LOCAL_ALLOW_PRIVATE_URLS", "").lower() in {"1", "true", "yes"},
             api_clients=env.get("API_CLIENTS", ""),
             api_port=number("API_PORT", cls.api_port, int),

@@ -6,7 +6,8 @@
   engine    the engine forgets the conversation (Symbl: ``DELETE /v1/conversations/{id}``, a 404 is fine; the
             offline engine: its transcript, voice profiles, jobs and media copies), and recordings still on disk go
   files     the transcript files the app uploaded (``files.delete``; already gone is fine)
-  messages  each notes message becomes "Notes deleted at @person's request on <date>"
+  messages  each notes message becomes "Notes deleted at @person's request on <date>" (or "… by this channel's
+            retention policy …" when the retention sweep asked, ``bot.retention``)
   rows      every row of the meeting and the request itself, in one transaction
 """
 
@@ -78,7 +79,8 @@ class ForgetRunner:
                 self.slack.delete_file(file_id)
             self.store.advance(request, "messages", LEASE_SECONDS)
         if request.step == "messages":
-            payload = render_forgotten(request.requested_by, request.requested_at)
+            by_retention = request.reason == "retention"
+            payload = render_forgotten(request.requested_by, request.requested_at, by_retention=by_retention)
             for ts in json.loads(request.message_ts_json):
                 self._rewrite(request.channel_id, ts, payload)
             self.store.advance(request, "rows", LEASE_SECONDS)

@@ -39,6 +39,7 @@ from bot.notes import MeetingNotes
 from bot.render.mrkdwn import format_duration
 from bot.render.status import render_parent, render_pointer
 from bot.slack_io import SlackIO, is_transient
+from bot.store.consent import ConsentStore
 from bot.store.jobs import JobStore
 from bot.store.search import index_meeting
 from bot.store.tables import Job, Stage, utcnow
@@ -437,6 +438,7 @@ class Pipeline:
         index_meeting(
             self.store.db, team_id=job.team_id, channel_id=job.channel_id, insights=insights, shared_at=_shared_at(job)
         )
+        ConsentStore(self.store.db).ask(job.team_id, job.channel_id, "first_recording")  # once per channel
         if not job.result_posted:
             # The ledger is written before the message: its rows carry the buttons' ids, and writing them twice
             # (a retried step) updates the same rows.

@@ -18,19 +18,25 @@ from pathlib import Path
 from slack_sdk import WebClient
 
 from bot.config import Settings
+from bot.consent import ConsentRunner
 from bot.digest.runner import DigestRunner, DigestWriter
 from bot.engines.base import Engine
+from bot.erasure import ErasureRunner
 from bot.forget import ForgetRunner
 from bot.notes import MeetingNotes
 from bot.pipeline import Pipeline
+from bot.retention import RetentionRunner
 from bot.scheduler import Sweeper
 from bot.slack_io import SlackIO, make_web_client
 from bot.store.channels import ChannelStore
+from bot.store.consent import ConsentStore
 from bot.store.db import Database
 from bot.store.digests import DigestStore
+from bot.store.erasure import ErasureStore
 from bot.store.forget import ForgetStore
 from bot.store.jobs import JobStore
 from bot.store.ledger import LedgerStore
+from bot.store.retention import RetentionStore
 from bot.store.schema import prepare
 from bot.store.tables import utcnow
 from bot.wakeup import Wakeup
@@ -59,6 +65,8 @@ class Services:
     sweeper: Sweeper | None = None
     digest_runner: DigestRunner | None = None
     forget_runner: ForgetRunner | None = None
+    # Meeting memory's other background work: retention sweep, consent notes, workspace erasure (#13)
+    privacy_runners: tuple = ()
 
     @property
     def heartbeat_path(self) -> Path:
@@ -93,6 +101,8 @@ class Services:
             self.digest_runner.start()
         if self.forget_runner is not None:
             self.forget_runner.start()
+        for runner in self.privacy_runners:
+            runner.start()
 
     def close(self) -> None:
         if self.sweeper is not None:
@@ -155,7 +165,19 @@ def build_services(
             scheduler=services.sweeper.scheduler,
             owner=services.pipeline.owner,
         )
-        services.forget_runner = ForgetRunner(
-            ForgetStore(database), slack, engine, scheduler=services.sweeper.scheduler
+        scheduler = services.sweeper.scheduler
+        services.forget_runner = ForgetRunner(ForgetStore(database), slack, engine, scheduler=scheduler)
+        services.privacy_runners = (
+            RetentionRunner(
+                RetentionStore(database),
+                ForgetStore(database),
+                default_days=settings.retention_days,
+                check_seconds=settings.retention_check_seconds,
+                scheduler=scheduler,
+            ),
+            ConsentRunner(
+                ConsentStore(database), services.channels, slack, settings.retention_days, scheduler=scheduler
+            ),
+            ErasureRunner(ErasureStore(database), engine, scheduler=scheduler),
         )
     return services

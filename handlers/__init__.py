@@ -33,7 +33,7 @@ from slack_bolt import App
 from bot.render.ledger import ASSIGN_ACTION, DONE_ACTION, MENU_ACTION, SNOOZE_ACTION
 from bot.render.ledger_views import REASSIGN_VIEW, SNOOZE_VIEW
 from bot.services import Services
-from handlers import actions, commands, events, search
+from handlers import actions, commands, events, search, uninstall
 
 
 def register_handlers(app: App, services: Services) -> None:
@@ -49,6 +49,9 @@ def register_handlers(app: App, services: Services) -> None:
     app.event("message")(ack=bind(events.message), lazy=[bind(events.message_after_ack)])
     app.event("file_shared")(events.acknowledge_only)
     app.event("app_mention")(events.acknowledge_only)
+    # Uninstall and revoked tokens: a row to erase by (bot.erasure runs it in the jobs process).
+    app.event("app_uninstalled")(bind(uninstall.on_uninstalled))
+    app.event("tokens_revoked")(bind(uninstall.on_tokens_revoked))
 
     # The ledger's ⋯ menu and its modals, then the controls of messages posted before the menu.
     app.action(MENU_ACTION)(ack=bind(actions.menu), lazy=[bind(actions.menu_after_ack)])

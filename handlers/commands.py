@@ -23,8 +23,11 @@ from bot.digest.runner import request_now
 from bot.digest.schedule import DigestSchedule, ScheduleError, describe, names_a_zone, next_run, parse_schedule
 from bot.errors import LimitError, user_text
 from bot.render import JobSummary
+from bot.render.consent import describe_retention, kept_for
 from bot.render.mrkdwn import slack_date
+from bot.retention_policy import RetentionInForce
 from bot.services import Services
+from bot.store.consent import ConsentStore
 from bot.store.tables import utcnow
 from handlers import forget, search
 from handlers.access import NOT_FOUND, may_see
@@ -80,6 +83,7 @@ def settings_text(services: Services, team_id: str, channel_id: str) -> str:
         lines.append(f"*Digest:* {describe(config.digest)}; next {when} (`/symbl digest off` to stop)")
     else:
         lines.append("*Digest:* off (`/symbl digest daily 09:00 [TZ]` or `weekly mon 09:00 [TZ]`)")
+    lines.append(describe_retention(RetentionInForce.of(config.retention_days, services.settings.retention_days)))
     return "\n".join(lines)
 
 
@@ -168,8 +172,21 @@ def _status(services: Services, team_id: str, channel_id: str) -> dict:
 
 def _auto(services: Services, team_id: str, channel_id: str, enabled: bool) -> dict:
     services.channels.set_auto_process(team_id, channel_id, enabled)
+    if enabled and ConsentStore(services.database).ask(team_id, channel_id, "auto_on"):
+        services.wake()  # the channel is told once what is kept (bot.consent)
     state = "on: I'll process recordings shared here" if enabled else "off: I'll ignore recordings here"
     return {"text": f"Auto-processing is now {state}. Change it with `/symbl auto on|off`."}
+
+
+def _retention(services: Services, team_id: str, channel_id: str, days: int | None) -> dict:
+    services.channels.set_retention(team_id, channel_id, days)
+    retention = RetentionInForce.of(days, services.settings.retention_days)
+    source = "" if retention.from_channel else " (the workspace default)"
+    sweep = " Older ones are deleted by the daily retention sweep." if retention.days else ""
+    return {
+        "text": f"Meetings processed in this channel are now kept {kept_for(retention)}{source}.{sweep} "
+        "Change it with `/symbl retention &lt;days&gt;|off`."
+    }
 
 
 def answer(services: Services, command: dict) -> dict:
@@ -190,6 +207,8 @@ def answer(services: Services, command: dict) -> dict:
             return {"text": digest_command(services, command, action, args)}
         case commands.ShowSettings():
             return {"text": settings_text(services, team_id, channel_id)}
+        case commands.Retention(days=days):
+            return _retention(services, team_id, channel_id, days)
     raise AssertionError("unreachable: parse() returns one of the commands above")
 
 

@@ -2,7 +2,7 @@
 
 import pytest
 
-from bot.commands import Append, Auto, Digest, Help, Process, ShowSettings, Status, parse
+from bot.commands import Append, Auto, Digest, Help, Process, Retention, ShowSettings, Status, parse
 
 
 @pytest.mark.parametrize(
@@ -52,3 +52,30 @@ def test_mistakes_get_help_naming_the_problem(text, hint):
 def test_long_names_are_cut():
     result = parse("process https://e.com/a.mp4 " + "n" * 1000)
     assert len(result.name) == 200
+
+
+@pytest.mark.parametrize(
+    ("text", "days"),
+    [
+        ("retention 30", 30),
+        ("retention 1", 1),
+        ("retention 3650", 3650),
+        ("RETENTION OFF", 0),
+        ("retention default", None),
+    ],
+)
+def test_retention_takes_whole_days_off_or_default(text, days):
+    assert parse(text) == Retention(days=days)
+
+
+@pytest.mark.parametrize("word", ["abc", "-3", "99999999", "1.5", "0", "3651", "1e3", "٣٠", "+5"])
+def test_retention_refuses_anything_but_a_whole_number_of_days_in_range(word):
+    parsed = parse(f"retention {word}")
+    assert isinstance(parsed, Help)
+    assert f"`{word}` isn't a number of days" in parsed.problem and "from 1 to 3650" in parsed.problem
+
+
+@pytest.mark.parametrize("text", ["retention", "retention 30 days"])
+def test_retention_without_exactly_one_word_gives_its_usage(text):
+    parsed = parse(text)
+    assert isinstance(parsed, Help) and parsed.problem.startswith("Use `/symbl retention <days>`")

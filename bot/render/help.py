@@ -40,6 +40,10 @@ GROUPS: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = (
                 "`in:#channel`, `after:2026-01-31`, `before:…`",
             ),
             ("/symbl forget <conversation-id | thread link>", "delete a meeting's notes and transcript for good"),
+            (
+                "/symbl retention <days>|off",
+                "forget this channel's meetings older than that many days (1 to 3650), or keep them",
+            ),
         ),
     ),
     (

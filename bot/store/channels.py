@@ -13,6 +13,7 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
 from bot.digest.schedule import DigestSchedule
+from bot.retention_policy import RetentionInForce
 from bot.store.db import Database
 from bot.store.tables import ChannelSettings
 
@@ -32,6 +33,7 @@ class ChannelConfig:
 
     auto_process: bool = True
     digest: DigestSchedule | None = None
+    retention_days: int | None = None  # None: the workspace's RETENTION_DAYS; 0: kept until forgotten
 
 
 @dataclass(frozen=True)
@@ -77,7 +79,16 @@ class ChannelStore:
             row = s.get(ChannelSettings, (team_id, channel_id))
             if row is None:
                 return ChannelConfig()
-            return ChannelConfig(auto_process=row.auto_process, digest=_schedule(row))
+            return ChannelConfig(
+                auto_process=row.auto_process, digest=_schedule(row), retention_days=row.retention_days
+            )
+
+    def set_retention(self, team_id: str, channel_id: str, days: int | None) -> None:
+        """Keep this channel's meetings ``days`` days (0: until forgotten; None: the workspace's default)."""
+        self._change(team_id, channel_id, retention_days=days)
+
+    def retention(self, team_id: str, channel_id: str, default_days: int) -> RetentionInForce:
+        return RetentionInForce.of(self.config(team_id, channel_id).retention_days, default_days)
 
     def set_digest(self, team_id: str, channel_id: str, schedule: DigestSchedule | None) -> None:
         """Store the channel's digest schedule; None turns digests off."""

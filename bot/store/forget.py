@@ -69,7 +69,7 @@ class ForgetStore:
                 is not None
             )
 
-    def begin(self, team_id: str, conversation_id: str, requested_by: str) -> Begun:
+    def begin(self, team_id: str, conversation_id: str, requested_by: str, *, reason: str = "request") -> Begun:
         with self.db.session(writes=False) as s:
             if s.get(ForgetRequest, (team_id, conversation_id)) is not None:
                 return Begun.ALREADY
@@ -87,6 +87,7 @@ class ForgetStore:
                         channel_id=record.channel_id,
                         engine=record.engine,
                         requested_by=requested_by,
+                        reason=reason,
                         message_ts_json=json.dumps(sorted(set(messages))),
                         file_ids_json=json.dumps(sorted({j.transcript_file_id for j in jobs if j.transcript_file_id})),
                         media_paths_json=json.dumps(sorted({j.local_path for j in jobs if j.local_path})),

@@ -26,7 +26,9 @@ from bot.store.tables import ConversationRecord, SearchEntry
 
 CANDIDATES = 200  # the newest matches that are ranked; a page shows a few of them
 FIRST_WINDOW = 2_000  # lines; see SearchIndex._newest
-WINDOW_GROWTH = 8
+WINDOW_GROWTH = 2  # the least a window grows by
+WINDOW_MARGIN = 2.0
+DENSE_SHARE = 0.25  # a window that held this share of CANDIDATES: the next is read newest first, not via the index
 
 # Where a word was found counts: a decision or task written down beats a passing mention.
 KIND_WEIGHT = {"action": 1.5, "follow_up": 1.3, "topic": 1.2, "question": 1.1, "message": 1.0}
@@ -162,15 +164,23 @@ class SearchIndex:
         A common word matches a large share of every line; asking for all its matches and keeping the newest 200
         would read them all. Lines are numbered as they are written, so the newest window is asked first and
         widened only while it holds fewer than ``CANDIDATES`` matches: a common word is answered from the first
-        window, a rare one costs a few cheap index lookups.
+        window. The next window is as wide as the matches found so far say it must be to hold ``CANDIDATES``
+        (``_next_span``), so a mid-frequency word takes two queries, not four, and a rare one goes straight to
+        every line: each query asks the full-text index for the word's whole list again, so fewer queries is
+        most of the cost. A window after one that was dense with matches is read like the first (``first``: newest
+        lines first, stopping at ``CANDIDATES``), since asking the index for a common word's long list costs more
+        than reading the few lines needed. Whatever the windows, the answer is the same: the newest ``CANDIDATES``
+        matches.
         """
         newest = session.execute(sa.select(sa.func.max(id_column))).scalar() or 0
-        rows: list = []
-        for n, lower in enumerate(_windows(newest)):
-            rows = list(session.execute((wide if n else first).where(window_column > lower)))
-            if len(rows) >= CANDIDATES:
-                break
-        return rows
+        span, statement = FIRST_WINDOW, first
+        while True:
+            lower = max(newest - span, 0)
+            rows = list(session.execute(statement.where(window_column > lower)))
+            if len(rows) >= CANDIDATES or lower == 0:
+                return rows
+            statement = first if len(rows) >= CANDIDATES * DENSE_SHARE else wide
+            span = _next_span(span, len(rows))
 
     def meeting_channels(self, team_id: str) -> list[str]:
         """The channels with searchable meetings in the workspace (whose membership the asker is checked for)."""
@@ -258,13 +268,15 @@ class SearchIndex:
         return sorted(hits, key=lambda h: (-h.score, -h.meeting_at.timestamp(), h.offset_seconds or 0.0, h.text))
 
 
-def _windows(newest_id: int) -> Iterable[int]:
-    """Lower id bounds, newest lines first, each window ``WINDOW_GROWTH`` times the last, the last one everything."""
-    span = FIRST_WINDOW
-    while span < newest_id:
-        yield newest_id - span
-        span *= WINDOW_GROWTH
-    yield 0
+def _next_span(span: int, found: int) -> int:
+    """How many of the newest lines the next window reads, having found ``found`` matches in ``span`` of them.
+
+    At the density seen so far, ``WINDOW_MARGIN`` times the lines that would hold ``CANDIDATES`` matches (a few
+    matches say little, hence the margin); at least ``WINDOW_GROWTH`` times the last window, so a window that found
+    nothing is followed by one that can.
+    """
+    wanted = span * CANDIDATES * WINDOW_MARGIN / max(found, 1)
+    return int(max(span * WINDOW_GROWTH, wanted))
 
 
 def index_meeting(database: Database, *, team_id: str, channel_id: str, insights: Insights, shared_at: datetime):

@@ -121,6 +121,9 @@ class ChannelSettings(Base):
     digest_weekday: Mapped[int | None] = mapped_column(sa.Integer)  # 0 = Monday
     digest_tz: Mapped[str | None] = mapped_column(sa.String(64))
     digest_always: Mapped[bool] = mapped_column(sa.Boolean, default=False)
+    # Days a meeting is kept before the retention sweep forgets it: None follows the workspace's RETENTION_DAYS,
+    # 0 keeps meetings until someone forgets them (``/symbl retention off``).
+    retention_days: Mapped[int | None] = mapped_column(sa.Integer)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
 
@@ -243,6 +246,8 @@ class ForgetRequest(Base):
     engine: Mapped[str] = mapped_column(sa.String(16))
     requested_by: Mapped[str] = mapped_column(sa.String(32))
     requested_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Why: "request" (someone's /symbl forget) or "retention" (the retention sweep); the notes message says which.
+    reason: Mapped[str] = mapped_column(sa.String(16), default="request", server_default="request")
     message_ts_json: Mapped[str] = mapped_column(sa.Text, default="[]")  # notes messages to rewrite
     file_ids_json: Mapped[str] = mapped_column(sa.Text, default="[]")  # transcript files the app uploaded
     media_paths_json: Mapped[str] = mapped_column(sa.Text, default="[]")  # recordings still on disk
@@ -251,4 +256,65 @@ class ForgetRequest(Base):
     next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     lease_owner: Mapped[str | None] = mapped_column(sa.String(64))
     lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    error_text: Mapped[str | None] = mapped_column(sa.Text)
+
+
+class RetentionSweep(Base):
+    """One day's retention sweep, claimed by the first process to write it, so replicas sweep once a day.
+
+    The lease lets another process finish a sweep whose process died; every forget it starts is idempotent.
+    """
+
+    __tablename__ = "retention_sweeps"
+
+    day: Mapped[str] = mapped_column(sa.String(10), primary_key=True)  # the UTC date, "2026-12-07"
+    lease_owner: Mapped[str | None] = mapped_column(sa.String(64))
+    lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    forgotten: Mapped[int] = mapped_column(sa.Integer, default=0)  # meetings handed to the forget machinery
+
+
+class ConsentNote(Base):
+    """The note telling a channel what the app keeps: written once per channel, posted once by the jobs process.
+
+    ``posting`` is raised before the message is posted (tagged in its Slack metadata) and ``ts`` saved after, so a
+    crash between the two looks for the posted note instead of posting a second one (as the pipeline's messages).
+    """
+
+    __tablename__ = "consent_notes"
+
+    team_id: Mapped[str] = mapped_column(sa.String(32), primary_key=True)
+    channel_id: Mapped[str] = mapped_column(sa.String(32), primary_key=True)
+    trigger: Mapped[str] = mapped_column(sa.String(16))  # "auto_on" | "first_recording"
+    posting: Mapped[bool] = mapped_column(sa.Boolean, default=False)
+    ts: Mapped[str | None] = mapped_column(sa.String(32))
+    attempts: Mapped[int] = mapped_column(sa.Integer, default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    lease_owner: Mapped[str | None] = mapped_column(sa.String(64))
+    lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class ErasureRequest(Base):
+    """A workspace's data (app uninstalled, bot token revoked) or some people's data (user tokens revoked) to erase.
+
+    Keyed by the Slack event's id, so a redelivered event or the same event reaching another replica is one
+    erasure; a later uninstall (after a reinstall) is a new one. Kept once done, with counts only, as the record
+    that the erasure happened; it is the one table with a team column that a workspace erasure leaves.
+    """
+
+    __tablename__ = "erasure_requests"
+
+    team_id: Mapped[str] = mapped_column(sa.String(32), primary_key=True)
+    event_id: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
+    scope: Mapped[str] = mapped_column(sa.String(16))  # "workspace" | "users"
+    user_ids_json: Mapped[str] = mapped_column(sa.Text, default="[]")  # scope "users": whose data
+    requested_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    attempts: Mapped[int] = mapped_column(sa.Integer, default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    lease_owner: Mapped[str | None] = mapped_column(sa.String(64))
+    lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    done_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    counts_json: Mapped[str | None] = mapped_column(sa.Text)  # rows deleted per table: numbers, never content
     error_text: Mapped[str | None] = mapped_column(sa.Text)

@@ -793,6 +793,15 @@ CASES = [
         NOT_FOUND_MEETING,  # Dana is in none of the meeting's channel: she cannot even learn it exists
     ),
     case("search prefix and phrase", slash('search "updated budg*" fina*'), "Search results:"),
+    # Retention: a whole number of days from 1 to 3650, or off; anything else is named and the usage given.
+    case("retention letters", slash("retention abc"), "`abc` isn't a number of days"),
+    case("retention negative", slash("retention -3"), "`-3` isn't a number of days"),
+    case("retention huge", slash("retention 99999999"), "`99999999` isn't a number of days"),
+    case("retention fraction", slash("retention 1.5"), "`1.5` isn't a number of days"),
+    case("retention zero", slash("retention 0"), "from 1 to 3650"),
+    case("retention nothing", slash("retention"), "a whole number of days from 1 to 3650"),
+    case("retention two words", slash("retention 30 days"), "a whole number of days from 1 to 3650"),
+    case("retention good", slash("retention 30"), "now kept for 30 days"),
 ]
 
 

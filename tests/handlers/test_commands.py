@@ -193,3 +193,11 @@ def test_forget_by_someone_else_who_is_no_admin_is_refused_after_asking_slack(bo
     assert done.ack["text"] == LOOKING
     assert [c["user"] for c in done.called("users.info")] == ["U0DANA"]
     assert done.responses[0]["text"].startswith("Only the person who shared this recording")
+
+
+def test_retention_is_set_and_shown_in_settings_in_the_ack(bolt):
+    done = bolt.command("retention 30")
+    assert "kept" in done.ack["text"] and "30 days" in done.ack["text"]
+    assert "30 days" in bolt.command("settings").ack["text"]
+    refused = bolt.command("retention soon")
+    assert "isn't a number of days" in refused.ack["text"] and "30 days" in bolt.command("settings").ack["text"]

@@ -6,6 +6,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from bot.store.tables import Job, Stage
+from tests.fakes.slack_requests import event_body
 from tests.handlers.bolt_harness import CHANNEL, TEAM_ID, USER
 
 RECORDING = {"id": "F0REC", "name": "standup.mp4", "title": "Standup", "mimetype": "video/mp4"}
@@ -105,3 +106,27 @@ def test_edits_bots_and_channels_with_auto_processing_off_make_nothing(bolt, sla
     ):
         assert bolt.event(event).after_ack == []
     assert jobs(bolt) == []
+
+
+def erasures(bolt) -> list[tuple[str, str, str]]:
+    from bot.store.tables import ErasureRequest
+
+    with bolt.services.database.session(writes=False) as session:
+        rows = session.scalars(sa.select(ErasureRequest).order_by(ErasureRequest.requested_at)).all()
+        return [(row.team_id, row.scope, row.user_ids_json) for row in rows]
+
+
+def test_an_uninstall_records_one_erasure_of_the_workspace_without_calling_slack(bolt):
+    uninstalled = event_body({"type": "app_uninstalled"}, team_id=TEAM_ID, event_id="Ev0UNINSTALL")
+    for _ in range(2):  # Slack redelivers it: still one erasure
+        done = bolt.dispatch(uninstalled, "application/json")
+        assert (done.status, done.after_ack) == (200, [])
+    assert erasures(bolt) == [(TEAM_ID, "workspace", "[]")]
+
+
+def test_revoked_user_tokens_record_an_erasure_of_those_people_only(bolt):
+    revoked = {"type": "tokens_revoked", "tokens": {"oauth": ["U0GONE"], "bot": []}}
+    done = bolt.dispatch(event_body(revoked, team_id=TEAM_ID), "application/json")
+    assert (done.status, done.after_ack) == (200, [])
+    [(team, scope, people)] = erasures(bolt)
+    assert (team, scope) == (TEAM_ID, "users") and "U0GONE" in people

@@ -123,3 +123,37 @@ def test_replacing_a_meeting_replaces_its_lines_and_remove_empties_it(index):
 
 def test_another_workspace_finds_nothing(index):
     assert index.search("T2", parse("legal"), ["CGEN", "GPRIV"]) == []
+
+
+def test_the_newest_matches_are_found_however_the_windows_grow(database, monkeypatch):
+    """Sparse and dense words over many small windows: always the newest CANDIDATES matches, on both databases."""
+    from bot.store import search
+
+    monkeypatch.setattr(search, "FIRST_WINDOW", 4)
+    monkeypatch.setattr(search, "CANDIDATES", 5)
+    index = SearchIndex(database)
+    lines = [
+        Entry("message", f"line {n} " + ("dense " if n % 2 else "") + ("sparse" if n % 37 == 0 else ""), "A", n)
+        for n in range(300)
+    ]
+    JobStore(database).record_conversation(
+        team_id="T1", conversation_id="c", channel_id="CGEN", thread_ts="1.1", name="c", engine="symbl"
+    )
+    index.replace(team_id="T1", channel_id="CGEN", conversation_id="c", meeting_at=MARCH, entries=lines)
+
+    def offsets(word: str) -> list[float]:
+        return sorted(h.offset_seconds for h in index.search("T1", parse(word), ["CGEN"]))
+
+    assert offsets("dense") == [289.0, 291.0, 293.0, 295.0, 297.0, 299.0][1:]
+    assert offsets("sparse") == [148.0, 185.0, 222.0, 259.0, 296.0]
+    assert offsets("nowhere") == []
+
+
+@pytest.mark.parametrize(
+    ("span", "found", "expected"),
+    [(2_000, 0, 800_000), (2_000, 1, 800_000), (2_000, 100, 8_000), (2_000, 199, 4_020), (2_000, 150, 5_333)],
+)
+def test_a_window_grows_to_what_the_matches_found_so_far_say_it_needs(span, found, expected):
+    from bot.store.search import _next_span
+
+    assert _next_span(span, found) == expected
