@@ -454,14 +454,8 @@ class Pipeline:
         if not job.transcript_uploaded and insights.messages:
             # An upload a crash interrupted after sharing is not shared twice: its file id was saved first.
             if not (job.transcript_file_id and self.slack.is_shared(job.transcript_file_id, job.channel_id)):
-                self.slack.upload_text(
-                    job.channel_id,
-                    job.thread_ts,
-                    filename=f"transcript-{insights.conversation.id}.txt",
-                    title=f"Transcript: {insights.conversation.name or job.name or insights.conversation.id}",
-                    content=render.transcript_text(insights),
-                    before_share=lambda file_id: self.store.update(job.id, transcript_file_id=file_id),
-                )
+                # With the speakers' names as people gave them in "Who's who" (kept across appends).
+                self.notes.upload_transcript(job, self.notes.named(job, insights).insights)
             self.store.update(job.id, transcript_uploaded=True)
         if job.source_ts:
             self.slack.unreact(job.channel_id, job.source_ts, "hourglass_flowing_sand")

@@ -25,6 +25,7 @@ from bot.notes import MeetingNotes
 from bot.pipeline import Pipeline
 from bot.scheduler import Sweeper
 from bot.slack_io import SlackIO, make_web_client
+from bot.speaker_naming import SpeakerNaming
 from bot.store.channels import ChannelStore
 from bot.store.db import Database
 from bot.store.digests import DigestStore
@@ -32,6 +33,7 @@ from bot.store.forget import ForgetStore
 from bot.store.jobs import JobStore
 from bot.store.ledger import LedgerStore
 from bot.store.schema import prepare
+from bot.store.speakers import SpeakerNameStore
 from bot.store.tables import utcnow
 from bot.wakeup import Wakeup
 
@@ -59,6 +61,7 @@ class Services:
     sweeper: Sweeper | None = None
     digest_runner: DigestRunner | None = None
     forget_runner: ForgetRunner | None = None
+    speaker_naming: SpeakerNaming | None = None  # where "Who's who" saves corrections (hook: on_person_named)
 
     @property
     def heartbeat_path(self) -> Path:
@@ -144,6 +147,7 @@ def build_services(
         notes=MeetingNotes(ledger, store, slack),
         digest_writer=DigestWriter(digests=digests, ledger=ledger, slack=slack),
         wakeup=wakeup,
+        speaker_naming=SpeakerNaming(SpeakerNameStore(database)),
     )
     if run_jobs:
         services.engine = engine

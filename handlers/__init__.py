@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from slack_bolt import App
 
-from handlers import actions, commands, events, forget, search
+from handlers import actions, commands, events, forget, search, whoswho
 
 
 def register_handlers(app: App, services) -> None:
@@ -14,3 +14,4 @@ def register_handlers(app: App, services) -> None:
     commands.register(app, services)
     events.register(app, services)
     actions.register(app, services)
+    whoswho.register(app, services)
