@@ -11,8 +11,10 @@ from __future__ import annotations
 import json
 from dataclasses import replace
 
+import sqlalchemy as sa
+
 from tests.e2e.conftest import wait_until
-from tests.e2e.harness import CHANNEL
+from tests.e2e.harness import CHANNEL, USER, command_answer
 from tests.e2e.test_digests import ask_for_digest, click, controls
 from tests.e2e.test_slack_flows import notes_in, share_file, wait_for_results
 from tests.fakes.slack_requests import block_action_body
@@ -28,7 +30,7 @@ def nameless_speakers(stack) -> None:
         stack.symbl.data, speakers=(Speaker("Speaker 1", ""), Speaker("Speaker 2", ""), Speaker("Speaker 3", ""))
     )
     stack.slack.add_user(ALICE, name="alice", real_name="Alice Example")
-    stack.slack.add_channel_member(CHANNEL, ALICE)
+    stack.slack.add_channel(CHANNEL, members=(USER, ALICE), name="general")
 
 
 def speaker_rows(message) -> list[dict]:
@@ -139,3 +141,29 @@ def test_two_speakers_merge_into_one_and_another_workspace_changes_nothing(stack
     assert status == 403
     assert stack.slack.message(CHANNEL, notes.ts).edits == edits
     assert f"<@{ALICE}>" not in json.dumps(stack.slack.message(CHANNEL, notes.ts).blocks)
+
+
+def speaker_name_rows(stack) -> int:
+    engine = sa.create_engine(stack.app.env["DATABASE_URL"].replace("postgresql://", "postgresql+psycopg://"))
+    try:
+        with engine.connect() as conn:
+            return conn.execute(sa.text("SELECT count(*) FROM speaker_names")).scalar()
+    finally:
+        engine.dispose()
+
+
+def test_forgetting_the_meeting_forgets_who_its_speakers_were(stack):
+    nameless_speakers(stack)
+    _, event = share_file(stack, "one-on-one.mp4", "video/mp4")
+    stack.app.event(event)
+    notes = wait_for_results(stack, event["ts"])[0]
+    pick(stack, notes, row_of(notes, SECOND_SPEAKER_WORDS), ALICE)
+    assert speaker_name_rows(stack) == 1
+    new = wait_until(lambda: len(transcripts(stack, event["ts"])) == 2 and transcripts(stack, event["ts"])[1], 10)
+    conversation_id = stack.symbl.requests_to("GET", "/v1/conversations/")[0].path.split("/")[3]
+
+    _, answer = command_answer(stack.app, stack.slack, f"forget {conversation_id}", user=USER)
+    assert "Deleting that meeting" in answer["text"]
+
+    wait_until(lambda: speaker_name_rows(stack) == 0, 20, "the speakers' names forgotten")
+    wait_until(lambda: new.file_id in stack.slack.deleted_files, 10, "the current transcript deleted too")
