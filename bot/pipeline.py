@@ -433,9 +433,11 @@ class Pipeline:
 
     def _post(self, job: Job) -> dict:
         insights = insights_from_dict(json.loads(job.insights_json))
+        # With the speakers' names as people gave them in "Who's who" (kept across appends).
+        named = self.notes.named(job, insights).insights
         # Searchable from the moment its notes appear; an append or a re-post replaces the meeting's lines.
         index_meeting(
-            self.store.db, team_id=job.team_id, channel_id=job.channel_id, insights=insights, shared_at=_shared_at(job)
+            self.store.db, team_id=job.team_id, channel_id=job.channel_id, insights=named, shared_at=_shared_at(job)
         )
         if not job.result_posted:
             # The ledger is written before the message: its rows carry the buttons' ids, and writing them twice
@@ -454,8 +456,7 @@ class Pipeline:
         if not job.transcript_uploaded and insights.messages:
             # An upload a crash interrupted after sharing is not shared twice: its file id was saved first.
             if not (job.transcript_file_id and self.slack.is_shared(job.transcript_file_id, job.channel_id)):
-                # With the speakers' names as people gave them in "Who's who" (kept across appends).
-                self.notes.upload_transcript(job, self.notes.named(job, insights).insights)
+                self.notes.upload_transcript(job, named)
             self.store.update(job.id, transcript_uploaded=True)
         if job.source_ts:
             self.slack.unreact(job.channel_id, job.source_ts, "hourglass_flowing_sand")
