@@ -2,13 +2,16 @@
 
 The pipeline calls :meth:`MeetingNotes.record` when it posts results (as a new message: its ts is the job's
 ``notes_ts``); a button click on the message calls :meth:`MeetingNotes.refresh` to redraw it in place from the
-stored insights and the ledger's current state.
+stored insights and the ledger's current state. Naming a speaker in "Who's who" calls :meth:`MeetingNotes.rename`:
+the ledger rows take the speaker's new name and owner, and the message is redrawn. Every rendering (and the
+transcript) goes through :meth:`MeetingNotes.named`, which applies the speakers' names (``bot.speakers``).
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from datetime import datetime
 
 from bot import render
@@ -25,11 +28,13 @@ from bot.store.speakers import SpeakerNameStore
 from bot.store.tables import Job, utcnow
 
 
+@dataclass(frozen=True)
 class Named:
     """A meeting's insights with its speakers' names applied, and what "Who's who" shows."""
 
-    def __init__(self, insights: Insights, found: list[FoundSpeaker], names: dict[str, SpeakerName]):
-        self.insights, self.found, self.names = insights, found, names
+    insights: Insights
+    found: list[FoundSpeaker]
+    names: dict[str, SpeakerName]
 
     @property
     def speaker_owners(self) -> dict[str, str]:
