@@ -5,7 +5,8 @@ notes themselves (a button opening a modal costs a round trip, and a modal's tri
 compact because meetings have few voices: at most ``MAX_ROWS`` rows (the ones who talk most); quieter speakers are
 listed on one grey line and can still be merged into another. The rest is one actions block: a "Same person…" menu
 (every ordered pair "Speaker 3 is Speaker 1", and "Split…" for a merge) and an *Undo* button for each name a voice
-gave. So a 3-speaker meeting adds 4 blocks to the notes' ~17; the worst case adds 8 (Slack's limit is 50).
+gave. With the divider above it, a 3-speaker meeting adds 5 blocks to the notes' ~17; the worst case adds 9
+(Slack's limit is 50).
 
 Controls name speakers by :func:`bot.speakers.short_id` (block ids and option values have length limits, and a
 forged value then matches no speaker). Text is escaped mrkdwn; a Slack user appears as a mention.
