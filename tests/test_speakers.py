@@ -20,6 +20,7 @@ from bot.speakers import (
 )
 from bot.store.speakers import NOBODY, PERSON, VOICE, SpeakerChoice
 from tests.render.helpers import validated
+from tests.render.scenarios import NOTES_NOW, OWNERS, TZ, launch_meeting, ledger_for
 
 USERS = {"U0ALICE": "Alice Example", "U0BOB": "Bob Builder"}
 
@@ -148,3 +149,12 @@ def test_a_named_asker_is_mentioned_and_markup_in_names_is_escaped():
     mrkdwn = [b["text"]["text"] for b in payload["blocks"] if b.get("type") == "section"]
     assert not [text for text in mrkdwn if "<!channel>" in text]  # plain-text option labels ping nobody
     assert any("&lt;!channel&gt;" in text for text in mrkdwn)
+
+
+def test_the_31_minute_meeting_with_who_s_who_stays_compact():
+    meeting = launch_meeting()  # 4 speakers, 17 blocks of notes without "Who's who"
+    found = found_speakers(meeting)
+    blocks = whoswho_blocks(found, resolve_names(found, {}, engine="symbl"))
+    payload = render_insights(meeting, owners=OWNERS, tz=TZ, ledger=ledger_for(meeting), now=NOTES_NOW, whoswho=blocks)
+    validated(payload)
+    assert len(payload["blocks"]) == 17 + 1 + 4 + 1  # a divider, a row per speaker, the "Same person…" menu
