@@ -55,6 +55,7 @@ _SYMBL_ROUTES = (
         ),
         r"/v1/conversations/{conversationId}\1",
     ),
+    (re.compile(r"^/v1/conversations/[^/]+/members/[^/]+$"), "/v1/conversations/{conversationId}/members/{memberId}"),
 )
 
 

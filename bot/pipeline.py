@@ -434,9 +434,11 @@ class Pipeline:
 
     def _post(self, job: Job) -> dict:
         insights = insights_from_dict(json.loads(job.insights_json))
+        # With the speakers' names as people gave them in "Who's who" (kept across appends).
+        named = self.notes.named(job, insights).insights
         # Searchable from the moment its notes appear; an append or a re-post replaces the meeting's lines.
         index_meeting(
-            self.store.db, team_id=job.team_id, channel_id=job.channel_id, insights=insights, shared_at=_shared_at(job)
+            self.store.db, team_id=job.team_id, channel_id=job.channel_id, insights=named, shared_at=_shared_at(job)
         )
         ConsentStore(self.store.db).ask(job.team_id, job.channel_id, "first_recording")  # once per channel
         if not job.result_posted:
@@ -456,14 +458,7 @@ class Pipeline:
         if not job.transcript_uploaded and insights.messages:
             # An upload a crash interrupted after sharing is not shared twice: its file id was saved first.
             if not (job.transcript_file_id and self.slack.is_shared(job.transcript_file_id, job.channel_id)):
-                self.slack.upload_text(
-                    job.channel_id,
-                    job.thread_ts,
-                    filename=f"transcript-{insights.conversation.id}.txt",
-                    title=f"Transcript: {insights.conversation.name or job.name or insights.conversation.id}",
-                    content=render.transcript_text(insights),
-                    before_share=lambda file_id: self.store.update(job.id, transcript_file_id=file_id),
-                )
+                self.notes.upload_transcript(job, named)
             self.store.update(job.id, transcript_uploaded=True)
         if job.source_ts:
             self.slack.unreact(job.channel_id, job.source_ts, "hourglass_flowing_sand")

@@ -28,6 +28,7 @@ from bot.pipeline import Pipeline
 from bot.retention import RetentionRunner
 from bot.scheduler import Sweeper
 from bot.slack_io import SlackIO, make_web_client
+from bot.speaker_naming import SpeakerNaming
 from bot.store.channels import ChannelStore
 from bot.store.consent import ConsentStore
 from bot.store.db import Database
@@ -38,6 +39,7 @@ from bot.store.jobs import JobStore
 from bot.store.ledger import LedgerStore
 from bot.store.retention import RetentionStore
 from bot.store.schema import prepare
+from bot.store.speakers import SpeakerNameStore
 from bot.store.tables import utcnow
 from bot.wakeup import Wakeup
 
@@ -67,6 +69,7 @@ class Services:
     forget_runner: ForgetRunner | None = None
     # Meeting memory's other background work: retention sweep, consent notes, workspace erasure (#13)
     privacy_runners: tuple = ()
+    speaker_naming: SpeakerNaming | None = None  # where "Who's who" saves corrections (hook: on_person_named)
 
     @property
     def heartbeat_path(self) -> Path:
@@ -154,6 +157,7 @@ def build_services(
         notes=MeetingNotes(ledger, store, slack),
         digest_writer=DigestWriter(digests=digests, ledger=ledger, slack=slack),
         wakeup=wakeup,
+        speaker_naming=SpeakerNaming(SpeakerNameStore(database)),
     )
     if run_jobs:
         services.engine = engine

@@ -33,7 +33,7 @@ from slack_bolt import App
 from bot.render.ledger import ASSIGN_ACTION, DONE_ACTION, MENU_ACTION, SNOOZE_ACTION
 from bot.render.ledger_views import REASSIGN_VIEW, SNOOZE_VIEW
 from bot.services import Services
-from handlers import actions, commands, events, search, uninstall
+from handlers import actions, commands, events, search, uninstall, whoswho
 
 
 def register_handlers(app: App, services: Services) -> None:
@@ -60,6 +60,10 @@ def register_handlers(app: App, services: Services) -> None:
     app.action(DONE_ACTION)(ack=bind(actions.mark_done), lazy=[bind(actions.redraw_clicked)])
     app.action(ASSIGN_ACTION)(ack=bind(actions.assign), lazy=[bind(actions.redraw_clicked)])
     app.action(SNOOZE_ACTION)(ack=bind(actions.snooze), lazy=[bind(actions.snooze_after_ack)])
+
+    # "Who's who" under the notes: a speaker's person picker, the "Same person…" menu, a recognised voice's Undo.
+    for action_id in whoswho.ACTIONS:
+        app.action(action_id)(ack=whoswho.ack_click, lazy=[bind(whoswho.after_click)])
 
     # The search answer's Previous / Next buttons.
     app.action(search.PAGE_ACTIONS)(ack=search.ack_page, lazy=[bind(search.page_after_ack)])

@@ -1,4 +1,4 @@
-"""Screenshots of the app's real Slack payloads: the notes, the digest, the status and the help.
+"""Screenshots of the app's real Slack payloads: the notes, the digest, the status, the help and "Who's who".
 
 A dev tool, not part of the app or of ``make test``. The payloads come from the render functions themselves
 (``bot/render``) on the realistic inputs of ``tests/render/scenarios.py``; this turns their Block Kit into a small
@@ -25,7 +25,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bot.models import Conversation, Insights, Message, Person  # noqa: E402
 from bot.render import render_digest, render_help, render_insights, render_status  # noqa: E402
+from bot.render.whoswho import whoswho_blocks  # noqa: E402
+from bot.speakers import found_speakers, resolve_names  # noqa: E402
+from bot.store.speakers import PERSON, VOICE, SpeakerChoice  # noqa: E402
 from tests.render.scenarios import (  # noqa: E402
     DIGEST_NOW,
     NAMES,
@@ -122,6 +126,12 @@ def _block(block: dict) -> str:
 def _element(element: dict) -> str:
     if element["type"] == "overflow":
         return '<div class="overflow">⋯</div>'
+    if element["type"] == "users_select" and element.get("initial_user"):  # a picker shows who it holds
+        return (
+            f'<span class="button">{html.escape(NAMES.get(element["initial_user"], element["initial_user"]))} ▾</span>'
+        )
+    if element["type"] in ("users_select", "static_select"):
+        return f'<span class="button">{html.escape(element["placeholder"]["text"])} ▾</span>'
     label = (element.get("text") or element.get("placeholder") or {}).get("text", element["type"])
     return f'<span class="button">{html.escape(label)}</span>'
 
@@ -139,6 +149,29 @@ def page(payload: dict, *, time_text: str) -> str:
     )
 
 
+def whoswho() -> dict:
+    """ "Who's who" of a diarized meeting: one speaker named by a person, one recognised by voice, one unknown."""
+    said = (
+        ("Speaker 1", "Okay, let's go through the launch checklist, starting with the signup crash.", 95.0),
+        ("Speaker 2", "I can take the Android crash; I'll have a fix in review by Wednesday.", 60.0),
+        ("Speaker 3", "Legal still hasn't signed off on the privacy notice.", 25.0),
+    )
+    meeting = Insights(
+        conversation=Conversation(id="5815170693595136", name="Launch readiness sync"),
+        messages=tuple(
+            Message(f"m{n}", text, speaker=Person(name=who), duration_seconds=seconds)
+            for n, (who, text, seconds) in enumerate(said)
+        ),
+    )
+    choices = {
+        "Speaker 1": SpeakerChoice("Speaker 1", "U0MARIA", PERSON),
+        "Speaker 2": SpeakerChoice("Speaker 2", "U0TOM", VOICE),
+    }
+    found = found_speakers(meeting)
+    names = resolve_names(found, choices, engine="local", user_name=NAMES.get)
+    return {"text": "Who's who", "blocks": whoswho_blocks(found, names)}
+
+
 def payloads() -> dict[str, tuple[dict, str]]:
     insights = launch_meeting()
     notes = render_insights(
@@ -152,6 +185,7 @@ def payloads() -> dict[str, tuple[dict, str]]:
             "3:33 PM",
         ),
         "help": (render_help(), "10:12 AM"),
+        "whoswho": (whoswho(), "3:40 PM"),
     }
 
 

@@ -184,6 +184,18 @@ class SymblEngine:
                 raise
         return parse_insights(conversation_id, payloads)
 
+    # Naming speakers -------------------------------------------------------------------------------------
+
+    def update_member(self, conversation_id: str, member_id: str, *, name: str, email: str | None = None) -> None:
+        """``PUT /v1/conversations/{id}/members/{memberId}`` (§4.10): Symbl renames the member in its messages
+        and insights, so later reads (an append's) carry the name. ``id`` and ``name`` are required; a matching
+        ``email`` merges duplicate members."""
+        body: dict[str, str] = {"id": member_id, "name": name}
+        if email:
+            body["email"] = email
+        path = f"/v1/conversations/{_segment(conversation_id)}/members/{_segment(member_id)}"
+        self.http.send("PUT", path, json=body)
+
     # Forgetting ------------------------------------------------------------------------------------------
 
     def delete_conversation(self, conversation_id: str) -> None:

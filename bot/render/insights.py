@@ -84,9 +84,10 @@ def _item_line(item: ActionItem, owners: Mapping[str, str] | None, tz: str | Non
     return f"• {who}: {text}{_due_mark(item.due, now, tz)}"
 
 
-def _question_line(question: Question) -> str:
+def _question_line(question: Question, askers: Mapping[str, str] | None = None) -> str:
     text = escape_mrkdwn(clip(" ".join(question.text.split()), MAX_ITEM_CHARS))
-    who = _name(question.asked_by)
+    # Only a speaker someone named in "Who's who" is mentioned: that person chose to say who asked.
+    who = person_mrkdwn(question.asked_by, askers) if askers else _name(question.asked_by)
     return f"• {text} — _{who}_" if who else f"• {text}"
 
 
@@ -299,6 +300,8 @@ def render_insights(
     now: datetime | None = None,
     meeting_at: datetime | None = None,
     transcript_url: str | None = None,
+    whoswho: Sequence[Block] = (),
+    askers: Mapping[str, str] | None = None,
 ) -> dict:
     """The Block Kit notes message for a meeting: ``{"text": fallback, "blocks": [...]}``.
 
@@ -308,6 +311,8 @@ def render_insights(
     menu and show their current owner and state, as many as the message has room for; ``now`` (default: the
     current time) decides what is overdue or snoozed. ``meeting_at`` dates the meeting when its conversation
     has no start time; ``transcript_url`` (the transcript file's permalink) is linked in the footer.
+    ``whoswho`` are the "Who's who" blocks (``bot.render.whoswho``), placed above the footer; ``askers`` maps
+    the names of speakers named as Slack users to their ids, so who asked a question is mentioned.
     """
     current = now if now is not None else (datetime.now(UTC) if ledger else None)
     top: list[Block] = [header(clip(meeting_title(insights), MAX_HEADER_CHARS))]
@@ -319,12 +324,14 @@ def render_insights(
 
     rest = [
         *_list_blocks("Follow-ups", [_item_line(f, owners, tz, current) for f in insights.follow_ups], "follow_ups"),
-        *_list_blocks("Questions", [_question_line(q) for q in insights.questions], "questions"),
+        *_list_blocks("Questions", [_question_line(q, askers) for q in insights.questions], "questions"),
         *_topics_block(insights),
     ]
     tail: list[Block] = [divider(), *rest] if rest else []
     if not insights.messages and not insights.action_items and not insights.topics:
         tail.append(context("I found no speech in this recording, so there is nothing else to report."))
+    if whoswho:
+        tail += [divider(), *whoswho]
     tail.append(_footer(insights, transcript_url))
 
     entries = {a.id: _entry_for(a, entry, owners) for a in insights.action_items if (entry := (ledger or {}).get(a.id))}

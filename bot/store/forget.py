@@ -24,6 +24,7 @@ from bot.store.tables import (
     LedgerItem,
     OwnerOverride,
     SearchEntry,
+    SpeakerName,
     Stage,
     utcnow,
 )
@@ -177,5 +178,5 @@ class ForgetStore:
                     if len(kept) != len(shown):
                         run.item_ids_json = json.dumps(kept)
             s.execute(sa.delete(Job).where(_jobs_of(team_id, conversation_id)))
-            for table in (LedgerItem, OwnerOverride, SearchEntry, ConversationRecord, ForgetRequest):
+            for table in (LedgerItem, OwnerOverride, SpeakerName, SearchEntry, ConversationRecord, ForgetRequest):
                 s.execute(sa.delete(table).where(table.team_id == team_id, table.conversation_id == conversation_id))

@@ -58,6 +58,7 @@ MADE_BY_REVISIONS_ONLY = (
     "retention_sweeps",
     "consent_notes",
     "erasure_requests",
+    "speaker_names",
 )
 
 

@@ -318,3 +318,21 @@ class ErasureRequest(Base):
     done_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     counts_json: Mapped[str | None] = mapped_column(sa.Text)  # rows deleted per table: numbers, never content
     error_text: Mapped[str | None] = mapped_column(sa.Text)
+
+
+class SpeakerName(Base):
+    """Who a speaker of a conversation is, as decided in Slack (``bot.speaker_naming``): a person's correction
+    (``source`` "person"; a NULL ``user_id`` means "not who the voice said"), or a voice recognised by the voices
+    feature (``source`` "voice"). ``merged_into`` folds this speaker into another one of the same conversation.
+    Keyed by the engine's speaker id (Symbl's member id, else the engine's label), so an append keeps it."""
+
+    __tablename__ = "speaker_names"
+
+    team_id: Mapped[str] = mapped_column(sa.String(32), primary_key=True)
+    conversation_id: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
+    speaker_id: Mapped[str] = mapped_column(sa.String(255), primary_key=True)
+    user_id: Mapped[str | None] = mapped_column(sa.String(32), nullable=True)
+    source: Mapped[str] = mapped_column(sa.String(16))
+    merged_into: Mapped[str | None] = mapped_column(sa.String(255), nullable=True)
+    named_by: Mapped[str | None] = mapped_column(sa.String(32), nullable=True)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)

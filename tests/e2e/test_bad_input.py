@@ -47,6 +47,8 @@ RAW_TOKENS = ("<!channel>", "<!here>", "<@U123>", "<https://evil")  # must never
 NOT_FOUND_ITEM = "couldn't find that action item"
 NOT_FOUND_MEETING = "I couldn't find that conversation among the meetings you can see."
 BAD_LINK = "can't use that link"
+UNKNOWN_PERSON = "couldn't find that person in this workspace's Slack"
+UNKNOWN_SPEAKER = "couldn't find that speaker in this meeting's notes"
 LIMIT = 5  # MAX_PENDING_PER_USER in the Symbl app
 
 
@@ -78,6 +80,15 @@ class World:
     def jobs_in(self, channel: str) -> list[tuple]:
         with sqlite3.connect(f"file:{self.data_dir / 'bot.sqlite3'}?mode=ro", uri=True) as db:
             return db.execute("SELECT stage, error_text FROM jobs WHERE channel_id = ?", (channel,)).fetchall()
+
+    def speaker_names(self) -> int:
+        with sqlite3.connect(f"file:{self.data_dir / 'bot.sqlite3'}?mode=ro", uri=True) as db:
+            return db.execute("SELECT count(*) FROM speaker_names").fetchone()[0]
+
+    def speaker_row(self, number: int) -> str:
+        """The short id of the notes' ``number``-th "Who's who" speaker (as its block id carries it)."""
+        rows = [b["block_id"] for b in self.notes.blocks if str(b.get("block_id", "")).startswith("whoswho:")]
+        return rows[number].removeprefix("whoswho:")
 
     def ledger_item(self, item_id: str) -> tuple:
         with sqlite3.connect(f"file:{self.data_dir / 'bot.sqlite3'}?mode=ro", uri=True) as db:
@@ -362,6 +373,48 @@ def click(
         world.replies.append((channel, answer.body))
         # Whatever the click said, the real item in this workspace is untouched.
         assert world.ledger_item(world.item_id) == ("open", None)
+        return answer.body.get("text") or ""
+
+    return send
+
+
+def whoswho(
+    action_id: str,
+    *,
+    row: str | Callable[[World], str] | None = None,
+    value: str | Callable[[World], str] = "",
+    selected_user: str | None = None,
+    elsewhere: bool = False,
+) -> Send:
+    """A click on the "Who's who" controls of the meeting's notes: a speaker's picker (``row``: its short id), the
+    "Same person…" menu (``value``: the chosen option's value) or a voice's *Undo* (``value``: the short id)."""
+
+    def send(world: World, channel: str) -> str:
+        row_id = row(world) if callable(row) else row
+        chosen = value(world) if callable(value) else value
+        source = world.slack.post_user_message(channel, text="a message with a picker") if elsewhere else None
+        response_url = world.slack.response_url(TEAM_ID)
+        body = block_action_body(
+            action_id,
+            value=chosen if action_id == "whoswho_undo_voice" else "",
+            block_id="whoswho:" + row_id if row_id is not None else "whoswho-actions",
+            channel_id=channel if source else world.notes.channel,
+            message_ts=source["ts"] if source else world.notes.ts,
+            thread_ts=None if source else world.notes.thread_ts,
+            response_url=response_url,
+            selected_user=selected_user,
+            selected_option={"text": {"type": "plain_text", "text": "x"}, "value": chosen}
+            if action_id == "whoswho_same"
+            else None,
+        )
+        status, _, seconds = world.app.post_signed(body, "application/x-www-form-urlencoded")
+        assert status == 200
+        assert seconds < 3
+        path = urlsplit(response_url).path
+        answer = wait_until(lambda: [r for r in world.slack.responses if r.path == path], 10, "an answer")[0]
+        assert answer.body.get("response_type") == "ephemeral"
+        world.replies.append((channel, answer.body))
+        assert world.speaker_names() == 0  # nobody was named, merged or undone
         return answer.body.get("text") or ""
 
     return send
@@ -714,6 +767,48 @@ CASES = [
         click("ledger_snooze", item=lambda w: w.item_id, selected_option={"value": "99y"}),
         "I can only snooze for",
     ),
+    # "Who's who": forged picker values, speakers the notes do not have, a speaker merged with itself.
+    case(
+        "speaker: a forged user",
+        whoswho("whoswho_pick", row=lambda w: w.speaker_row(0), selected_user="<!channel>"),
+        UNKNOWN_PERSON,
+    ),
+    case(
+        "speaker: a user Slack doesn't know",
+        whoswho("whoswho_pick", row=lambda w: w.speaker_row(0), selected_user="UNOBODY99"),
+        UNKNOWN_PERSON,
+    ),
+    case("speaker: no user", whoswho("whoswho_pick", row=lambda w: w.speaker_row(0)), UNKNOWN_PERSON),
+    case(
+        "speaker: unknown speaker id",
+        whoswho("whoswho_pick", row="ffffffffffff", selected_user="U0DANA"),
+        UNKNOWN_SPEAKER,
+    ),
+    case(
+        "speaker: a 240-character id", whoswho("whoswho_pick", row="x" * 240, selected_user="U0DANA"), UNKNOWN_SPEAKER
+    ),
+    case(
+        "speaker: from a message that is no meeting's notes",
+        whoswho("whoswho_pick", row=lambda w: w.speaker_row(0), selected_user="U0DANA", elsewhere=True),
+        "couldn't find the meeting of that message",
+    ),
+    case(
+        "speaker: merged with itself",
+        whoswho("whoswho_same", value=lambda w: f"same:{w.speaker_row(0)}:{w.speaker_row(0)}"),
+        "can't be merged with itself",
+    ),
+    case(
+        "speaker: merged into an unknown one",
+        whoswho("whoswho_same", value=lambda w: f"same:{w.speaker_row(0)}:000000000000"),
+        UNKNOWN_SPEAKER,
+    ),
+    case("speaker: a menu value that is no choice", whoswho("whoswho_same", value="drop:table"), UNKNOWN_SPEAKER),
+    case(
+        "speaker: undo a voice nobody recognised",
+        whoswho("whoswho_undo_voice", value=lambda w: w.speaker_row(1)),
+        "was not named by voice",
+    ),
+    case("speaker: undo for an unknown speaker", whoswho("whoswho_undo_voice", value="nope"), UNKNOWN_SPEAKER),
     # The offline engine: it fetches links itself (every hop checked) and decodes the media.
     case(
         "offline: random bytes",

@@ -15,6 +15,7 @@ import pytest
 from tests.e2e.conftest import wait_until
 from tests.e2e.harness import CHANNEL, USER, AppProcess, app_env
 from tests.fakes.slack_api import FakeSlack
+from tests.fakes.slack_requests import block_action_body
 
 SAMPLE = Path(__file__).resolve().parents[2] / "examples" / "standup.mp3"
 
@@ -57,6 +58,25 @@ def test_shared_recording_is_transcribed_offline_and_its_action_items_posted(loc
         (insights,) = db.execute("SELECT insights_json FROM jobs").fetchone()
     summary = json.loads(insights)["summary"]
     assert summary and all(item["text"][:40] in str(message.blocks) for item in summary)
+
+    # "Who's who" works offline too: a speaker named as a Slack user is shown
+    # everywhere, and the transcript is replaced.
+    slack.add_user("UALICE01", name="alice", real_name="Alice Example")
+    rows = [b for b in message.blocks if str(b.get("block_id", "")).startswith("whoswho:")]
+    assert rows and "% of the talk" in rows[0]["text"]["text"]  # espeak voices are often heard as one (see docs)
+    body = block_action_body(
+        "whoswho_pick",
+        block_id=rows[0]["block_id"],
+        selected_user="UALICE01",
+        response_url=slack.response_url(),
+        message_ts=message.ts,
+        thread_ts=message.thread_ts,
+    )
+    assert app.post_signed(body, "application/x-www-form-urlencoded")[0] == 200
+    renamed = wait_until(lambda: (m := slack.message(CHANNEL, message.ts)).edits and m, 20, "the notes redrawn")
+    assert "<@UALICE01>" in json.dumps(renamed.blocks)
+    wait_until(lambda: transcript[0].file_id in slack.deleted_files, 20, "the first transcript replaced")
+    assert b"Alice Example: " in [u for u in slack.uploads if u.thread_ts == event["ts"]][-1].content
 
     # With one recording measured, the next one's status line estimates the time left while it is transcribed.
     second = slack.post_user_message(

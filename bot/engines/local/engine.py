@@ -578,7 +578,9 @@ class LocalEngine:
             Message(
                 id=f"{conversation.id}-{index}",
                 text=turn["text"],
-                speaker=Person(name=turn["speaker"]),
+                # The label is the speaker's id: it stays when a name inferred from the talk replaces the name
+                # (and when an append infers another), so "Who's who" keeps what people decided about it.
+                speaker=Person(id=turn["speaker"], name=turn["speaker"]),
                 start=start + timedelta(seconds=turn["start"]),
                 end=start + timedelta(seconds=turn["end"]),
                 offset_seconds=round(turn["start"], 3),
