@@ -7,6 +7,7 @@
 /symbl auto on|off
 /symbl digest now | daily HH:MM [TZ] [always] | weekly DAY HH:MM [TZ] [always] | off
 /symbl settings
+/symbl voice [on|off]
 """
 
 from __future__ import annotations
@@ -60,7 +61,14 @@ class ShowSettings:
     pass
 
 
-Command = Help | Process | Append | Status | Auto | Digest | ShowSettings
+@dataclass(frozen=True)
+class Voice:
+    """``on`` (remember my voice in this workspace), ``off`` (forget it now) or ``show`` (what is stored)."""
+
+    action: str  # "on" | "off" | "show"
+
+
+Command = Help | Process | Append | Status | Auto | Digest | ShowSettings | Voice
 
 
 def _unescape_link(token: str) -> str:
@@ -118,6 +126,12 @@ def parse(text: str) -> Command:
             return _parse_digest(args)
         case "settings":
             return ShowSettings()
+        case "voice":
+            if not args:
+                return Voice(action="show")
+            if len(args) == 1 and args[0].lower() in {"on", "off"}:
+                return Voice(action=args[0].lower())
+            return Help("Use `/symbl voice on`, `/symbl voice off` or `/symbl voice` (what is stored).")
         case _:
             shown = verb if len(verb) <= 30 else verb[:30] + "…"
             return Help(f"I don't know the command `{shown}`.")

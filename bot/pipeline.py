@@ -42,6 +42,8 @@ from bot.slack_io import SlackIO, is_transient
 from bot.store.jobs import JobStore
 from bot.store.search import index_meeting
 from bot.store.tables import Job, Stage, utcnow
+from bot.store.voices import VoiceStore
+from bot.voices import record_conversation_voices
 
 log = logging.getLogger(__name__)
 
@@ -429,6 +431,8 @@ class Pipeline:
 
     def _collect(self, job: Job) -> dict:
         insights = self.engine.fetch_insights(job.conversation_id)
+        # Each speaker's voice embedding (the offline engine's), so a person named later can have theirs remembered
+        record_conversation_voices(VoiceStore(self.store.db), job.team_id, job.conversation_id, self.engine)
         return {"insights_json": json.dumps(insights_to_dict(insights)), "stage": Stage.POSTING}
 
     def _post(self, job: Job) -> dict:

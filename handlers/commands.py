@@ -22,6 +22,8 @@ from bot.render import JobSummary
 from bot.render.mrkdwn import slack_date
 from bot.services import Services
 from bot.store.tables import utcnow
+from bot.store.voices import MAX_PRINTS, VoiceStore
+from bot.voices import delete_user_voice
 
 log = logging.getLogger(__name__)
 
@@ -73,6 +75,37 @@ def settings_text(services: Services, team_id: str, channel_id: str) -> str:
     else:
         lines.append("*Digest:* off (`/symbl digest daily 09:00 [TZ]` or `weekly mon 09:00 [TZ]`)")
     return "\n".join(lines)
+
+
+def voice_command(store: VoiceStore, team_id: str, user_id: str, action: str) -> str:
+    """``/symbl voice on|off`` carried out, or what is stored (``show``), in words for the person who asked."""
+    if action == "on":
+        store.agree(team_id, user_id)
+        return (
+            "Your voice will be remembered in this workspace. When someone names you as a speaker in a meeting's "
+            f"notes, a voice print is kept (numbers describing your voice, never audio; at most {MAX_PRINTS}, the "
+            "newest), and later meetings in channels you are in may name you by voice. "
+            "`/symbl voice off` deletes it all at once."
+        )
+    if action == "off":
+        delete_user_voice(store, team_id, user_id)
+        return (
+            "Done: your voice prints and your consent are deleted in this workspace. You will not be named by "
+            "voice; `/symbl voice on` to opt in again."
+        )
+    stored = store.summary(team_id, user_id)
+    if stored.consented_at is None:
+        return (
+            "Nothing of your voice is stored here, and you are never named by voice. "
+            "`/symbl voice on` lets this workspace remember it (a few voice prints, never audio)."
+        )
+    since = slack_date(stored.consented_at)
+    if not stored.prints:
+        prints = "no voice print yet (one is kept when someone names you as a speaker in a meeting's notes)"
+    else:
+        first, last = slack_date(stored.oldest), slack_date(stored.newest)
+        prints = f"{stored.prints} voice print{'s' if stored.prints != 1 else ''}, from {first} to {last}"
+    return f"Your voice is remembered here since {since}: {prints}. `/symbl voice off` deletes it all at once."
 
 
 def _url_problem(services: Services, url: str) -> str | None:
@@ -197,6 +230,8 @@ def answer(services: Services, command: dict) -> dict:
             return {"text": digest_command(services, command, action, args)}
         case commands.ShowSettings():
             return {"text": settings_text(services, team_id, channel_id)}
+        case commands.Voice(action=action):
+            return {"text": voice_command(VoiceStore(services.database), team_id, command["user_id"], action)}
     raise AssertionError("unreachable: parse() returns one of the commands above")
 
 

@@ -24,7 +24,9 @@ from bot.store.tables import (
     LedgerItem,
     OwnerOverride,
     SearchEntry,
+    SpeakerEmbedding,
     Stage,
+    VoicePrint,
     utcnow,
 )
 
@@ -176,5 +178,7 @@ class ForgetStore:
                     if len(kept) != len(shown):
                         run.item_ids_json = json.dumps(kept)
             s.execute(sa.delete(Job).where(_jobs_of(team_id, conversation_id)))
-            for table in (LedgerItem, OwnerOverride, SearchEntry, ConversationRecord, ForgetRequest):
+            # A voice print taken from this meeting goes with it too: it was this meeting's audio
+            tables = (LedgerItem, OwnerOverride, SearchEntry, SpeakerEmbedding, VoicePrint, ConversationRecord)
+            for table in (*tables, ForgetRequest):
                 s.execute(sa.delete(table).where(table.team_id == team_id, table.conversation_id == conversation_id))

@@ -52,7 +52,7 @@ FULL_TEXT_OBJECTS = ("search_fts", "ix_search_entries_fts")
 
 # A database made by create_all is at most what revision 0005 makes; later tables need their revision's hand.
 LAST_CREATE_ALL_REVISION = "0005"
-MADE_BY_REVISIONS_ONLY = ("search_entries", "forget_requests")
+MADE_BY_REVISIONS_ONLY = ("search_entries", "forget_requests", "speaker_embeddings", "voice_consents", "voice_prints")
 
 
 def include_object(obj, name, type_, reflected, compare_to) -> bool:
