@@ -103,6 +103,14 @@ def _parse_digest(args: list[str]) -> Digest | Help:
     )
 
 
+def _parse_voice(args: list[str]) -> Voice | Help:
+    if not args:
+        return Voice(action="show")
+    if len(args) == 1 and args[0].lower() in {"on", "off"}:
+        return Voice(action=args[0].lower())
+    return Help("Use `/symbl voice on`, `/symbl voice off` or `/symbl voice` (what is stored).")
+
+
 def parse(text: str) -> Command:
     """Parse the text after ``/symbl``; anything not understood becomes ``Help`` with the problem named."""
     words = (text or "").split()
@@ -127,11 +135,7 @@ def parse(text: str) -> Command:
         case "settings":
             return ShowSettings()
         case "voice":
-            if not args:
-                return Voice(action="show")
-            if len(args) == 1 and args[0].lower() in {"on", "off"}:
-                return Voice(action=args[0].lower())
-            return Help("Use `/symbl voice on`, `/symbl voice off` or `/symbl voice` (what is stored).")
+            return _parse_voice(args)
         case _:
             shown = verb if len(verb) <= 30 else verb[:30] + "…"
             return Help(f"I don't know the command `{shown}`.")
