@@ -29,7 +29,8 @@ The threshold: speakers are split in two halves (``halves``); on each half, the 
 0.01 grid whose false accepts stay within 1 % (half the 2 % bar) is chosen and the other half is scored with it.
 ``VOICE_THRESHOLD`` is the higher of the two choices plus 0.05: on these data strangers' false accepts go from none
 to a third within 0.05 below the choice, and a wrong name costs more than a missed one (a click either way).
-The rows report both held-out halves and everyone at ``VOICE_THRESHOLD``.
+The rows report both held-out halves and everyone at ``VOICE_THRESHOLD``, and (a diagnostic) the same trials with
+the voices of the speakers the diarizer itself finds (``diarized_voices``), as the app would have them.
 """
 
 from __future__ import annotations
@@ -121,6 +122,38 @@ def voices(found: dict[str, tuple[Path, list[tuple[float, float, str]]]]) -> lis
     return made
 
 
+def diarized_voices(found: dict[str, tuple[Path, list[tuple[float, float, str]]]]) -> list[Voice]:
+    """The same voices as the app would make them with no reference at all: the diarizer's own speakers.
+
+    Each recording is diarized (``speaker_segments``, count estimated), its segments cut where two overlap, and
+    each found speaker's profile made by ``speaker_profiles``; a found speaker is credited to the reference person
+    it overlaps most, and left out when less than half of its speech is that person's (a mixed cluster is no one).
+    """
+    from bot.engines.local.diarize import speaker_profiles, speaker_segments
+    from bot.engines.local.transcribe import Utterance, load_audio
+
+    made = []
+    for name, (wav, reference) in found.items():
+        audio = load_audio(wav)
+        alone = solo([(seg.start, seg.end, f"spk{seg.speaker}") for seg in speaker_segments(audio)])
+        heard: dict[str, dict[str, float]] = {}
+        for start, end, label in alone:
+            for ref_start, ref_end, person in reference:
+                shared = min(end, ref_end) - max(start, ref_start)
+                if shared > 0:
+                    heard.setdefault(label, {}).setdefault(person, 0.0)
+                    heard[label][person] += shared
+        utterances = [Utterance(start, end, "", speaker=label) for start, end, label in alone]
+        seconds = {label: sum(e - s for s, e, x in alone if x == label) for label in heard}
+        for label, vector in speaker_profiles(audio, utterances).items():
+            if label not in heard:
+                continue
+            person = max(sorted(heard[label]), key=heard[label].__getitem__)
+            if heard[label][person] >= 0.5 * seconds[label]:
+                made.append(Voice(name, person, vector, seconds[label]))
+    return made
+
+
 def solo(turns: list[tuple[float, float, str]]) -> list[tuple[float, float, str]]:
     """The turns with every stretch where someone else speaks too cut out (pieces under 0.3 s dropped)."""
     kept = []
@@ -190,7 +223,8 @@ def halves(all_voices: list[Voice]) -> tuple[set[str], set[str]]:
 
 
 def measure(real: Path | None, extra: Path = EXTRA) -> dict:
-    made = voices(recordings(real, extra))
+    found = recordings(real, extra)
+    made = voices(found)
     first, second = halves(made)
     everyone = first | second
     chosen = {"first": choose_threshold(made, first), "second": choose_threshold(made, second)}
@@ -207,6 +241,7 @@ def measure(real: Path | None, extra: Path = EXTRA) -> dict:
         "first_with_second": score(made, first, chosen["second"]),
         "second_with_first": score(made, second, chosen["first"]),
         "all": score(made, everyone, VOICE_THRESHOLD),
+        "diarized": score(diarized_voices(found), everyone, VOICE_THRESHOLD),
     }
 
 
@@ -248,6 +283,12 @@ def run() -> list[Row]:
             f"<= {FALSE_ACCEPT_BAR:.0%}",
             f"{total.false_accept_rate:.1%}",
             total.false_accept_rate <= FALSE_ACCEPT_BAR,
+        ),
+        Row(
+            f"voice recognition with the diarizer's own speakers (no reference turns), at {VOICE_THRESHOLD}",
+            "(diagnostic)",
+            _show(m["diarized"]),
+            ok=True,
         ),
         Row(
             f"voice recognition, half 1 at the threshold chosen on half 2 ({m['chosen']['second']})",
