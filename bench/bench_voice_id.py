@@ -5,9 +5,10 @@ Data (real speech only, never synthetic voices):
 - the real-meetings clips (``bench.real_meetings_dir()``): 4 AMI meeting excerpts (EN2005a, EN2006a, EN2006b,
   EN2009b; FEE083 speaks in two meetings, EN2006a and b are the same four people) and 3 round tables of
   LibriSpeech test-other utterances (LS2414 and LS367 speak in two of them, with different utterances);
-- when fetched (``scripts/fetch_voice_bench_data.py``, into ``bench/results/voice-data``): the 14 AMI excerpts of
-  30 s that PyPI's pyannote.audio 3.1.1 sdist ships in ``tests/data`` (MIT; AMI Meeting Corpus, CC BY 4.0), which
-  add ten people heard in two or more meetings (``dev00``/``dev01``, ``tst00``/``tst01``, ``trn00``-``trn03``).
+- fetched by ``scripts/fetch_voice_bench_data.py`` (run by ``run`` when absent) into ``bench/results/voice-data``:
+  the 14 AMI excerpts of 30 s that PyPI's pyannote.audio 3.1.1 sdist ships in ``tests/data`` (MIT; AMI Meeting
+  Corpus, CC BY 4.0), which add people heard in two or more meetings (``dev00``/``dev01``, ``tst00``/``tst01``,
+  ``trn00``-``trn03``).
   ``trn06``-``trn09`` are the real-meetings AMI clips again and are read once.
 
 Every (recording, speaker) becomes one voice exactly as the app makes it: the reference turns (RTTM) go through
@@ -36,6 +37,8 @@ the voices of the speakers the diarizer itself finds (``diarized_voices``), as t
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -255,6 +258,8 @@ def _show(s: Score) -> str:
 def run() -> list[Row]:
     """The benchmark rows for ``python -m bench``."""
     real = real_meetings_dir()
+    if not (EXTRA / "debug.train.rttm").is_file():  # fetched once (pip, PyPI only); without it, fewer people
+        subprocess.run([sys.executable, str(ROOT / "scripts" / "fetch_voice_bench_data.py")], check=False)
     if real is None and not (EXTRA / "debug.train.rttm").is_file():
         return [Row("voice recognition", "data present", "data absent (set REAL_MEETINGS_DIR)", ok=True)]
     m = measure(real)
