@@ -8,6 +8,7 @@
 /symbl digest now | daily HH:MM [TZ] [always] | weekly DAY HH:MM [TZ] [always] | off
 /symbl retention <days> | off | default
 /symbl settings
+/symbl voice [on|off]
 """
 
 from __future__ import annotations
@@ -68,6 +69,13 @@ class Retention:
     days: int | None
 
 
+@dataclass(frozen=True)
+class Voice:
+    """``on`` (remember my voice in this workspace), ``off`` (forget it now) or ``show`` (what is stored)."""
+
+    action: str  # "on" | "off" | "show"
+
+
 MAX_RETENTION_DAYS = 3650  # ten years: beyond it a "retention" is a typo, not a policy
 RETENTION_USAGE = (
     f"Use `/symbl retention <days>` with a whole number of days from 1 to {MAX_RETENTION_DAYS}, "
@@ -75,7 +83,7 @@ RETENTION_USAGE = (
     "or `/symbl retention default` for the workspace's setting."
 )
 
-Command = Help | Process | Append | Status | Auto | Digest | ShowSettings | Retention
+Command = Help | Process | Append | Status | Auto | Digest | ShowSettings | Retention | Voice
 
 
 def _unescape_link(token: str) -> str:
@@ -123,6 +131,14 @@ def _parse_retention(args: list[str]) -> Retention | Help:
     return Retention(days=int(word))
 
 
+def _parse_voice(args: list[str]) -> Voice | Help:
+    if not args:
+        return Voice(action="show")
+    if len(args) == 1 and args[0].lower() in {"on", "off"}:
+        return Voice(action=args[0].lower())
+    return Help("Use `/symbl voice on`, `/symbl voice off` or `/symbl voice` (what is stored).")
+
+
 def parse(text: str) -> Command:
     """Parse the text after ``/symbl``; anything not understood becomes ``Help`` with the problem named."""
     words = (text or "").split()
@@ -148,6 +164,8 @@ def parse(text: str) -> Command:
             return ShowSettings()
         case "retention":
             return _parse_retention(args)
+        case "voice":
+            return _parse_voice(args)
         case _:
             shown = verb if len(verb) <= 30 else verb[:30] + "…"
             return Help(f"I don't know the command `{shown}`.")

@@ -43,6 +43,8 @@ from bot.store.consent import ConsentStore
 from bot.store.jobs import JobStore
 from bot.store.search import index_meeting
 from bot.store.tables import Job, Stage, utcnow
+from bot.store.voices import VoiceStore
+from bot.voices import record_conversation_voices
 
 log = logging.getLogger(__name__)
 
@@ -430,6 +432,12 @@ class Pipeline:
 
     def _collect(self, job: Job) -> dict:
         insights = self.engine.fetch_insights(job.conversation_id)
+        # Each speaker's voice embedding (the offline engine's), so a person named later can have theirs remembered.
+        # Best effort: without them nobody's voice is remembered from this meeting, and the notes still go out.
+        try:
+            record_conversation_voices(VoiceStore(self.store.db), job.team_id, job.conversation_id, self.engine)
+        except Exception:
+            log.warning("could not keep the speakers' voice embeddings of job %s", job.id, exc_info=True)
         return {"insights_json": json.dumps(insights_to_dict(insights)), "stage": Stage.POSTING}
 
     def _post(self, job: Job) -> dict:

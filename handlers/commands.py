@@ -29,6 +29,8 @@ from bot.retention_policy import RetentionInForce
 from bot.services import Services
 from bot.store.consent import ConsentStore
 from bot.store.tables import utcnow
+from bot.store.voices import MAX_PRINTS, VoiceStore
+from bot.voices import delete_user_voice
 from handlers import forget, search
 from handlers.access import NOT_FOUND, may_see
 
@@ -85,6 +87,37 @@ def settings_text(services: Services, team_id: str, channel_id: str) -> str:
         lines.append("*Digest:* off (`/symbl digest daily 09:00 [TZ]` or `weekly mon 09:00 [TZ]`)")
     lines.append(describe_retention(RetentionInForce.of(config.retention_days, services.settings.retention_days)))
     return "\n".join(lines)
+
+
+def voice_command(store: VoiceStore, team_id: str, user_id: str, action: str) -> str:
+    """``/symbl voice on|off`` carried out, or what is stored (``show``), in words for the person who asked."""
+    if action == "on":
+        store.agree(team_id, user_id)
+        return (
+            "Your voice will be remembered in this workspace. When someone names you as a speaker in a meeting's "
+            f"notes, a voice print is kept (numbers describing your voice, never audio; at most {MAX_PRINTS}, the "
+            "newest), and later meetings in channels you are in may name you by voice. "
+            "`/symbl voice off` deletes it all at once."
+        )
+    if action == "off":
+        delete_user_voice(store, team_id, user_id)
+        return (
+            "Done: your voice prints and your consent are deleted in this workspace. You will not be named by "
+            "voice; `/symbl voice on` to opt in again."
+        )
+    stored = store.summary(team_id, user_id)
+    if stored.consented_at is None:
+        return (
+            "Nothing of your voice is stored here, and you are never named by voice. "
+            "`/symbl voice on` lets this workspace remember it (a few voice prints, never audio)."
+        )
+    since = slack_date(stored.consented_at)
+    if not stored.prints:
+        prints = "no voice print yet (one is kept when someone names you as a speaker in a meeting's notes)"
+    else:
+        first, last = slack_date(stored.oldest), slack_date(stored.newest)
+        prints = f"{stored.prints} voice print{'s' if stored.prints != 1 else ''}, from {first} to {last}"
+    return f"Your voice is remembered here since {since}: {prints}. `/symbl voice off` deletes it all at once."
 
 
 def _url_problem(services: Services, url: str) -> str | None:
@@ -209,6 +242,8 @@ def answer(services: Services, command: dict) -> dict:
             return {"text": settings_text(services, team_id, channel_id)}
         case commands.Retention(days=days):
             return _retention(services, team_id, channel_id, days)
+        case commands.Voice(action=action):
+            return {"text": voice_command(VoiceStore(services.database), team_id, command["user_id"], action)}
     raise AssertionError("unreachable: parse() returns one of the commands above")
 
 

@@ -2,7 +2,7 @@
 
 import pytest
 
-from bot.commands import Append, Auto, Digest, Help, Process, Retention, ShowSettings, Status, parse
+from bot.commands import Append, Auto, Digest, Help, Process, Retention, ShowSettings, Status, Voice, parse
 
 
 @pytest.mark.parametrize(
@@ -23,6 +23,9 @@ from bot.commands import Append, Auto, Digest, Help, Process, Retention, ShowSet
         ("digest now", Digest("now")),
         ("digest OFF", Digest("off")),
         ("settings", ShowSettings()),
+        ("voice", Voice("show")),
+        ("voice ON", Voice("on")),
+        ("voice off", Voice("off")),
     ],
 )
 def test_understood_forms(text, expected):
@@ -36,6 +39,8 @@ def test_understood_forms(text, expected):
         ("append 123", "needs a conversation id and a link"),
         ("append ../../etc https://x.io/a.mp3", "doesn't look right"),
         ("auto maybe", "auto on"),
+        ("voice maybe", "/symbl voice on"),
+        ("voice on off", "/symbl voice on"),
         ("digest", "/symbl digest now"),
         ("digest sometimes", "/symbl digest daily 09:00"),
         ("digest now please", "/symbl digest now"),

@@ -47,6 +47,14 @@ GROUPS: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = (
         ),
     ),
     (
+        "Your voice (opt-in)",
+        (
+            ("/symbl voice on", "let this workspace remember your voice, so later meetings can name you"),
+            ("/symbl voice off", "delete your stored voice now"),
+            ("/symbl voice", "what is stored about your voice"),
+        ),
+    ),
+    (
         "This channel",
         (
             ("/symbl settings", "this channel's settings"),

@@ -23,7 +23,11 @@ WORKSPACE, USERS = "workspace", "users"
 KEPT_TABLES = frozenset({ErasureRequest.__tablename__})
 # A person's own data, as (table, column naming the person); each table also has ``team_id``. Deleted when that
 # person's token is revoked. owner_overrides: which Slack user someone picked for a name said in a meeting.
-PERSONAL_DATA: list[tuple[str, str]] = [("owner_overrides", "user_id")]
+PERSONAL_DATA: list[tuple[str, str]] = [
+    ("owner_overrides", "user_id"),
+    ("voice_consents", "user_id"),
+    ("voice_prints", "user_id"),
+]
 
 
 @dataclass(frozen=True)

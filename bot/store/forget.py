@@ -24,8 +24,10 @@ from bot.store.tables import (
     LedgerItem,
     OwnerOverride,
     SearchEntry,
+    SpeakerEmbedding,
     SpeakerName,
     Stage,
+    VoicePrint,
     utcnow,
 )
 
@@ -178,5 +180,15 @@ class ForgetStore:
                     if len(kept) != len(shown):
                         run.item_ids_json = json.dumps(kept)
             s.execute(sa.delete(Job).where(_jobs_of(team_id, conversation_id)))
-            for table in (LedgerItem, OwnerOverride, SpeakerName, SearchEntry, ConversationRecord, ForgetRequest):
+            # A voice print taken from this meeting goes with it too: it was this meeting's audio
+            tables = (
+                LedgerItem,
+                OwnerOverride,
+                SpeakerName,
+                SearchEntry,
+                SpeakerEmbedding,
+                VoicePrint,
+                ConversationRecord,
+            )
+            for table in (*tables, ForgetRequest):
                 s.execute(sa.delete(table).where(table.team_id == team_id, table.conversation_id == conversation_id))

@@ -59,6 +59,9 @@ MADE_BY_REVISIONS_ONLY = (
     "consent_notes",
     "erasure_requests",
     "speaker_names",
+    "speaker_embeddings",
+    "voice_consents",
+    "voice_prints",
 )
 
 

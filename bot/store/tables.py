@@ -336,3 +336,51 @@ class SpeakerName(Base):
     merged_into: Mapped[str | None] = mapped_column(sa.String(255), nullable=True)
     named_by: Mapped[str | None] = mapped_column(sa.String(32), nullable=True)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+
+class SpeakerEmbedding(Base):
+    """One detected speaker's voice in a conversation: a CAM++ speaker embedding (a vector, never audio).
+
+    Written when the offline engine's results are collected, so that naming the speaker later can remember that
+    person's voice (only if they opted in). Forgotten with the meeting.
+    """
+
+    __tablename__ = "speaker_embeddings"
+
+    team_id: Mapped[str] = mapped_column(sa.String(32), primary_key=True)
+    conversation_id: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
+    speaker_id: Mapped[str] = mapped_column(sa.String(64), primary_key=True)  # the diarizer's "Speaker N"
+    vector: Mapped[bytes] = mapped_column(sa.LargeBinary)  # float32, little-endian
+    speech_seconds: Mapped[float] = mapped_column(sa.Float)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class VoiceConsent(Base):
+    """A person agreed (``/symbl voice on``) that their voice is remembered in this workspace."""
+
+    __tablename__ = "voice_consents"
+
+    team_id: Mapped[str] = mapped_column(sa.String(32), primary_key=True)
+    user_id: Mapped[str] = mapped_column(sa.String(32), primary_key=True)
+    agreed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class VoicePrint(Base):
+    """A remembered voice of a person who opted in: a copy of the embedding of a speaker they were named as.
+
+    At most a few per person, the newest kept; one per (conversation, speaker).
+    """
+
+    __tablename__ = "voice_prints"
+    __table_args__ = (
+        sa.UniqueConstraint("team_id", "conversation_id", "speaker_id"),
+        sa.Index("ix_voice_prints_team_user", "team_id", "user_id"),
+    )
+
+    id: Mapped[int] = mapped_column(sa.Integer, primary_key=True, autoincrement=True)
+    team_id: Mapped[str] = mapped_column(sa.String(32))
+    user_id: Mapped[str] = mapped_column(sa.String(32))
+    conversation_id: Mapped[str] = mapped_column(sa.String(64))
+    speaker_id: Mapped[str] = mapped_column(sa.String(64))
+    vector: Mapped[bytes] = mapped_column(sa.LargeBinary)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

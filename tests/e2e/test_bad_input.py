@@ -692,6 +692,10 @@ CASES = [
     case("append with three arguments", slash("append 1 https://media.example.com/a.mp3 x"), "needs a conversation"),
     case("auto with two arguments", slash("auto on off"), "/symbl auto on"),
     case("digest now with more", slash("digest now please"), "/symbl digest now"),
+    case("voice maybe", slash("voice maybe"), "(what is stored)", also=Also(not_sees=("remembered in this",))),
+    case("voice on with more", slash("voice on please"), "(what is stored)"),
+    case("voice on off", slash("voice on off"), "(what is stored)"),
+    case("voice 4,000 chars", slash("voice " + "on" * 2000), "(what is stored)"),
     case("rtl and zero-width verb", slash("\u202eprocess\u200b https://media.example.com/a.mp3"), "don't know"),
     case(
         "4,000-char name",

@@ -58,6 +58,14 @@ def test_shared_recording_is_transcribed_offline_and_its_action_items_posted(loc
         (insights,) = db.execute("SELECT insights_json FROM jobs").fetchone()
     summary = json.loads(insights)["summary"]
     assert summary and all(item["text"][:40] in str(message.blocks) for item in summary)
+    # Each detected speaker's voice is kept for the meeting (a vector: 192 float32 numbers), under its workspace
+    with sqlite3.connect(app.env["DATA_DIR"] + "/bot.sqlite3") as db:
+        voices = db.execute("SELECT team_id, speaker_id, length(vector) FROM speaker_embeddings").fetchall()
+        (conversation_id,) = db.execute("SELECT conversation_id FROM jobs").fetchone()
+        kept_for = {row[0] for row in db.execute("SELECT conversation_id FROM speaker_embeddings")}
+    assert voices and all(team == "T0001" and size == 192 * 4 for team, _, size in voices)
+    # keyed by the diarizer's labels (the sample's synthetic voices may be heard as one speaker)
+    assert all(speaker.startswith("Speaker ") for _, speaker, _ in voices) and kept_for == {conversation_id}
 
     # "Who's who" works offline too: a speaker named as a Slack user is shown
     # everywhere, and the transcript is replaced.

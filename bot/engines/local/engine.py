@@ -52,6 +52,7 @@ from bot.models import (
     SubmitOptions,
 )
 from bot.store.db import Database
+from bot.voice_match import SpeakerVoice
 
 logger = logging.getLogger(__name__)
 
@@ -237,6 +238,25 @@ class LocalEngine:
             return Insights(
                 conversation=Conversation(id=conversation.id, name=conversation.name, start=conversation.meeting_start)
             )
+
+    def speaker_voices(self, conversation_id: str) -> dict[str, SpeakerVoice]:
+        """Each detected speaker's voice ("Speaker N" -> its L2-normalised CAM++ embedding and seconds of speech).
+
+        The embeddings are the ones kept to match appended recordings (the centroid of the speaker's turns);
+        speakers named by a transcript file have none. Empty until the first job completes.
+        """
+        with self.database.session(writes=False) as s:
+            conversation = s.get(LocalConversation, conversation_id)
+            if conversation is None:
+                raise NotFoundError(f"No offline conversation {conversation_id}.", status=404)
+            stored = json.loads(conversation.transcript_json or '{"turns": [], "profiles": {}}')
+        seconds: dict[str, float] = {}
+        for turn in stored["turns"]:
+            seconds[turn["speaker"]] = seconds.get(turn["speaker"], 0.0) + (turn["end"] - turn["start"])
+        return {
+            speaker: SpeakerVoice(tuple(profile), round(seconds.get(speaker, 0.0), 3))
+            for speaker, profile in stored["profiles"].items()
+        }
 
     # -- submitting ------------------------------------------------------------------------------------
 

@@ -15,6 +15,7 @@ from datetime import UTC, datetime, timedelta
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from bot.config import Settings
@@ -149,6 +150,12 @@ def test_a_submitted_recording_becomes_a_transcript_with_insights(make_engine, s
     # every utterance is rated, and a topic takes the tone of what was said about it
     assert all(m.sentiment is not None for m in insights.messages if m.text.strip())
     assert insights.topics[0].sentiment.polarity == insights.messages[0].sentiment.polarity
+    # One voice per detected speaker, by the diarizer's label (the notes may show a name found in the talk):
+    # a unit vector and the seconds it was heard, which remembered voices are made of
+    voices = engine.speaker_voices(submission.conversation_id)
+    assert "Speaker 2" in voices and len(voices) == len(insights.members)
+    assert all(abs(np.linalg.norm(v.vector) - 1) < 1e-6 and len(v.vector) > 100 for v in voices.values())
+    assert 0 < sum(v.speech_seconds for v in voices.values()) <= insights.duration_seconds + 1
     # Our copy is deleted once the result is committed (not before: a retry would need it), so allow a moment.
     media_dir = settings.data_dir / "local-media"
     deadline = time.monotonic() + 10
