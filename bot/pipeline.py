@@ -39,12 +39,14 @@ from bot.notes import MeetingNotes
 from bot.render.mrkdwn import format_duration
 from bot.render.status import render_parent, render_pointer
 from bot.slack_io import SlackIO, is_transient
+from bot.speaker_naming import SpeakerNaming
 from bot.store.consent import ConsentStore
 from bot.store.jobs import JobStore
 from bot.store.search import index_meeting
+from bot.store.speakers import SpeakerNameStore
 from bot.store.tables import Job, Stage, utcnow
 from bot.store.voices import VoiceStore
-from bot.voices import record_conversation_voices
+from bot.voices import name_speakers_by_voice, record_conversation_voices
 
 log = logging.getLogger(__name__)
 
@@ -435,9 +437,15 @@ class Pipeline:
         # Each speaker's voice embedding (the offline engine's), so a person named later can have theirs remembered.
         # Best effort: without them nobody's voice is remembered from this meeting, and the notes still go out.
         try:
-            record_conversation_voices(VoiceStore(self.store.db), job.team_id, job.conversation_id, self.engine)
+            voices = VoiceStore(self.store.db)
+            record_conversation_voices(voices, job.team_id, job.conversation_id, self.engine)
+            # Then the speakers whose voice is a channel member's who opted in are named ("recognised by voice").
+            if voices.anyone_consents(job.team_id):
+                members = self.slack.channel_member_ids(job.channel_id)
+                naming = SpeakerNaming(SpeakerNameStore(self.store.db))
+                name_speakers_by_voice(voices, naming, job.team_id, job.conversation_id, members)
         except Exception:
-            log.warning("could not keep the speakers' voice embeddings of job %s", job.id, exc_info=True)
+            log.warning("could not keep or recognise the speakers' voices of job %s", job.id, exc_info=True)
         return {"insights_json": json.dumps(insights_to_dict(insights)), "stage": Stage.POSTING}
 
     def _post(self, job: Job) -> dict:

@@ -9,6 +9,7 @@ live in one process (``run_jobs=True`` and no wake-up).
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 import logging
@@ -41,6 +42,8 @@ from bot.store.retention import RetentionStore
 from bot.store.schema import prepare
 from bot.store.speakers import SpeakerNameStore
 from bot.store.tables import utcnow
+from bot.store.voices import VoiceStore
+from bot.voices import remember_named_speaker
 from bot.wakeup import Wakeup
 
 log = logging.getLogger(__name__)
@@ -159,6 +162,8 @@ def build_services(
         wakeup=wakeup,
         speaker_naming=SpeakerNaming(SpeakerNameStore(database)),
     )
+    # A person named as a speaker has that speaker's voice kept as theirs, if they opted in (bot.voices).
+    services.speaker_naming.on_person_named.append(functools.partial(remember_named_speaker, VoiceStore(database)))
     if run_jobs:
         services.engine = engine
         services.pipeline = Pipeline(settings, store, engine, slack, services.notes)

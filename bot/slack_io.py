@@ -392,6 +392,18 @@ class SlackIO:
             if _error_code(exc) not in ("file_not_found", "file_deleted"):
                 raise
 
+    def channel_member_ids(self, channel: str) -> list[str]:
+        """The ids of the channel's members (no profiles: one ``conversations.members`` call per 1,000)."""
+        ids: list[str] = []
+        cursor = None
+        for _ in range(_MEMBERSHIP_MAX_PAGES):
+            page = self.client.conversations_members(channel=channel, limit=1000, cursor=cursor)
+            ids += page.get("members") or []
+            cursor = (page.get("response_metadata") or {}).get("next_cursor")
+            if not cursor:
+                break
+        return ids
+
     def _listed(self, channel: str, user_id: str) -> bool:
         cursor = None
         for _ in range(_MEMBERSHIP_MAX_PAGES):

@@ -6,6 +6,8 @@
   speaker's embedding, kept ONLY if they ran ``/symbl voice on`` in this workspace.
 - ``recognise_speakers``: a processed conversation's speakers compared with the prints of the channel's members who
   opted in; speaker id -> user id above ``VOICE_THRESHOLD``, each person at most once.
+- ``name_speakers_by_voice``: what ``recognise_speakers`` found, saved through "Who's who" as names of source
+  "voice" (so a person's own decision about a speaker always wins, and one click undoes a recognition).
 - ``delete_user_voice`` / ``delete_workspace_voices``: ``/symbl voice off``, a revoked token, an uninstall.
 
 Nobody is named by voice without their own consent: prints are only written with it, only read joined with it,
@@ -16,6 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Mapping
 
+from bot.speaker_naming import SpeakerNaming
 from bot.store.voices import VoiceStore
 from bot.voice_match import MIN_SPEECH_SECONDS, VOICE_THRESHOLD, SpeakerVoice, match_voices
 
@@ -64,6 +67,17 @@ def recognise_speakers(
     if not speakers:
         return {}
     return match_voices(speakers, store.prints_of(team, member_ids), threshold)
+
+
+def name_speakers_by_voice(
+    store: VoiceStore, naming: SpeakerNaming, team: str, conversation_id: str, member_ids: Collection[str]
+) -> int:
+    """Name the conversation's speakers whose voice is a consenting member's; how many were named.
+
+    ``naming.recognised`` refuses a speaker a person already decided about, so a recognition never overrides one.
+    """
+    matches = recognise_speakers(store, team, conversation_id, member_ids)
+    return sum(naming.recognised(team, conversation_id, speaker, user) for speaker, user in matches.items())
 
 
 def delete_user_voice(store: VoiceStore, team: str, user: str) -> None:

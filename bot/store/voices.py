@@ -96,6 +96,11 @@ class VoiceStore:
         with self.db.session(writes=False) as s:
             return s.get(VoiceConsent, (team_id, user_id)) is not None
 
+    def anyone_consents(self, team_id: str) -> bool:
+        """Whether anybody in the workspace opted in (if nobody did, no voice is compared and Slack is not asked)."""
+        with self.db.session(writes=False) as s:
+            return s.scalar(sa.select(VoiceConsent.user_id).where(VoiceConsent.team_id == team_id).limit(1)) is not None
+
     def consenting(self, team_id: str, user_ids: Collection[str]) -> set[str]:
         """Which of ``user_ids`` agreed in this workspace."""
         if not user_ids:

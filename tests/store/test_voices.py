@@ -183,3 +183,23 @@ def test_forgetting_a_meeting_deletes_its_speaker_embeddings_and_prints_taken_fr
     assert rows(database, VoicePrint, conversation_id="conv1") == 0
     assert rows(database, VoicePrint, conversation_id="conv2") == 1
     assert store.has_consent("T1", "U_ALICE")  # her choice is hers, not the meeting's
+
+
+def test_a_correction_in_whos_who_remembers_the_voice_and_a_later_meeting_names_the_speaker_by_voice(database):
+    from bot.speaker_naming import SpeakerNaming
+    from bot.store.speakers import VOICE, SpeakerNameStore
+    from bot.voices import name_speakers_by_voice
+
+    store, names = VoiceStore(database), SpeakerNameStore(database)
+    naming = SpeakerNaming(names)
+    naming.on_person_named.append(lambda *named: remember_named_speaker(store, *named))
+    store.agree("T1", "UALICE")
+    meeting(store, "T1", "conv-1", {"Speaker 1": "alice", "Speaker 2": "bob"})
+    naming.correct("T1", "conv-1", "Speaker 1", "UALICE", by="UBOB")
+    naming.correct("T1", "conv-1", "Speaker 2", "UBOB", by="UBOB")  # bob never opted in: nothing kept of him
+    assert rows(database, VoicePrint, team_id="T1") == 1
+
+    meeting(store, "T1", "conv-2", {"Speaker 1": "bob", "Speaker 2": "alice"})
+    assert name_speakers_by_voice(store, naming, "T1", "conv-2", ["UALICE", "UBOB"]) == 1
+    saved = names.for_conversation("T1", "conv-2")
+    assert {speaker: (row.user_id, row.source) for speaker, row in saved.items()} == {"Speaker 2": ("UALICE", VOICE)}
