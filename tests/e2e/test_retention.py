@@ -194,6 +194,7 @@ def test_uninstalling_erases_the_workspace_once_and_a_revoked_user_token_only_th
     stack.slack.add_channel(CHANNEL, members=(USER,), name="general")
     command_answer(stack.app, stack.slack, "retention 60")
     command_answer(stack.app, stack.slack, "digest daily 09:00 UTC")
+    command_answer(stack.app, stack.slack, "voice on")  # a remembered voice is the workspace's data too
     _, conversation_id = _processed(stack, CHANNEL, USER, "https://media.example.com/launch-sync.mp3")
     wait_until(lambda: stack.slack.uploads, 20, "the transcript upload")
     wait_until(lambda: _sql(url, "SELECT ts FROM consent_notes")[0][0], 20, "the consent note")
@@ -208,12 +209,19 @@ def test_uninstalling_erases_the_workspace_once_and_a_revoked_user_token_only_th
             u=person,
             now=utcnow(),
         )
+    _sql(
+        url,
+        "INSERT INTO voice_consents (team_id, user_id, agreed_at) VALUES (:t, 'U0LEAVER', :now)",
+        t=TEAM_ID,
+        now=utcnow(),
+    )
 
     # One person's user token revoked: only their own data goes.
     revoked = {"type": "tokens_revoked", "tokens": {"oauth": ["U0LEAVER"], "bot": []}}
     assert stack.app.event(revoked, event_id="Ev0REVOKE1")[0] == 200
     left = "SELECT user_id FROM owner_overrides"
     wait_until(lambda: [r[0] for r in _sql(url, left)] == ["U0STAYER"], 20, "the leaver's data erased")
+    assert [r[0] for r in _sql(url, "SELECT user_id FROM voice_consents")] == [USER]
     assert {"jobs", "conversations", "search_entries", "ledger_items"} <= set(_team_rows(url))
 
     # Uninstalled: every row of the workspace goes, once, though Slack delivers the event twice.
