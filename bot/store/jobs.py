@@ -9,13 +9,14 @@ from __future__ import annotations
 import functools
 import uuid
 from collections.abc import Sequence
-from datetime import datetime, timedelta
+from datetime import datetime
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 
 from bot.store.db import Database
+from bot.store.lease import Lease, expiry
 from bot.store.tables import ConversationRecord, Job, Stage, utcnow
 
 # Free-text metadata that comes from users (a file's title, a command's name): cut to its column, never refused.
@@ -45,34 +46,23 @@ _INSERT_JOB = {
 }
 _jobs = Job.__table__.c
 _UPDATE_JOB = sa.update(Job.__table__).where(_jobs.id == sa.bindparam("job_id"))  # SET: the other parameters
-_CLAIM_JOB = (
-    sa.update(Job.__table__)
-    .where(
-        _jobs.id == sa.bindparam("job_id"),
-        _jobs.stage.in_(Stage.ACTIVE),
-        sa.or_(
-            _jobs.lease_until.is_(None),
-            _jobs.lease_until < sa.bindparam("now"),
-            _jobs.lease_owner == sa.bindparam("owner"),
-        ),
-    )
-    .values(lease_owner=sa.bindparam("owner"), lease_until=sa.bindparam("until"))
-    .returning(*_jobs)
-)
-_RELEASE_JOB = sa.update(Job.__table__).where(
-    _jobs.id == sa.bindparam("job_id"), _jobs.lease_owner == sa.bindparam("owner")
-)
-_RENEW_LEASES = (
-    sa.update(Job.__table__)
-    .where(_jobs.lease_owner == sa.bindparam("owner"), _jobs.stage.in_(Stage.ACTIVE))
-    .values(lease_until=sa.bindparam("until"))
-)
+_LEASE = Lease(Job)
+_CLAIM_JOB = _LEASE.claim(
+    _jobs.id == sa.bindparam("job_id"),
+    _jobs.stage.in_(Stage.ACTIVE),
+    owner=sa.bindparam("owner"),
+    now=sa.bindparam("now"),
+    until=sa.bindparam("until"),
+    again=True,  # a job enqueued twice in one process is run by whichever thread gets there
+).returning(*_jobs)
+_RELEASE_JOB = _LEASE.release(_jobs.id == sa.bindparam("job_id"), owner=sa.bindparam("owner"))
+_RENEW_LEASES = _LEASE.renew(_jobs.stage.in_(Stage.ACTIVE), owner=sa.bindparam("owner"), until=sa.bindparam("until"))
 _DUE_JOB_IDS = (
     sa.select(_jobs.id)
     .where(
         _jobs.stage.in_(Stage.ACTIVE),
         _jobs.next_run_at <= sa.bindparam("now"),
-        sa.or_(_jobs.lease_until.is_(None), _jobs.lease_until < sa.bindparam("now")),
+        _LEASE.is_free(sa.bindparam("now")),
     )
     .order_by(_jobs.next_run_at)
     .limit(sa.bindparam("limit"))
@@ -179,14 +169,14 @@ class JobStore:
     def claim(self, job_id: str, owner: str, lease_seconds: float) -> Job | None:
         """Take the job's lease if it is free or expired; the job row on success, None if someone holds it."""
         now = utcnow()
-        params = {"job_id": job_id, "owner": owner, "now": now, "until": now + timedelta(seconds=lease_seconds)}
+        params = {"job_id": job_id, "owner": owner, "now": now, "until": expiry(lease_seconds, now)}
         with self.db.statement(writes=True) as conn:
             row = conn.execute(_CLAIM_JOB, params).first()
         return Job(**row._mapping) if row else None
 
     def release(self, job_id: str, owner: str, **fields) -> None:
         """Give the lease back, saving ``fields`` in the same write."""
-        params = {"job_id": job_id, "owner": owner, "lease_owner": None, "lease_until": None, **fields}
+        params = {"job_id": job_id, "owner": owner, **fields}
         with self.db.statement(writes=True) as conn:
             conn.execute(_RELEASE_JOB, params)
 
@@ -194,7 +184,7 @@ class JobStore:
         """Extend every lease this owner holds; returns how many (a live process keeps its jobs)."""
         with self.db.statement(writes=True) as conn:
             return conn.execute(
-                _RENEW_LEASES, {"owner": owner, "until": utcnow() + timedelta(seconds=lease_seconds)}
+                _RENEW_LEASES, {"owner": owner, "until": expiry(lease_seconds)}
             ).rowcount
 
     def due_job_ids(self, now: datetime | None = None, limit: int = 100) -> list[str]:
