@@ -183,9 +183,7 @@ class JobStore:
     def renew_leases(self, owner: str, lease_seconds: float) -> int:
         """Extend every lease this owner holds; returns how many (a live process keeps its jobs)."""
         with self.db.statement(writes=True) as conn:
-            return conn.execute(
-                _RENEW_LEASES, {"owner": owner, "until": expiry(lease_seconds)}
-            ).rowcount
+            return conn.execute(_RENEW_LEASES, {"owner": owner, "until": expiry(lease_seconds)}).rowcount
 
     def due_job_ids(self, now: datetime | None = None, limit: int = 100) -> list[str]:
         """Active jobs whose next step is due and whose lease is free, oldest first."""
