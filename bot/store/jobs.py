@@ -67,11 +67,6 @@ _DUE_JOB_IDS = (
     .order_by(_jobs.next_run_at)
     .limit(sa.bindparam("limit"))
 )
-_RUNNING = (Stage.FETCHING, Stage.SUBMITTING, Stage.PROCESSING, Stage.COLLECTING, Stage.POSTING)
-_RUNNING_COUNTS = sa.select(
-    sa.func.count().filter(_jobs.channel_id == sa.bindparam("channel_id")).label("channel"),
-    sa.func.count().filter(_jobs.user_id == sa.bindparam("user_id")).label("user"),
-).where(_jobs.team_id == sa.bindparam("team_id"), _jobs.id != sa.bindparam("job_id"), _jobs.stage.in_(_RUNNING))
 _PENDING_FOR_USER = sa.select(sa.func.count()).where(
     _jobs.team_id == sa.bindparam("team_id"), _jobs.user_id == sa.bindparam("user_id"), _jobs.stage.in_(Stage.ACTIVE)
 )
@@ -193,15 +188,6 @@ class JobStore:
     def by_engine_job_id(self, engine_job_id: str) -> Job | None:
         with self.db.session(writes=False) as s:
             return s.scalars(sa.select(Job).where(Job.engine_job_id == engine_job_id)).first()
-
-    def running_counts(self, job: Job) -> tuple[int, int]:
-        """How many other jobs of this job's channel, and of its user, are past the queue and not yet finished."""
-        with self.db.statement() as conn:
-            row = conn.execute(
-                _RUNNING_COUNTS,
-                {"job_id": job.id, "team_id": job.team_id, "channel_id": job.channel_id, "user_id": job.user_id or ""},
-            ).one()
-        return int(row.channel or 0), int(row.user or 0)
 
     def with_notes_message(self, team_id: str, channel_id: str, ts: str) -> Job | None:
         """The job whose notes message is ``ts`` in this channel of this workspace.
