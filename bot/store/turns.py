@@ -3,13 +3,14 @@
 A recording leaves the queue (``queued`` -> ``fetching``) when it is its turn:
 
 - **Capacity.** At most ``capacity`` recordings are past the queue at once, in all workspaces (the engine's own
-  capacity; None: no bound of ours). While there is room, nobody waits: one person's burst of 20 runs as fast
-  as the engine can take it when nobody else is waiting.
+  capacity; None: no bound of ours, and nobody waits). While there is room, nobody waits: one person's burst
+  of 20 runs as fast as the engine can take it when nobody else is waiting.
 - **Turns.** When recordings wait for room, the next free place goes to the waiting recording whose person has
   fewest in progress, then whose person was served least recently (finished last the longest ago), then the
   same for its channel, then the oldest. Two people waiting therefore alternate, whoever shared first.
-- **Shares.** A person at ``per_user`` recordings in progress (a channel at ``per_channel``) waits while anyone
-  else's recording is waiting, so a burst never crowds out a newcomer; alone, they are no cap at all.
+- **Shares.** A person at ``per_user`` recordings in progress (a channel at ``per_channel``) gives the free place
+  to anyone waiting who is within their shares, so a burst never crowds out a newcomer; when nobody else is
+  waiting (or everyone waiting is past their share too) it is no cap: places never stand empty.
 
 Every replica decides from the database alone, so the rule holds across replicas; it is soft (two workers
 deciding at the same moment may both go ahead), and a waiting recording is looked at again whenever a
@@ -87,11 +88,18 @@ def decide(
     last_served: dict[tuple[str, str, str], datetime],
     limits: Limits,
 ) -> Turn:
-    """The turn of ``job`` (itself waiting) given what is in progress, what else waits and who was served when."""
-    others = [w for w in waiting if w.id != job.id]
+    """The turn of ``job`` (itself waiting) given what is in progress, what else waits and who was served when.
+
+    The free places are handed out one at a time, as they would be if every waiting recording asked at once;
+    ``job`` goes if it gets one. Every worker deciding from the same rows hands them to the same recordings.
+    """
+    if limits.capacity is None:  # no bound of ours: nobody has to wait for anybody
+        return Turn(True)
     running = [r for r in in_progress if r.id != job.id]
+    queue = [w for w in waiting if w.id != job.id] + [job]
     by_person = Counter(r.person for r in running)
     by_channel = Counter(r.channel for r in running)
+    before = by_person[job.person], by_channel[job.channel]
 
     def order(slot: Slot) -> tuple:
         return (
@@ -103,15 +111,24 @@ def decide(
             slot.id,
         )
 
-    if job.user_id and by_person[job.person] >= limits.per_user and any(w.person != job.person for w in others):
-        return Turn(False, by_person[job.person], "of yours")
-    if by_channel[job.channel] >= limits.per_channel and any(w.channel != job.channel for w in others):
-        return Turn(False, by_channel[job.channel], "in this channel")
-    if limits.capacity is not None:
-        first_in_line = sum(order(w) < order(job) for w in others)
-        if len(running) + first_in_line >= limits.capacity:
-            return Turn(False, len(running))
-    return Turn(True)
+    def within_shares(slot: Slot) -> bool:
+        person_ok = not slot.user_id or by_person[slot.person] < limits.per_user
+        return person_ok and by_channel[slot.channel] < limits.per_channel
+
+    for _ in range(limits.capacity - len(running)):
+        # Those within their shares first; when everyone waiting is past theirs, the place still goes round
+        deserving = [w for w in queue if within_shares(w)]
+        chosen = min(deserving or queue, key=order)
+        if chosen is job:
+            return Turn(True)
+        queue.remove(chosen)
+        by_person[chosen.person] += 1
+        by_channel[chosen.channel] += 1
+    if job.user_id and before[0] >= limits.per_user:
+        return Turn(False, before[0], "of yours")
+    if before[1] >= limits.per_channel:
+        return Turn(False, before[1], "in this channel")
+    return Turn(False, len(running))
 
 
 class Turns:

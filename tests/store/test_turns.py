@@ -79,12 +79,23 @@ def test_a_newcomer_gets_the_next_free_place_ahead_of_a_running_burst(database):
 
 def test_a_person_at_their_share_waits_only_while_someone_else_is_waiting(database):
     store, turns = JobStore(database), Turns(database)
-    limits = Limits(capacity=None, per_user=2, per_channel=2)
+    limits = Limits(capacity=3, per_user=2, per_channel=5)
     share(store, "U1", count=2)
     assert len(admit_all_whose_turn_it_is(store, turns, limits)) == 2
     (third,) = share(store, "U1")
     (theirs,) = share(store, "U3", channel="C3")  # announced, not yet looked at: it waits too
     turn = turns.turn(store.get(third), limits)
     assert not turn.go and (turn.ahead, turn.whose) == (2, "of yours")
-    store.update(theirs, stage=Stage.FETCHING)
+    assert turns.turn(store.get(theirs), limits).go
+    store.update(theirs, stage=Stage.DONE, finished_at=utcnow())  # nobody else is waiting now
     assert turns.turn(store.get(third), limits).go
+
+
+def test_when_everyone_waiting_is_past_their_share_the_free_places_still_go_round(database):
+    store, turns = JobStore(database), Turns(database)
+    limits = Limits(capacity=8, per_user=2, per_channel=10)
+    first, second = share(store, "U1", count=5), share(store, "U2", count=5)
+    owner = {**dict.fromkeys(first, "U1"), **dict.fromkeys(second, "U2")}
+    started = admit_all_whose_turn_it_is(store, turns, limits)
+    assert len(started) == 8, "no place stands empty while recordings wait"
+    assert sorted(owner[i] for i in started) == ["U1"] * 4 + ["U2"] * 4
