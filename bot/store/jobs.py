@@ -53,7 +53,7 @@ _CLAIM_JOB = _LEASE.claim(
     owner=sa.bindparam("owner"),
     now=sa.bindparam("now"),
     until=sa.bindparam("until"),
-    again=True,  # a job enqueued twice in one process is run by whichever thread gets there
+    again=True,  # its holder may take it again: the lease is only extended
 ).returning(*_jobs)
 _RELEASE_JOB = _LEASE.release(_jobs.id == sa.bindparam("job_id"), owner=sa.bindparam("owner"))
 _RENEW_LEASES = _LEASE.renew(_jobs.stage.in_(Stage.ACTIVE), owner=sa.bindparam("owner"), until=sa.bindparam("until"))
