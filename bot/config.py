@@ -57,8 +57,10 @@ class Settings:
     # On SIGTERM: seconds of answering /readyz with 503 while still serving, so a load balancer moves traffic away
     # before the socket closes. 0 (the default) stops at once; set it when replicas sit behind a balancer.
     shutdown_drain_seconds: float = 0.0
-    # Fairness and abuse limits: recordings worked on at once per channel and per person (more wait their turn),
-    # and recordings one person may have waiting at all (more are refused with a note).
+    # Fairness and abuse limits (bot/store/turns.py): recordings worked on at once in all (0: the engine's
+    # capacity), each channel's and each person's share of them while others wait their turn (alone, a burst
+    # uses all of it), and recordings one person may have waiting at all (more are refused with a note).
+    max_running: int = 0
     max_running_per_channel: int = 5
     max_running_per_user: int = 3
     max_pending_per_user: int = 20
@@ -152,6 +154,7 @@ class Settings:
             worker_threads=number("WORKER_THREADS", cls.worker_threads, int),
             web_workers=number("WEB_WORKERS", cls.web_workers, int),
             shutdown_drain_seconds=number("SHUTDOWN_DRAIN_SECONDS", cls.shutdown_drain_seconds, zero_ok=True),
+            max_running=number("MAX_RUNNING", cls.max_running, int, zero_ok=True),
             max_running_per_channel=number("MAX_RUNNING_PER_CHANNEL", cls.max_running_per_channel, int),
             max_running_per_user=number("MAX_RUNNING_PER_USER", cls.max_running_per_user, int),
             max_pending_per_user=number("MAX_PENDING_PER_USER", cls.max_pending_per_user, int),

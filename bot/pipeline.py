@@ -31,6 +31,7 @@ from slack_sdk.errors import SlackApiError
 from bot import failpoints, metrics, render
 from bot.codec import insights_from_dict, insights_to_dict
 from bot.config import Settings
+from bot.engines import running_capacity
 from bot.engines.base import Engine
 from bot.errors import BotError, JobFailedError, RateLimitedError, is_disk_full, user_text
 from bot.media import classify
@@ -45,6 +46,7 @@ from bot.store.jobs import JobStore
 from bot.store.search import index_meeting
 from bot.store.speakers import SpeakerNameStore
 from bot.store.tables import Job, Stage, utcnow
+from bot.store.turns import Limits, Turns
 from bot.store.voices import VoiceStore
 from bot.voices import name_speakers_by_voice, record_conversation_voices
 
@@ -56,7 +58,7 @@ MAX_RETRY_DELAY = 300.0  # transient failures are retried with capped, jittered 
 POSTING_PATIENCE = timedelta(hours=24)  # …until the job's deadline; results already fetched wait this much longer
 MAX_POLL_INTERVAL = 60.0
 BUSY_RETRY_POLLS = 6  # at the engine's concurrency limit, try again after this many poll intervals (30 s by default)
-SLOT_RETRY_SECONDS = 15.0  # how often a job waiting for its channel's or person's turn looks again
+SLOT_RETRY_SECONDS = 15.0  # how often a job waiting for its turn looks again (and whenever a job in progress ends)
 # The messages a job posts, each exactly once: role -> (the flag raised before posting, the column of its ts).
 POSTED_ONCE = {
     "parent": ("parent_posting", "thread_ts"),
@@ -95,6 +97,12 @@ class Pipeline:
         self.clock = clock
         self.owner = f"{socket.gethostname()}-{os.getpid()}-{uuid.uuid4().hex[:6]}"
         self._pool = ThreadPoolExecutor(max_workers=settings.worker_threads, thread_name_prefix="job")
+        self.turns = Turns(store.db)
+        self.limits = Limits(
+            running_capacity(settings),
+            per_user=settings.max_running_per_user,
+            per_channel=settings.max_running_per_channel,
+        )
         self._inflight: set[str] = set()
         self._told_to_wait: set[str] = set()
         self._shown_timing: dict[str, str] = {}  # job id -> the timing line its status message shows now
@@ -166,6 +174,8 @@ class Pipeline:
             fields = self._on_error(job, exc)
         finally:
             self.store.release(job.id, self.owner, **fields)
+        if fields.get("stage", job.stage) in Stage.TERMINAL:
+            self._give_the_next_turn()
 
     def _on_error(self, job: Job, exc: Exception) -> dict:
         metrics.job_error(job.stage, exc)
@@ -281,30 +291,32 @@ class Pipeline:
         if job.status_ts is None:
             status = render.render_status("queued", name=job.name)
             changes["status_ts"] = job.status_ts = self._post_once(job, "status", status, thread_ts=job.thread_ts)
-        if job.source_ts:
+        if job.source_ts and job.id not in self._told_to_wait:  # a waiting job looked at again has its ⏳
             self.slack.react(job.channel_id, job.source_ts, "hourglass_flowing_sand")
-        self._wait_for_a_free_slot(job, changes)
+        self._wait_for_its_turn(job, changes)
         return {**changes, "stage": Stage.FETCHING}
 
-    def _wait_for_a_free_slot(self, job: Job, changes: dict) -> None:
-        """Keep the job queued while its channel or its person has too many recordings being worked on.
-
-        A soft limit: two workers deciding at the same moment may both go ahead. Waiting jobs stay in the
-        queued stage, so they never count against each other.
-        """
-        in_channel, for_user = self.store.running_counts(job)
-        settings = self.settings
-        if in_channel < settings.max_running_per_channel and (
-            not job.user_id or for_user < settings.max_running_per_user
-        ):
+    def _wait_for_its_turn(self, job: Job, changes: dict) -> None:
+        """Keep the job queued until it is its turn (``bot.store.turns``: the engine's capacity, taken in turns
+        by people and channels when some must wait; a burst alone uses all of it)."""
+        turn = self.turns.turn(job, self.limits, self.clock())
+        if turn.go:
             self._told_to_wait.discard(job.id)  # the note was given; the set only holds jobs still waiting
             return
         if job.id not in self._told_to_wait:  # one note per wait, not one per check
             self._told_to_wait.add(job.id)
-            ahead = in_channel if in_channel >= settings.max_running_per_channel else for_user
-            where = "in this channel" if in_channel >= settings.max_running_per_channel else "of yours"
-            self._status(job, "queued", detail=f"Waiting: {ahead} recordings {where} are being processed first.")
+            noun, verb = ("recording", "is") if turn.ahead == 1 else ("recordings", "are")
+            whose = f" {turn.whose}" if turn.whose else ""
+            self._status(job, "queued", detail=f"Waiting: {turn.ahead} {noun}{whose} {verb} being processed first.")
         raise _Stop(**changes, next_run_at=self.clock() + timedelta(seconds=SLOT_RETRY_SECONDS))
+
+    def _give_the_next_turn(self) -> None:
+        """A recording in progress ended: the waiting ones look at once whether it is their turn."""
+        try:
+            for job_id in self.turns.wake_waiting(self.clock()):
+                self.enqueue(job_id)
+        except Exception:  # they look again on their own within SLOT_RETRY_SECONDS
+            log.exception("could not wake the waiting recordings")
 
     @staticmethod
     def _parent(job: Job, outcome: str | None = None) -> dict:

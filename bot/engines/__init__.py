@@ -11,7 +11,11 @@ from bot.errors import ConfigError
 if TYPE_CHECKING:
     from bot.store.db import Database
 
-__all__ = ["Engine", "MediaSource", "build_engine"]
+__all__ = ["Engine", "MediaSource", "build_engine", "running_capacity"]
+
+# The offline engine's recordings kept in hand per transcription worker: one being heard and three ready in its
+# own queue, so a short recording's worker never idles while the app's next status poll is still to come.
+LOCAL_RECORDINGS_PER_WORKER = 4
 
 
 def build_engine(settings: Settings, database: Database | None = None) -> Engine:
@@ -30,3 +34,17 @@ def build_engine(settings: Settings, database: Database | None = None) -> Engine
 
         return LocalEngine.from_settings(settings, database)
     raise ConfigError(f"ENGINE must be 'symbl' or 'local', not {settings.engine!r}.")
+
+
+def running_capacity(settings: Settings) -> int | None:
+    """How many recordings may be past the app's queue at once: MAX_RUNNING, else what the engine can take.
+
+    None for Symbl: its account's concurrency limit is unknown until it answers 429, which the pipeline waits out.
+    """
+    if settings.max_running:
+        return settings.max_running
+    if settings.engine == "local":
+        from bot.engines.local.engine import local_worker_count
+
+        return LOCAL_RECORDINGS_PER_WORKER * local_worker_count(settings)
+    return None

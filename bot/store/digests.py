@@ -11,13 +11,14 @@ import json
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
 from bot.store.db import Database
+from bot.store.lease import Lease, expiry
 from bot.store.tables import ConversationRecord, DigestRun, DigestState, Job, Stage, utcnow
 
 
@@ -34,6 +35,7 @@ class MeetingRecord:
 
 
 _runs = DigestRun.__table__.c
+_LEASE = Lease(DigestRun)
 _INSERT_RUN = {
     dialect.__name__.rsplit(".", 1)[-1]: dialect.insert(DigestRun.__table__).on_conflict_do_nothing(
         index_elements=["team_id", "channel_id", "run_key"]
@@ -88,7 +90,7 @@ class DigestStore:
                     .where(
                         _runs.state == DigestState.PENDING,
                         _runs.next_attempt_at <= now,
-                        sa.or_(_runs.lease_until.is_(None), _runs.lease_until < now),
+                        _LEASE.is_free(now),
                     )
                     .order_by(_runs.next_attempt_at)
                     .limit(limit)
@@ -97,17 +99,15 @@ class DigestStore:
 
     def claim(self, run_id: str, owner: str, lease_seconds: float, now: datetime) -> DigestRun | None:
         """Take the run's lease if it is pending and free; the run on success."""
+        claim = _LEASE.claim(
+            _runs.id == run_id,
+            _runs.state == DigestState.PENDING,
+            owner=owner,
+            now=now,
+            until=expiry(lease_seconds, now),
+        )
         with self.db.statement(writes=True) as conn:
-            row = conn.execute(
-                sa.update(DigestRun.__table__)
-                .where(
-                    _runs.id == run_id,
-                    _runs.state == DigestState.PENDING,
-                    sa.or_(_runs.lease_until.is_(None), _runs.lease_until < now),
-                )
-                .values(lease_owner=owner, lease_until=now + timedelta(seconds=lease_seconds))
-                .returning(*_runs)
-            ).first()
+            row = conn.execute(claim.returning(*_runs)).first()
         return DigestRun(**row._mapping) if row else None
 
     def finish(self, run_id: str, owner: str, *, state: str, posted_ts: str | None = None, **fields) -> None:
@@ -116,31 +116,15 @@ class DigestStore:
             fields["item_ids_json"] = json.dumps(fields.pop("item_ids"))
         with self.db.statement(writes=True) as conn:
             conn.execute(
-                sa.update(DigestRun.__table__)
-                .where(_runs.id == run_id, _runs.lease_owner == owner)
-                .values(
-                    state=state,
-                    posted_ts=posted_ts,
-                    lease_owner=None,
-                    lease_until=None,
-                    finished_at=utcnow(),
-                    **fields,
+                _LEASE.release(
+                    _runs.id == run_id, owner=owner, state=state, posted_ts=posted_ts, finished_at=utcnow(), **fields
                 )
             )
 
     def retry_later(self, run_id: str, owner: str, *, at: datetime, attempts: int) -> None:
         """Give the lease back and try again after ``delay_seconds``."""
         with self.db.statement(writes=True) as conn:
-            conn.execute(
-                sa.update(DigestRun.__table__)
-                .where(_runs.id == run_id, _runs.lease_owner == owner)
-                .values(
-                    lease_owner=None,
-                    lease_until=None,
-                    attempts=attempts,
-                    next_attempt_at=at,
-                )
-            )
+            conn.execute(_LEASE.release(_runs.id == run_id, owner=owner, attempts=attempts, next_attempt_at=at))
 
     def posted_at(self, team_id: str, channel_id: str, ts: str) -> DigestRun | None:
         """The run whose message is ``ts`` in this channel (to edit it in place after a button click)."""

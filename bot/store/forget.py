@@ -16,6 +16,7 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
 from bot.store.db import Database
+from bot.store.lease import Lease
 from bot.store.tables import (
     ConversationRecord,
     DigestRun,
@@ -30,6 +31,8 @@ from bot.store.tables import (
     VoicePrint,
     utcnow,
 )
+
+_LEASE = Lease(ForgetRequest)
 
 
 class Begun(StrEnum):
@@ -113,7 +116,7 @@ class ForgetStore:
                 sa.select(ForgetRequest.team_id, ForgetRequest.conversation_id)
                 .where(
                     ForgetRequest.next_attempt_at <= now,
-                    sa.or_(ForgetRequest.lease_until.is_(None), ForgetRequest.lease_until < now),
+                    _LEASE.is_free(now),
                 )
                 .limit(limit)
             ).all()
@@ -121,18 +124,11 @@ class ForgetStore:
 
     def claim(self, team_id: str, conversation_id: str, owner: str, lease_seconds: float) -> ForgetRequest | None:
         """Take the request for ``lease_seconds`` (one replica at a time); None when another holds it."""
-        now = utcnow()
-        with self.db.session() as s:
-            taken = s.execute(
-                sa.update(ForgetRequest)
-                .where(
-                    ForgetRequest.team_id == team_id,
-                    ForgetRequest.conversation_id == conversation_id,
-                    sa.or_(ForgetRequest.lease_until.is_(None), ForgetRequest.lease_until < now),
-                )
-                .values(lease_owner=owner, lease_until=now + timedelta(seconds=lease_seconds))
-            ).rowcount
-            return s.get(ForgetRequest, (team_id, conversation_id)) if taken else None
+        this = (ForgetRequest.team_id == team_id, ForgetRequest.conversation_id == conversation_id)
+        if not _LEASE.claim_row(self.db, *this, owner=owner, seconds=lease_seconds):
+            return None
+        with self.db.session(writes=False) as s:
+            return s.get(ForgetRequest, (team_id, conversation_id))
 
     def advance(self, request: ForgetRequest, step: str, lease_seconds: float) -> None:
         """Save that the request reached ``step``, and hold it ``lease_seconds`` longer."""

@@ -9,13 +9,14 @@ from __future__ import annotations
 import functools
 import uuid
 from collections.abc import Sequence
-from datetime import datetime, timedelta
+from datetime import datetime
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 
 from bot.store.db import Database
+from bot.store.lease import Lease, expiry
 from bot.store.tables import ConversationRecord, Job, Stage, utcnow
 
 # Free-text metadata that comes from users (a file's title, a command's name): cut to its column, never refused.
@@ -45,43 +46,27 @@ _INSERT_JOB = {
 }
 _jobs = Job.__table__.c
 _UPDATE_JOB = sa.update(Job.__table__).where(_jobs.id == sa.bindparam("job_id"))  # SET: the other parameters
-_CLAIM_JOB = (
-    sa.update(Job.__table__)
-    .where(
-        _jobs.id == sa.bindparam("job_id"),
-        _jobs.stage.in_(Stage.ACTIVE),
-        sa.or_(
-            _jobs.lease_until.is_(None),
-            _jobs.lease_until < sa.bindparam("now"),
-            _jobs.lease_owner == sa.bindparam("owner"),
-        ),
-    )
-    .values(lease_owner=sa.bindparam("owner"), lease_until=sa.bindparam("until"))
-    .returning(*_jobs)
-)
-_RELEASE_JOB = sa.update(Job.__table__).where(
-    _jobs.id == sa.bindparam("job_id"), _jobs.lease_owner == sa.bindparam("owner")
-)
-_RENEW_LEASES = (
-    sa.update(Job.__table__)
-    .where(_jobs.lease_owner == sa.bindparam("owner"), _jobs.stage.in_(Stage.ACTIVE))
-    .values(lease_until=sa.bindparam("until"))
-)
+_LEASE = Lease(Job)
+_CLAIM_JOB = _LEASE.claim(
+    _jobs.id == sa.bindparam("job_id"),
+    _jobs.stage.in_(Stage.ACTIVE),
+    owner=sa.bindparam("owner"),
+    now=sa.bindparam("now"),
+    until=sa.bindparam("until"),
+    again=True,  # its holder may take it again: the lease is only extended
+).returning(*_jobs)
+_RELEASE_JOB = _LEASE.release(_jobs.id == sa.bindparam("job_id"), owner=sa.bindparam("owner"))
+_RENEW_LEASES = _LEASE.renew(_jobs.stage.in_(Stage.ACTIVE), owner=sa.bindparam("owner"), until=sa.bindparam("until"))
 _DUE_JOB_IDS = (
     sa.select(_jobs.id)
     .where(
         _jobs.stage.in_(Stage.ACTIVE),
         _jobs.next_run_at <= sa.bindparam("now"),
-        sa.or_(_jobs.lease_until.is_(None), _jobs.lease_until < sa.bindparam("now")),
+        _LEASE.is_free(sa.bindparam("now")),
     )
     .order_by(_jobs.next_run_at)
     .limit(sa.bindparam("limit"))
 )
-_RUNNING = (Stage.FETCHING, Stage.SUBMITTING, Stage.PROCESSING, Stage.COLLECTING, Stage.POSTING)
-_RUNNING_COUNTS = sa.select(
-    sa.func.count().filter(_jobs.channel_id == sa.bindparam("channel_id")).label("channel"),
-    sa.func.count().filter(_jobs.user_id == sa.bindparam("user_id")).label("user"),
-).where(_jobs.team_id == sa.bindparam("team_id"), _jobs.id != sa.bindparam("job_id"), _jobs.stage.in_(_RUNNING))
 _PENDING_FOR_USER = sa.select(sa.func.count()).where(
     _jobs.team_id == sa.bindparam("team_id"), _jobs.user_id == sa.bindparam("user_id"), _jobs.stage.in_(Stage.ACTIVE)
 )
@@ -179,23 +164,21 @@ class JobStore:
     def claim(self, job_id: str, owner: str, lease_seconds: float) -> Job | None:
         """Take the job's lease if it is free or expired; the job row on success, None if someone holds it."""
         now = utcnow()
-        params = {"job_id": job_id, "owner": owner, "now": now, "until": now + timedelta(seconds=lease_seconds)}
+        params = {"job_id": job_id, "owner": owner, "now": now, "until": expiry(lease_seconds, now)}
         with self.db.statement(writes=True) as conn:
             row = conn.execute(_CLAIM_JOB, params).first()
         return Job(**row._mapping) if row else None
 
     def release(self, job_id: str, owner: str, **fields) -> None:
         """Give the lease back, saving ``fields`` in the same write."""
-        params = {"job_id": job_id, "owner": owner, "lease_owner": None, "lease_until": None, **fields}
+        params = {"job_id": job_id, "owner": owner, **fields}
         with self.db.statement(writes=True) as conn:
             conn.execute(_RELEASE_JOB, params)
 
     def renew_leases(self, owner: str, lease_seconds: float) -> int:
         """Extend every lease this owner holds; returns how many (a live process keeps its jobs)."""
         with self.db.statement(writes=True) as conn:
-            return conn.execute(
-                _RENEW_LEASES, {"owner": owner, "until": utcnow() + timedelta(seconds=lease_seconds)}
-            ).rowcount
+            return conn.execute(_RENEW_LEASES, {"owner": owner, "until": expiry(lease_seconds)}).rowcount
 
     def due_job_ids(self, now: datetime | None = None, limit: int = 100) -> list[str]:
         """Active jobs whose next step is due and whose lease is free, oldest first."""
@@ -205,15 +188,6 @@ class JobStore:
     def by_engine_job_id(self, engine_job_id: str) -> Job | None:
         with self.db.session(writes=False) as s:
             return s.scalars(sa.select(Job).where(Job.engine_job_id == engine_job_id)).first()
-
-    def running_counts(self, job: Job) -> tuple[int, int]:
-        """How many other jobs of this job's channel, and of its user, are past the queue and not yet finished."""
-        with self.db.statement() as conn:
-            row = conn.execute(
-                _RUNNING_COUNTS,
-                {"job_id": job.id, "team_id": job.team_id, "channel_id": job.channel_id, "user_id": job.user_id or ""},
-            ).one()
-        return int(row.channel or 0), int(row.user or 0)
 
     def with_notes_message(self, team_id: str, channel_id: str, ts: str) -> Job | None:
         """The job whose notes message is ``ts`` in this channel of this workspace.

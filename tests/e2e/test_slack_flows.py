@@ -412,8 +412,8 @@ def test_a_person_with_too_many_recordings_waiting_is_told_so_and_nothing_is_que
     assert "On it" in other_person  # the limit is per person
 
 
-def test_a_channel_at_its_limit_queues_the_next_recording_until_one_finishes(make_stack):
-    stack = make_stack(auto_advance=None, MAX_RUNNING_PER_CHANNEL="1")
+def test_at_capacity_the_next_recording_waits_with_a_note_until_one_finishes(make_stack):
+    stack = make_stack(auto_advance=None, MAX_RUNNING="1")
     _, first = share_file(stack, "first.mp4", "video/mp4")
     stack.app.event(first)
     job_id = wait_until(lambda: list(stack.symbl.jobs), 10, "the first Symbl job")[0]
@@ -427,6 +427,13 @@ def test_a_channel_at_its_limit_queues_the_next_recording_until_one_finishes(mak
     stack.symbl.complete(job_id)
     wait_for_results(stack, first["ts"])
     wait_until(lambda: len(stack.symbl.requests_to("POST", "/v1/process/video")) == 2, 30, "the second one starting")
+
+
+def test_a_burst_from_one_person_with_nobody_else_waiting_is_not_held_to_their_share(make_stack):
+    stack = make_stack(auto_advance=None, MAX_RUNNING_PER_USER="1", MAX_RUNNING_PER_CHANNEL="1")
+    for n in range(4):
+        stack.app.event(share_file(stack, f"part-{n}.mp4", "video/mp4")[1])
+    wait_until(lambda: len(stack.symbl.requests_to("POST", "/v1/process/video")) == 4, 20, "all four at the engine")
 
 
 def test_a_5000_character_title_is_cut_and_the_recording_processed(stack):

@@ -24,7 +24,7 @@ from pathlib import Path
 
 import numpy as np
 
-from bot.engines.local.transcribe import SAMPLE_RATE, Utterance, Word
+from bot.engines.local.speech import SAMPLE_RATE, Utterance, Word
 
 MODELS = Path(__file__).resolve().parent / "models" / "speaker"
 # The one tuned knob: two voices whose embeddings are closer than this (cosine distance) are one speaker.

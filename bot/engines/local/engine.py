@@ -52,11 +52,13 @@ from bot.models import (
     SubmitOptions,
 )
 from bot.store.db import Database
+from bot.store.lease import Lease, expiry
 from bot.voice_match import SpeakerVoice
 
 logger = logging.getLogger(__name__)
 
 LEASE_SECONDS = 120.0
+_LEASE = Lease(LocalJob)
 COPY_CHUNK_BYTES = 1024 * 1024
 _UNFINISHED = (JobStatus.SCHEDULED.value, JobStatus.IN_PROGRESS.value)
 # Who speaks a transcript file's captions when the file names nobody (captions without voice tags or "Name:")
@@ -151,8 +153,7 @@ class LocalEngine:
         with self.database.session() as s:
             conversations = s.scalars(
                 sa.select(LocalJob.conversation_id)
-                .where(LocalJob.status.in_(_UNFINISHED))
-                .where(sa.or_(LocalJob.lease_until.is_(None), LocalJob.lease_until < now))
+                .where(LocalJob.status.in_(_UNFINISHED), _LEASE.is_free(now))
                 .distinct()
             ).all()
         for conversation_id in conversations:
@@ -397,17 +398,16 @@ class LocalEngine:
                 # Copied in on another host sharing the database: that host's workers run it
                 return None
             claimed = s.execute(
-                sa.update(LocalJob)
-                .where(LocalJob.id == job.id, LocalJob.status.in_(_UNFINISHED))
-                .where(sa.or_(LocalJob.lease_until.is_(None), LocalJob.lease_until < now))
-                .values(
+                _LEASE.claim(
+                    LocalJob.id == job.id,
+                    LocalJob.status.in_(_UNFINISHED),
+                    owner=self.owner,
+                    now=now,
+                    until=expiry(self.lease_seconds, now),
                     status=JobStatus.IN_PROGRESS.value,
-                    lease_owner=self.owner,
-                    lease_until=now + timedelta(seconds=self.lease_seconds),
                     started_at=now,
                     attempts=LocalJob.attempts + 1,
-                )
-                .execution_options(synchronize_session=False)
+                ).execution_options(synchronize_session=False)
             ).rowcount
             return job.id if claimed == 1 else None
 
@@ -436,14 +436,13 @@ class LocalEngine:
     def _renew_lease(self, job_id: str, stop: threading.Event) -> None:
         while not stop.wait(self.lease_seconds / 3):
             try:
-                with self.database.session() as s:
-                    s.execute(
-                        sa.update(LocalJob)
-                        .where(LocalJob.id == job_id, LocalJob.lease_owner == self.owner)
-                        .where(LocalJob.status == JobStatus.IN_PROGRESS.value)
-                        .values(lease_until=utcnow() + timedelta(seconds=self.lease_seconds))
-                        .execution_options(synchronize_session=False)
-                    )
+                _LEASE.renew_rows(
+                    self.database,
+                    LocalJob.id == job_id,
+                    LocalJob.status == JobStatus.IN_PROGRESS.value,
+                    owner=self.owner,
+                    seconds=self.lease_seconds,
+                )
             except Exception:  # a missed renewal only risks a second run that cannot commit twice
                 logger.warning("offline engine: could not renew the lease of job %s", job_id, exc_info=True)
 
@@ -558,12 +557,14 @@ class LocalEngine:
             insights = _full_names(self._insights(conversation, stored["turns"], offset + seconds, options))
             if note := stored.get("language_note"):
                 insights = replace(insights, notice=note)
-            finished = s.execute(
-                sa.update(LocalJob)
-                .where(LocalJob.id == job_id, LocalJob.lease_owner == self.owner)
-                .where(LocalJob.status == JobStatus.IN_PROGRESS.value)
-                .values(status=JobStatus.COMPLETED.value, finished_at=utcnow(), lease_until=None)
-                .execution_options(synchronize_session=False)
+            finished = s.execute(  # in the transaction that stores the result: both, or neither
+                _LEASE.release(
+                    LocalJob.id == job_id,
+                    LocalJob.status == JobStatus.IN_PROGRESS.value,
+                    owner=self.owner,
+                    status=JobStatus.COMPLETED.value,
+                    finished_at=utcnow(),
+                ).execution_options(synchronize_session=False)
             ).rowcount
             if finished != 1:
                 # Another process took the job over after our lease lapsed; its result is the one that counts
@@ -637,14 +638,15 @@ class LocalEngine:
         )
 
     def _fail(self, job_id: str, message: str) -> None:
-        with self.database.session() as s:
-            s.execute(
-                sa.update(LocalJob)
-                .where(LocalJob.id == job_id, LocalJob.lease_owner == self.owner)
-                .where(LocalJob.status == JobStatus.IN_PROGRESS.value)
-                .values(status=JobStatus.FAILED.value, error=message, finished_at=utcnow(), lease_until=None)
-                .execution_options(synchronize_session=False)
-            )
+        _LEASE.release_row(
+            self.database,
+            LocalJob.id == job_id,
+            LocalJob.status == JobStatus.IN_PROGRESS.value,
+            owner=self.owner,
+            status=JobStatus.FAILED.value,
+            error=message,
+            finished_at=utcnow(),
+        )
 
     def delete_conversation(self, conversation_id: str) -> None:
         """Forget a conversation: its transcript, insights, voice profiles, jobs and any copy of its media.

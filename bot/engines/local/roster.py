@@ -22,13 +22,11 @@ from typing import TYPE_CHECKING
 
 from bot.engines.local.insights_questions import is_question
 from bot.engines.local.insights_text import NOT_NAMES, STOPWORDS, is_request, word_set
+from bot.engines.local.speech import SAMPLE_RATE, Word
 
 if TYPE_CHECKING:
     import numpy as np
 
-    from bot.engines.local.transcribe import Word
-
-SAMPLE_RATE = 16_000
 # Names scored per slot at most: a big channel's roster is cut (first names, in the order given).
 MAX_ROSTER = 64
 # The best name must beat the runner-up by this many nats (log-probability of the whole segment) …

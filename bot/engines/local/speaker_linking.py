@@ -22,7 +22,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from bot.engines.local.diarize import PROFILE_MAX_SECONDS, match_speakers, merge_turns
-from bot.engines.local.transcribe import Utterance
+from bot.engines.local.speech import Utterance
 
 
 @dataclass

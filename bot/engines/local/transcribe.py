@@ -18,11 +18,12 @@ import logging
 import os
 import threading
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from bot.engines.local.roster import NameRescorer, first_names
+from bot.engines.local.speech import SAMPLE_RATE, Utterance, Word
 from bot.engines.local.whisper_models import canonical, is_english_only, model_source
 from bot.errors import UnsupportedMediaError
 
@@ -31,7 +32,6 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-SAMPLE_RATE = 16_000
 # Chosen by measurement on the eval meetings (bench/bench_local_stt.py --beam N, tiny.en, 2 cores):
 # greedy (1) WER 15.4 % at RTF 0.038; beam 3 10.5 % at 0.052; beam 5 10.4 % at 0.067. Beam 5 keeps the
 # word errors down with plenty of speed to spare (a one-hour meeting in about four minutes).
@@ -99,34 +99,6 @@ SENTENCE_ENDS = (".", "?", "!")
 SILENCE_DB = 35.0
 MIN_PAUSE_SECONDS = 0.3
 PAUSE_FRAME = 320  # 20 ms
-
-
-@dataclass(frozen=True)
-class Word:
-    """One recognised word with its time span (seconds from the start of the recording)."""
-
-    text: str
-    start: float
-    end: float
-    spaced: bool = True  # False when Whisper glued it to the previous word ("follow" + "-up")
-    probability: float = 1.0  # Whisper's confidence in the word
-
-
-@dataclass(frozen=True)
-class Utterance:
-    """A stretch of one person's speech. ``speaker`` is a label like "Speaker 1" once diarized."""
-
-    start: float
-    end: float
-    text: str
-    words: tuple[Word, ...] = ()
-    speaker: str | None = None
-    language: str | None = None  # the language it was transcribed in ("en", "de", …), when known
-
-    def shifted(self, seconds: float) -> Utterance:
-        """The same utterance moved later by ``seconds`` (used when appending recordings)."""
-        words = tuple(replace(w, start=w.start + seconds, end=w.end + seconds) for w in self.words)
-        return replace(self, start=self.start + seconds, end=self.end + seconds, words=words)
 
 
 def load_audio(path: str | Path) -> np.ndarray:

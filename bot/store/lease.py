@@ -1,0 +1,83 @@
+"""One lease: a row held by one worker at a time, until a time that its holder keeps pushing back.
+
+A leased table has two columns, ``lease_owner`` and ``lease_until``. Every operation is one conditional UPDATE,
+so it is atomic on SQLite (one writer at a time) and on PostgreSQL with several replicas (the second of two racing
+UPDATEs re-reads the row once the first commits, finds the condition false and changes nothing):
+
+- **claim**: take the row when nobody holds it or its holder's time ran out (a crashed process never renews);
+- **renew**: push the time back, only for the holder (a lease taken over meanwhile stays the new holder's);
+- **release**: give the row back, only for the holder, with the caller's other changes in the same write.
+
+The methods build statements (callers add their own conditions and columns, and run them in their own
+transaction or cache them with bind parameters); :meth:`Lease.claim_row` and friends run the common case.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+
+from bot.store.db import Database
+from bot.store.tables import utcnow
+
+
+def expiry(seconds: float, now: datetime | None = None) -> datetime:
+    """When a lease taken or renewed ``now`` for ``seconds`` runs out."""
+    return (now or utcnow()) + timedelta(seconds=seconds)
+
+
+class Lease:
+    """Claim, renew and release statements for the rows of one table with ``lease_owner`` and ``lease_until``."""
+
+    def __init__(self, table: sa.Table | Any):
+        self.table: sa.Table = getattr(table, "__table__", table)  # a mapped class or its table
+        self.owner = self.table.c.lease_owner
+        self.until = self.table.c.lease_until
+
+    def is_free(self, now: Any) -> sa.ColumnElement[bool]:
+        """Nobody holds the row, or its holder's time is up."""
+        return sa.or_(self.until.is_(None), self.until < now)
+
+    def claim(self, *where: Any, owner: Any, now: Any, until: Any, again: bool = False, **values: Any) -> sa.Update:
+        """Take the rows matching ``where`` that are free; ``again``: also when ``owner`` already holds them.
+
+        ``values`` are set in the same write (a status, an attempt counter). Run it and read ``rowcount`` (or add
+        ``.returning(...)``): a row changed is a row now held.
+        """
+        free = self.is_free(now)
+        if again:
+            free = sa.or_(free, self.owner == owner)
+        return sa.update(self.table).where(*where, free).values(lease_owner=owner, lease_until=until, **values)
+
+    def renew(self, *where: Any, owner: Any, until: Any, **values: Any) -> sa.Update:
+        """Hold the rows matching ``where`` until ``until``, where ``owner`` still holds them."""
+        return sa.update(self.table).where(*where, self.owner == owner).values(lease_until=until, **values)
+
+    def release(self, *where: Any, owner: Any, **values: Any) -> sa.Update:
+        """Give back the rows matching ``where`` that ``owner`` holds, saving ``values`` in the same write."""
+        return (
+            sa.update(self.table)
+            .where(*where, self.owner == owner)
+            .values(**{"lease_owner": None, "lease_until": None, **values})
+        )
+
+    # -- the common case: one row by its key, in a statement of its own ---------------------------------------
+
+    def claim_row(self, database: Database, *where: Any, owner: str, seconds: float, **values: Any) -> bool:
+        """Take the row for ``seconds`` if it is free; True when this call took it."""
+        now = utcnow()
+        statement = self.claim(*where, owner=owner, now=now, until=expiry(seconds, now), **values)
+        with database.statement(writes=True) as conn:
+            return conn.execute(statement).rowcount == 1
+
+    def renew_rows(self, database: Database, *where: Any, owner: str, seconds: float) -> int:
+        """Hold ``owner``'s rows among ``where`` ``seconds`` longer; how many it still holds."""
+        with database.statement(writes=True) as conn:
+            return conn.execute(self.renew(*where, owner=owner, until=expiry(seconds))).rowcount
+
+    def release_row(self, database: Database, *where: Any, owner: str, **values: Any) -> bool:
+        """Give the row back if ``owner`` holds it (saving ``values``); False when it was no longer theirs."""
+        with database.statement(writes=True) as conn:
+            return conn.execute(self.release(*where, owner=owner, **values)).rowcount == 1
