@@ -74,7 +74,7 @@ class RetentionRunner:
                 continue
             begun = self.forget.begin(meeting.team_id, meeting.conversation_id, "", reason=RETENTION_POLICY)
             started += begun is Begun.STARTED
-        self.store.finish_day(day, started)
+        self.store.finish_day(day, self.owner, started)
         log.info("retention sweep of %s done: %d meetings to forget", day, started)
         if started:
             self.wake()

@@ -13,7 +13,10 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
 from bot.store.db import Database
+from bot.store.lease import Lease, expiry
 from bot.store.tables import ConsentNote, utcnow
+
+_LEASE = Lease(ConsentNote)
 
 
 def _this(note: ConsentNote):
@@ -44,7 +47,7 @@ class ConsentStore:
                 .where(
                     ConsentNote.ts.is_(None),
                     ConsentNote.next_attempt_at <= now,
-                    sa.or_(ConsentNote.lease_until.is_(None), ConsentNote.lease_until < now),
+                    _LEASE.is_free(now),
                 )
                 .limit(limit)
             ).all()
@@ -54,14 +57,14 @@ class ConsentStore:
         now = utcnow()
         with self.db.session() as s:
             taken = s.execute(
-                sa.update(ConsentNote)
-                .where(
+                _LEASE.claim(
                     ConsentNote.team_id == team_id,
                     ConsentNote.channel_id == channel_id,
                     ConsentNote.ts.is_(None),
-                    sa.or_(ConsentNote.lease_until.is_(None), ConsentNote.lease_until < now),
+                    owner=owner,
+                    now=now,
+                    until=expiry(lease_seconds, now),
                 )
-                .values(lease_owner=owner, lease_until=now + timedelta(seconds=lease_seconds))
             ).rowcount
             return s.get(ConsentNote, (team_id, channel_id)) if taken else None
 
@@ -73,18 +76,16 @@ class ConsentStore:
 
     def posted(self, note: ConsentNote, ts: str) -> None:
         with self.db.session() as s:
-            s.execute(sa.update(ConsentNote).where(_this(note)).values(ts=ts, lease_owner=None, lease_until=None))
+            s.execute(_LEASE.release(_this(note), owner=note.lease_owner, ts=ts))
 
     def retry_later(self, note: ConsentNote) -> None:
         delay = min(3600.0, 2.0 ** min(note.attempts + 1, 12))
         with self.db.session() as s:
             s.execute(
-                sa.update(ConsentNote)
-                .where(_this(note))
-                .values(
+                _LEASE.release(
+                    _this(note),
+                    owner=note.lease_owner,
                     attempts=note.attempts + 1,
                     next_attempt_at=utcnow() + timedelta(seconds=delay),
-                    lease_owner=None,
-                    lease_until=None,
                 )
             )

@@ -16,6 +16,7 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
 from bot.store.db import Base, Database
+from bot.store.lease import Lease, expiry
 from bot.store.tables import ConversationRecord, ErasureRequest, Job, utcnow
 
 WORKSPACE, USERS = "workspace", "users"
@@ -28,6 +29,7 @@ PERSONAL_DATA: list[tuple[str, str]] = [
     ("voice_consents", "user_id"),
     ("voice_prints", "user_id"),
 ]
+_LEASE = Lease(ErasureRequest)
 
 
 @dataclass(frozen=True)
@@ -36,6 +38,10 @@ class Stored:
 
     conversations: list[tuple[str, str]]  # (conversation id, engine)
     media_paths: list[str]
+
+
+def _this(request: ErasureRequest):
+    return sa.and_(ErasureRequest.team_id == request.team_id, ErasureRequest.event_id == request.event_id)
 
 
 def team_tables() -> list[sa.Table]:
@@ -78,7 +84,7 @@ class ErasureStore:
                 .where(
                     ErasureRequest.done_at.is_(None),
                     ErasureRequest.next_attempt_at <= now,
-                    sa.or_(ErasureRequest.lease_until.is_(None), ErasureRequest.lease_until < now),
+                    _LEASE.is_free(now),
                 )
                 .limit(limit)
             ).all()
@@ -88,14 +94,14 @@ class ErasureStore:
         now = utcnow()
         with self.db.session() as s:
             taken = s.execute(
-                sa.update(ErasureRequest)
-                .where(
+                _LEASE.claim(
                     ErasureRequest.team_id == team_id,
                     ErasureRequest.event_id == event_id,
                     ErasureRequest.done_at.is_(None),
-                    sa.or_(ErasureRequest.lease_until.is_(None), ErasureRequest.lease_until < now),
+                    owner=owner,
+                    now=now,
+                    until=expiry(lease_seconds, now),
                 )
-                .values(lease_owner=owner, lease_until=now + timedelta(seconds=lease_seconds))
             ).rowcount
             return s.get(ErasureRequest, (team_id, event_id)) if taken else None
 
@@ -139,22 +145,23 @@ class ErasureStore:
     @staticmethod
     def _done(s, request: ErasureRequest, counts: dict[str, int]) -> None:
         s.execute(
-            sa.update(ErasureRequest)
-            .where(ErasureRequest.team_id == request.team_id, ErasureRequest.event_id == request.event_id)
-            .values(done_at=utcnow(), counts_json=json.dumps(counts, sort_keys=True), lease_until=None)
+            _LEASE.release(
+                _this(request),
+                owner=request.lease_owner,
+                done_at=utcnow(),
+                counts_json=json.dumps(counts, sort_keys=True),
+            )
         )
 
     def retry_later(self, request: ErasureRequest, reason: str) -> None:
         delay = min(300.0, 2.0 ** min(request.attempts + 1, 9))
         with self.db.session() as s:
             s.execute(
-                sa.update(ErasureRequest)
-                .where(ErasureRequest.team_id == request.team_id, ErasureRequest.event_id == request.event_id)
-                .values(
+                _LEASE.release(
+                    _this(request),
+                    owner=request.lease_owner,
                     attempts=request.attempts + 1,
                     error_text=reason[:500],
                     next_attempt_at=utcnow() + timedelta(seconds=delay),
-                    lease_owner=None,
-                    lease_until=None,
                 )
             )

@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
 from bot.store.db import Database
-from bot.store.lease import Lease
+from bot.store.lease import Lease, expiry
 from bot.store.tables import (
     ConversationRecord,
     DigestRun,
@@ -132,28 +132,28 @@ class ForgetStore:
 
     def advance(self, request: ForgetRequest, step: str, lease_seconds: float) -> None:
         """Save that the request reached ``step``, and hold it ``lease_seconds`` longer."""
-        values = {
-            "step": step,
-            "attempts": 0,
-            "error_text": None,
-            "lease_until": utcnow() + timedelta(seconds=lease_seconds),
-        }
+        renew = _LEASE.renew(
+            _this(request),
+            owner=request.lease_owner,
+            until=expiry(lease_seconds),
+            step=step,
+            attempts=0,
+            error_text=None,
+        )
         with self.db.session() as s:
-            s.execute(sa.update(ForgetRequest).where(_this(request)).values(**values))
+            s.execute(renew)
         request.step = step
 
     def retry_later(self, request: ForgetRequest, reason: str) -> None:
         delay = min(300.0, 2.0 ** min(request.attempts + 1, 9))
         with self.db.session() as s:
             s.execute(
-                sa.update(ForgetRequest)
-                .where(_this(request))
-                .values(
+                _LEASE.release(
+                    _this(request),
+                    owner=request.lease_owner,
                     attempts=request.attempts + 1,
                     error_text=reason[:500],
                     next_attempt_at=utcnow() + timedelta(seconds=delay),
-                    lease_owner=None,
-                    lease_until=None,
                 )
             )
 

@@ -40,6 +40,16 @@ class Lease:
         """Nobody holds the row, or its holder's time is up."""
         return sa.or_(self.until.is_(None), self.until < now)
 
+    @staticmethod
+    def is_free_row(row: Any, now: datetime) -> bool:
+        """:meth:`is_free` for a row already read (an ORM object with ``lease_until``)."""
+        return row.lease_until is None or row.lease_until < now
+
+    @staticmethod
+    def held(*, owner: Any, until: Any) -> dict[str, Any]:
+        """The values of a row held by ``owner`` until ``until``: an insert that takes its new row at once."""
+        return {"lease_owner": owner, "lease_until": until}
+
     def claim(self, *where: Any, owner: Any, now: Any, until: Any, again: bool = False, **values: Any) -> sa.Update:
         """Take the rows matching ``where`` that are free; ``again``: also when ``owner`` already holds them.
 

@@ -8,13 +8,14 @@ process that finds it unfinished with its lease run out (its sweeper died) takes
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
 from bot.retention_policy import RetentionInForce
 from bot.store.db import Database
+from bot.store.lease import Lease, expiry
 from bot.store.tables import ChannelSettings, ConversationRecord, ForgetRequest, RetentionSweep, utcnow
 
 
@@ -24,6 +25,9 @@ class Expired:
     conversation_id: str
 
 
+_LEASE = Lease(RetentionSweep)
+
+
 class RetentionStore:
     def __init__(self, database: Database):
         self.db = database
@@ -31,33 +35,24 @@ class RetentionStore:
     def claim_day(self, day: str, owner: str, lease_seconds: float, now: datetime | None = None) -> bool:
         """Take ``day``'s sweep; False when another process has it or it is done."""
         now = now or utcnow()
-        lease_until = now + timedelta(seconds=lease_seconds)
+        until = expiry(lease_seconds, now)
         try:
             with self.db.session() as s:
-                s.add(RetentionSweep(day=day, lease_owner=owner, lease_until=lease_until, started_at=now))
+                s.add(RetentionSweep(day=day, started_at=now, **Lease.held(owner=owner, until=until)))
             return True
         except IntegrityError:
             pass  # the day's row is there: take it over only if its sweeper died before finishing
         with self.db.session() as s:
-            return bool(
-                s.execute(
-                    sa.update(RetentionSweep)
-                    .where(
-                        RetentionSweep.day == day,
-                        RetentionSweep.finished_at.is_(None),
-                        sa.or_(RetentionSweep.lease_until.is_(None), RetentionSweep.lease_until < now),
-                    )
-                    .values(lease_owner=owner, lease_until=lease_until)
-                ).rowcount
+            claim = _LEASE.claim(
+                RetentionSweep.day == day, RetentionSweep.finished_at.is_(None), owner=owner, now=now, until=until
             )
+            return bool(s.execute(claim).rowcount)
 
-    def finish_day(self, day: str, forgotten: int) -> None:
+    def finish_day(self, day: str, owner: str, forgotten: int) -> None:
+        """The day swept, and its lease given back (by its holder only: a sweep taken over is finished by the
+        process that took it)."""
         with self.db.session() as s:
-            s.execute(
-                sa.update(RetentionSweep)
-                .where(RetentionSweep.day == day)
-                .values(finished_at=utcnow(), forgotten=forgotten, lease_until=None)
-            )
+            s.execute(_LEASE.release(RetentionSweep.day == day, owner=owner, finished_at=utcnow(), forgotten=forgotten))
 
     def expired(self, default_days: int, now: datetime) -> list[Expired]:
         """Meetings older than their channel's retention (or the workspace's), not already being forgotten."""

@@ -210,7 +210,7 @@ class LocalEngine:
             if job is None:
                 raise NotFoundError(f"No offline job {job_id}.", status=404)
             status, conversation_id = JobStatus(job.status), job.conversation_id
-            orphaned = status.value in _UNFINISHED and (job.lease_until is None or job.lease_until < utcnow())
+            orphaned = status.value in _UNFINISHED and _LEASE.is_free_row(job, utcnow())
         if orphaned:
             self._schedule(conversation_id)
         return status
