@@ -11,10 +11,9 @@ import contextlib
 import logging
 
 from slack_bolt import App
-from slack_sdk.errors import SlackApiError
 
 from bot import intake, render
-from bot.errors import LimitError, user_text
+from bot.errors import LimitError, SlackError, user_text
 from bot.services import Services
 
 log = logging.getLogger(__name__)
@@ -36,7 +35,7 @@ def _limit_told(services: Services, channel_id: str, event: dict):
             services.slack.ephemeral(
                 channel_id, event.get("user") or "", user_text(exc), thread_ts=event.get("thread_ts")
             )
-        except SlackApiError:
+        except SlackError:
             log.warning("could not tell a user their recording was refused", extra={"channel_id": channel_id})
 
 
@@ -155,9 +154,8 @@ def register(app: App, services: Services) -> None:
         try:
             services.slack.post(channel_id, _refusal_note(new), thread_ts=thread_ts)
             services.slack.react(channel_id, event["ts"], "x")
-        except SlackApiError as exc:
-            why_not = exc.response.get("error")
-            log.warning("could not say why a link was refused: %s", why_not, extra={"channel_id": channel_id})
+        except SlackError as exc:
+            log.warning("could not say why a link was refused: %s", exc.code, extra={"channel_id": channel_id})
 
     def acknowledge_only() -> None:
         """``file_shared`` duplicates the ``message`` file share; it is acknowledged and never makes a job."""
