@@ -166,10 +166,11 @@ def main(
         print(str(exc), file=err)
         return EXIT_USAGE
     except BotError as exc:
-        text = user_text(exc)
-        print(f"Error: {text}", file=err)
+        print(f"Error: {user_text(exc)}", file=err)
         server = getattr(exc, "server_message", None)
-        if server and server not in text:  # a failed job's reason is already the text
+        if server and isinstance(exc, JobFailedError):
+            pass  # the engine's reason is the error's text already
+        elif server:
             print(f"The service said: {server}", file=err)
         elif isinstance(exc, EngineError):
             print(f"Details: {exc}", file=err)

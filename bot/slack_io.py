@@ -192,6 +192,13 @@ class SlackIO:
         min_download_seconds: float = 60.0,
         hooks_host: str = "hooks.slack.com",
     ):
+        if not isinstance(client, TimedWebClient):  # every call must come out through the error boundary
+            client = TimedWebClient(
+                token=client.token,
+                base_url=client.base_url,
+                timeout=client.timeout,
+                retry_handlers=client.retry_handlers,
+            )
         self.client = client
         self._token_hosts = {_netloc(client.base_url), _netloc(f"https://{files_host}")}
         if ":" in files_host:  # an explicit host:port (tests, or a proxy) is taken as given
