@@ -12,6 +12,7 @@ import statistics
 import time
 
 from bench import Row
+from bot.engines.base import MediaFile
 
 LATENCY_SECONDS = 0.2
 RUNS = 5
@@ -29,7 +30,7 @@ def run() -> list[Row]:
     try:
         engine = SymblEngine(emulator.url, emulator.app_id, emulator.app_secret)
 
-        submission = engine.submit_file(io.BytesIO(b"\0" * 4096), kind=MediaKind.VIDEO)
+        submission = engine.submit(MediaFile(io.BytesIO(b"\0" * 4096), MediaKind.VIDEO))
         emulator.complete(submission.job_id)
         engine.fetch_insights(submission.conversation_id)  # token and connections warm before timing
         emulator.set_latency(LATENCY_SECONDS, path_regex=r"^/v1/conversations/")

@@ -23,6 +23,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 CHILD = r"""
 import json, resource, sys
+from bot.engines.base import MediaFile
 from bot.engines.symbl import SymblEngine
 from bot.models import MediaKind
 
@@ -38,9 +39,9 @@ def peak_kib():
 
 url, app_id, app_secret, warmup, big = sys.argv[1:6]
 engine = SymblEngine(url, app_id, app_secret, timeout=(10, 600))
-engine.submit_file(warmup, kind=MediaKind.VIDEO)  # imports, token and connection pool settle before the baseline
+engine.submit(MediaFile(warmup, MediaKind.VIDEO))  # imports, token and connection pool settle before the baseline
 baseline = peak_kib()
-submission = engine.submit_file(big, kind=MediaKind.VIDEO)
+submission = engine.submit(MediaFile(big, MediaKind.VIDEO))
 print(json.dumps({"baseline_kib": baseline, "peak_kib": peak_kib(), "conversation_id": submission.conversation_id}))
 """
 

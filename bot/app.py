@@ -14,8 +14,8 @@ from concurrent.futures import Executor, ThreadPoolExecutor
 from slack_bolt import App
 from slack_bolt.authorization import AuthorizeResult
 from slack_bolt.middleware.request_verification import RequestVerification
-from slack_sdk.errors import SlackApiError
 
+from bot.errors import SlackError
 from bot.services import Services
 from bot.slack_guard import Installation
 from handlers import register_handlers
@@ -44,7 +44,7 @@ class Identity:
                 }
                 try:  # needs users:read, which the manifest asks for; without it the app id is not checked
                     known["app_id"] = client.bots_info(bot=known["bot_id"])["bot"].get("app_id") or ""
-                except SlackApiError as error:
+                except SlackError as error:
                     log.warning("bots.info failed (%s): requests are not checked for this app's id", error)
                 self._known = known
             return self._known

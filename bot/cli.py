@@ -26,12 +26,14 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, BinaryIO, TextIO
 
+from bot import retry
 from bot.codec import insights_to_dict
 from bot.config import Settings
 from bot.engines import Engine, build_engine
+from bot.engines.base import MediaFile, MediaLink
 from bot.errors import BotError, ConfigError, EngineError, EngineTimeoutError, JobFailedError, user_text
 from bot.media import classify
-from bot.models import ActionItem, Insights, JobStatus, MediaKind, Message, Submission, SubmitOptions
+from bot.models import ActionItem, Insights, JobStatus, Message, SubmitOptions
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 PROGRESS_EVERY_SECONDS = 0.25
@@ -166,7 +168,9 @@ def main(
     except BotError as exc:
         print(f"Error: {user_text(exc)}", file=err)
         server = getattr(exc, "server_message", None)
-        if server:
+        if server and isinstance(exc, JobFailedError):
+            pass  # the engine's reason is the error's text already
+        elif server:
             print(f"The service said: {server}", file=err)
         elif isinstance(exc, EngineError):
             print(f"Details: {exc}", file=err)
@@ -177,8 +181,11 @@ def main(
 
 
 def run_status(args: argparse.Namespace, context: Context) -> int:
-    """``status JOB_ID``: print the job's status."""
-    print(context.engine().job_status(args.job_id).value, file=context.out)
+    """``status JOB_ID``: print the job's status, and why it failed when the engine says."""
+    state = context.engine().job_status(args.job_id)
+    print(state.status.value, file=context.out)
+    if state.failure_reason:
+        print(f"Reason: {state.failure_reason}", file=context.out)
     return EXIT_OK
 
 
@@ -222,11 +229,11 @@ def run_process(args: argparse.Namespace, context: Context) -> int:
     engine = context.engine()
 
     if is_url:
-        submission = _submit_url(engine, args.source, kind, options, args.append)
+        submission = engine.submit(MediaLink(args.source, kind), append_to=args.append, options=options)
     else:
-        submission = _submit_file(
-            engine, path, kind=kind, content_type=content_type, options=options, append=args.append, err=context.err
-        )
+        with path.open("rb") as handle, upload_progress(handle, path.stat().st_size, context.err) as source:
+            recording = MediaFile(source, kind, content_type=content_type)
+            submission = engine.submit(recording, append_to=args.append, options=options)
     print(f"Submitted: conversation {submission.conversation_id}, job {submission.job_id}", file=context.err)
 
     if args.no_wait:
@@ -257,28 +264,6 @@ def file_time(path: Path) -> datetime:
     its own, as with transcript files, which never do.
     """
     return datetime.fromtimestamp(path.stat().st_mtime, UTC)
-
-
-def _submit_url(engine: Engine, url: str, kind: MediaKind, options: SubmitOptions, append: str | None) -> Submission:
-    if append:
-        return engine.append_url(append, url, kind=kind, options=options)
-    return engine.submit_url(url, kind=kind, options=options)
-
-
-def _submit_file(
-    engine: Engine,
-    path: Path,
-    *,
-    kind: MediaKind,
-    content_type: str,
-    options: SubmitOptions,
-    append: str | None,
-    err: TextIO,
-) -> Submission:
-    with path.open("rb") as handle, upload_progress(handle, path.stat().st_size, err) as source:
-        if append:
-            return engine.append_file(append, source, kind=kind, content_type=content_type, options=options)
-        return engine.submit_file(source, kind=kind, content_type=content_type, options=options)
 
 
 class ProgressReader:
@@ -332,25 +317,27 @@ def upload_progress(handle: BinaryIO, total: int, err: TextIO) -> Iterator[Progr
 
 
 def wait_for_job(engine: Engine, job_id: str, context: Context, *, deadline_seconds: float) -> None:
-    """Poll the job until it completes, printing each status change; raise if it fails or the deadline passes."""
+    """Poll the job until it completes, printing each status change; raise if it fails (with the engine's reason,
+    when it gives one) or the deadline passes."""
     started = context.clock()
     last: JobStatus | None = None
     while True:
         elapsed = context.clock() - started
         try:
-            status = engine.job_status(job_id)
+            state = engine.job_status(job_id)
         except EngineError as exc:
-            if not exc.retryable or elapsed >= deadline_seconds:
+            if not retry.is_retryable(exc) or elapsed >= deadline_seconds:
                 raise
             print(f"  ({user_text(exc)})", file=context.err)
         else:
-            if status != last:
-                print(f"Job {status.value.replace('_', ' ')} after {elapsed:.0f}s", file=context.err)
-                last = status
-            if status is JobStatus.COMPLETED:
+            if state.status != last:
+                print(f"Job {state.status.value.replace('_', ' ')} after {elapsed:.0f}s", file=context.err)
+                last = state.status
+            if state.status is JobStatus.COMPLETED:
                 return
-            if status is JobStatus.FAILED:
-                raise JobFailedError(f"job {job_id} failed")
+            if state.status is JobStatus.FAILED:
+                reason = state.failure_reason
+                raise JobFailedError(f"job {job_id} failed" + (f": {reason}" if reason else ""), server_message=reason)
         if elapsed >= deadline_seconds:
             raise EngineTimeoutError(f"job {job_id} was not done after {deadline_seconds:.0f}s")
         context.sleep(min(context.settings.poll_interval_seconds, max(0.0, deadline_seconds - elapsed)))

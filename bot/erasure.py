@@ -73,14 +73,13 @@ class ErasureRunner:
         stored = self.store.stored(team_id)
         for path in stored.media_paths:
             Path(path).unlink(missing_ok=True)
-        delete = getattr(self.engine, "delete_conversation", None)
         for conversation_id, engine_name in stored.conversations:
-            if self.engine is None or self.engine.name != engine_name or not callable(delete):
+            if self.engine is None or engine_name != self.engine.name:
                 continue  # made by an engine this app no longer runs: nothing here reaches it
             try:
-                delete(conversation_id)
+                self.engine.delete_conversation(conversation_id)
             except Exception as exc:
-                if self.engine.name == "local":
+                if not self.engine.stores_offsite:
                     raise  # our own store: a failure here must be retried, never skipped
                 # Symbl's copy is best effort: the workspace's own rows must go whatever Symbl answers.
                 log.warning("erasure: the engine could not delete a conversation (%s)", type(exc).__name__)

@@ -3,6 +3,9 @@
     BotError                     anything this app raises on purpose
     ├── ConfigError              a setting is missing or malformed (one line per problem)
     ├── LimitError               a person has too many recordings waiting already
+    ├── SlackError               Slack refused a Web API call (``code``: Slack's error code) or could not be
+    │                            reached; mapped from slack_sdk and requests in bot/slack_io.py only  [retryable unless
+    │                            the code is one no retry can fix: not_in_channel, invalid_auth…]
     ├── MediaError               the recording itself is unusable
     │   ├── UnsupportedMediaError    not audio or video we can process
     │   ├── MediaTooLargeError       over MAX_FILE_MB
@@ -20,15 +23,15 @@
         ├── JobFailedError           the job ended in ``failed``
         └── UnexpectedResponseError  an answer outside the contract (e.g. an unknown job status)
 
-Retryable errors carry ``retryable = True``; the HTTP client and the job scheduler both read that flag
-instead of matching classes one by one.
+Retryable errors carry ``retryable = True``. Each boundary maps the errors of the library below it to these
+(``bot/slack_io.py`` for Slack, ``bot/engines/symbl_http.py`` for Symbl, ``bot/net/`` for links), the way httpx
+maps httpcore's; ``bot.retry`` is the one reader of the flag, for the pipeline, the digests, the Symbl client and
+the CLI. Anything that is not a ``BotError`` is a bug and is never retried.
 """
 
 from __future__ import annotations
 
 import errno
-
-from slack_sdk.errors import SlackApiError
 
 DISK_FULL_TEXT = "The server is out of disk space; try again later."
 
@@ -50,6 +53,17 @@ class ConfigError(BotError):
 
 class LimitError(BotError):
     """Too many recordings waiting for one person; the message says how many and what to do."""
+
+
+class SlackError(BotError):
+    """Slack refused a call (``code`` is Slack's error code, e.g. ``not_in_channel``) or could not be reached
+    (``code`` is ``connection_error``). ``retryable`` says whether the same call may succeed later."""
+
+    def __init__(self, message: str, *, code: str, retryable: bool, status: int | None = None):
+        super().__init__(message)
+        self.code = code
+        self.retryable = retryable
+        self.status = status
 
 
 class MediaError(BotError):
@@ -147,7 +161,7 @@ def user_text(error: BaseException, *, gave_up: bool = False) -> str:  # noqa: P
     """
     if gave_up:
         match error:
-            case SlackApiError():
+            case SlackError():
                 return "Slack kept refusing my messages until the deadline, so I stopped trying. Share it again later."
             case _:
                 return "The transcription service kept failing until the deadline, so I stopped trying. Try later."
@@ -181,8 +195,7 @@ def user_text(error: BaseException, *, gave_up: bool = False) -> str:  # noqa: P
             return "The transcription service is not answering right now. I'll retry for a while."
         case EngineError():
             return f"The transcription service answered unexpectedly: {error}"
-        case SlackApiError():
-            code = error.response.get("error")
+        case SlackError(code=code):
             if code in {"not_in_channel", "channel_not_found"}:
                 return "I can't post in this channel. Invite me with `/invite @symbl` and try again."
             if code in {"file_not_found", "file_deleted"}:  # files.info: the share was deleted, or is not ours to see

@@ -18,10 +18,9 @@ import logging
 import uuid
 from pathlib import Path
 
-from slack_sdk.errors import SlackApiError
-
 from bot import failpoints
 from bot.engines.base import Engine
+from bot.errors import SlackError
 from bot.render.forgotten import render_forgotten
 from bot.slack_io import SlackIO
 from bot.store.forget import ForgetStore
@@ -91,16 +90,16 @@ class ForgetRunner:
     def _engine(self, request: ForgetRequest) -> None:
         for path in json.loads(request.media_paths_json):
             Path(path).unlink(missing_ok=True)
-        delete = getattr(self.engine, "delete_conversation", None)
-        if self.engine is not None and self.engine.name == request.engine and callable(delete):
-            delete(request.conversation_id)
-        elif self.engine is None or self.engine.name != request.engine:
-            # Made by an engine this app no longer runs: nothing here can reach it; the rest is still forgotten.
+        if self.engine is None or request.engine != self.engine.name:
+            # Made by an engine this app no longer runs (its name was recorded with the conversation): nothing
+            # here can reach it, and its ids mean nothing to ours; the rest is still forgotten.
             log.warning("forget: the conversation's engine (%s) is not this app's; skipped there", request.engine)
+            return
+        self.engine.delete_conversation(request.conversation_id)
 
     def _rewrite(self, channel: str, ts: str, payload: dict) -> None:
         try:
             self.slack.update(channel, ts, payload)
-        except SlackApiError as exc:
-            if (exc.response.get("error") if exc.response else None) not in _GONE_MESSAGE:
+        except SlackError as exc:
+            if exc.code not in _GONE_MESSAGE:
                 raise

@@ -8,7 +8,8 @@ module imports it only on first use, never at import time: ``serve`` has set the
 the directory (tests running everything in one process, ``symbl-bot process``) the values stay in memory.
 
 Labels are low-cardinality by design: stage names, exception class names, Slack method names and error codes,
-Symbl route templates (ids replaced by placeholders) and HTTP statuses. Never a token, a user's text or an id.
+route templates (the engine's client names its own calls, ids replaced by placeholders) and HTTP statuses.
+Never a token, a user's text or an id.
 """
 
 from __future__ import annotations
@@ -26,6 +27,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from bot.errors import SlackError
+
 log = logging.getLogger(__name__)
 
 MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
@@ -40,23 +43,9 @@ CALL_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60,
 # What may become a label value: Slack method names and error codes are short identifiers from code or from
 # Slack's fixed vocabulary; anything else (a non-JSON answer's text) is bucketed as "other".
 _IDENTIFIER = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$")
-
-# Symbl routes with their ids replaced, so a label never carries a conversation or job id.
-_SYMBL_ROUTES = (
-    (re.compile(r"^/oauth2/token:generate$"), "/oauth2/token:generate"),
-    (re.compile(r"^/v1/process/(audio|video)$"), r"/v1/process/\1"),
-    (re.compile(r"^/v1/process/(audio|video)/url$"), r"/v1/process/\1/url"),
-    (re.compile(r"^/v1/process/(audio|video)/url/[^/]+$"), r"/v1/process/\1/url/{conversationId}"),
-    (re.compile(r"^/v1/process/(audio|video)/[^/]+$"), r"/v1/process/\1/{conversationId}"),
-    (re.compile(r"^/v1/job/[^/]+$"), "/v1/job/{jobId}"),
-    (
-        re.compile(
-            r"^/v1/conversations/[^/]+(|/messages|/topics|/action-items|/follow-ups|/questions|/members|/summary)$"
-        ),
-        r"/v1/conversations/{conversationId}\1",
-    ),
-    (re.compile(r"^/v1/conversations/[^/]+/members/[^/]+$"), "/v1/conversations/{conversationId}/members/{memberId}"),
-)
+# A route template as an engine's client names it ("/v1/job/{jobId}"): each segment a placeholder in braces or a
+# word with at most one digit ("v1", "oauth2"), so an id left in by mistake (Symbl's 16 digits, a UUID) is refused.
+_ROUTE_TEMPLATE = re.compile(r"^(/(\{[A-Za-z]{1,30}\}|[A-Za-z_.:-]{0,30}[0-9]?[A-Za-z_.:-]{0,30})){1,8}$")
 
 
 def label(value: object) -> str:
@@ -65,21 +54,15 @@ def label(value: object) -> str:
     return text if _IDENTIFIER.match(text) else "other"
 
 
-def symbl_route(path: str) -> str:
-    """The route template of a Symbl path (``/v1/job/abc`` -> ``/v1/job/{jobId}``); unknown paths are "other"."""
-    path = path.split("?", 1)[0]
-    for pattern, template in _SYMBL_ROUTES:
-        if pattern.match(path):
-            return pattern.sub(template, path)
-    return "other"
+def route_label(route: str) -> str:
+    """``route`` as a label value if it reads as a route template, else ``"other"``."""
+    return route if _ROUTE_TEMPLATE.match(route) else "other"
 
 
 def error_kind(exc: BaseException) -> str:
-    """A bounded name for an error: Slack's error code for a Slack API error, else the exception's class."""
-    response = getattr(exc, "response", None)
-    code = response.get("error") if type(exc).__name__ == "SlackApiError" and response is not None else None
-    if isinstance(code, str) and _IDENTIFIER.match(code):
-        return f"slack:{code}"
+    """A bounded name for an error: Slack's error code for a ``SlackError``, else the exception's class."""
+    if isinstance(exc, SlackError) and _IDENTIFIER.match(exc.code):
+        return f"slack:{exc.code}"
     return type(exc).__name__
 
 
@@ -167,8 +150,9 @@ def slack_call(method: str, outcome: str, seconds: float) -> None:
 
 
 @contextmanager
-def timed_symbl_request(method: str, path: str) -> Iterator[Callable[[object], None]]:
-    """Time one Symbl HTTP request; call the yielded function with the response's status (or leave it unset).
+def timed_symbl_request(method: str, route: str) -> Iterator[Callable[[object], None]]:
+    """Time one Symbl HTTP request to ``route`` (a template the client gives: ``/v1/job/{jobId}``); call the
+    yielded function with the response's status (or leave it unset).
 
     An exception leaving the block records the exception's class as the status.
     """
@@ -184,7 +168,7 @@ def timed_symbl_request(method: str, path: str) -> Iterator[Callable[[object], N
         _safely(
             lambda: (
                 current()
-                .symbl_calls.labels(method=label(method.upper()), route=symbl_route(path), status=label(status[0]))
+                .symbl_calls.labels(method=label(method.upper()), route=route_label(route), status=label(status[0]))
                 .observe(seconds)
             )
         )

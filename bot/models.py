@@ -24,6 +24,17 @@ class JobStatus(enum.StrEnum):
         return self in (JobStatus.COMPLETED, JobStatus.FAILED)
 
 
+@dataclass(frozen=True)
+class JobState:
+    """What ``Engine.job_status`` answers: the status, why the job failed (words a user can read; None when it
+    did not fail or the engine does not say, as Symbl never does) and about how many seconds it may still take
+    (None when the engine has no estimate)."""
+
+    status: JobStatus
+    failure_reason: str | None = None
+    seconds_left: float | None = None
+
+
 class MediaKind(enum.StrEnum):
     """Which family of routes a recording goes to."""
 

@@ -11,8 +11,7 @@ import logging
 import time
 from collections.abc import Iterable, Mapping, Sequence
 
-from slack_sdk.errors import SlackApiError
-
+from bot.errors import SlackError
 from bot.models import Person
 from bot.slack_io import Member, SlackIO
 from bot.store.ledger import person_key
@@ -78,7 +77,7 @@ class OwnerResolver:
         try:
             return self.slack.channel_members(channel_id)
         except Exception as exc:  # names are a convenience: without the member list, owners stay plain names
-            reason = exc.response.get("error") if isinstance(exc, SlackApiError) else type(exc).__name__
+            reason = exc.code if isinstance(exc, SlackError) else type(exc).__name__
             log.warning("could not list the channel's members to match owners by name: %s", reason)
             self._unlistable[channel_id] = time.monotonic() + RETRY_MEMBERS_SECONDS
             return None

@@ -16,7 +16,6 @@ from __future__ import annotations
 import json
 import logging
 import os
-import random
 import socket
 import threading
 import uuid
@@ -25,21 +24,18 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-import requests
-from slack_sdk.errors import SlackApiError
-
-from bot import failpoints, metrics, render
+from bot import failpoints, metrics, render, retry
 from bot.codec import insights_from_dict, insights_to_dict
 from bot.config import Settings
 from bot.engines import running_capacity
-from bot.engines.base import Engine
-from bot.errors import BotError, JobFailedError, RateLimitedError, is_disk_full, user_text
+from bot.engines.base import Engine, MediaFile, MediaLink
+from bot.errors import BotError, JobFailedError, RateLimitedError, SlackError, is_disk_full, user_text
 from bot.media import classify
 from bot.models import JobStatus, MediaKind, SubmitOptions
 from bot.notes import MeetingNotes
 from bot.render.mrkdwn import format_duration
 from bot.render.status import render_parent, render_pointer
-from bot.slack_io import SlackIO, is_transient
+from bot.slack_io import SlackIO
 from bot.speaker_naming import SpeakerNaming
 from bot.store.consent import ConsentStore
 from bot.store.jobs import JobStore
@@ -54,7 +50,7 @@ log = logging.getLogger(__name__)
 
 LEASE_SECONDS = 15.0  # a crashed process's jobs are resumed (by a restart or another replica) within this long
 LEASE_RENEW_SECONDS = 5.0  # a live process renews all its leases this often (one UPDATE), however long a step takes
-MAX_RETRY_DELAY = 300.0  # transient failures are retried with capped, jittered exponential backoff…
+# Transient failures are retried with capped, jittered exponential backoff (bot.retry.JOB_STEP, up to 5 min)…
 POSTING_PATIENCE = timedelta(hours=24)  # …until the job's deadline; results already fetched wait this much longer
 MAX_POLL_INTERVAL = 60.0
 BUSY_RETRY_POLLS = 6  # at the engine's concurrency limit, try again after this many poll intervals (30 s by default)
@@ -184,14 +180,9 @@ class Pipeline:
             self._status(job, "queued", detail=user_text(exc))
             wait = BUSY_RETRY_POLLS * self.settings.poll_interval_seconds
             return {"next_run_at": self.clock() + timedelta(seconds=wait)}
-        transient = (
-            getattr(exc, "retryable", False)
-            or isinstance(exc, requests.RequestException)
-            or (isinstance(exc, SlackApiError) and is_transient(exc))
-        )
+        transient = retry.is_retryable(exc)
         if transient and self.clock() < self._give_up_at(job):
-            exponent = min(job.attempts, 16)
-            delay = min(MAX_RETRY_DELAY, 2.0 * 2**exponent) * random.uniform(0.5, 1.0)  # noqa: S311 - jitter
+            delay = retry.JOB_STEP.delay(job.attempts + 1)
             log.warning(
                 "job step failed, retrying in %.0fs: %s",
                 delay,
@@ -199,9 +190,8 @@ class Pipeline:
                 extra={"job_id": job.id, "stage": job.stage},
             )
             return {"attempts": job.attempts + 1, "next_run_at": self.clock() + timedelta(seconds=delay)}
-        if isinstance(exc, SlackApiError):  # Slack said no (a deleted file, a channel we left): no bug of ours
-            code = exc.response.get("error")
-            log.warning("job failed: Slack answered %s", code, extra={"job_id": job.id, "stage": job.stage})
+        if isinstance(exc, SlackError):  # Slack said no (a deleted file, a channel we left): no bug of ours
+            log.warning("job failed: Slack answered %s", exc.code, extra={"job_id": job.id, "stage": job.stage})
         elif is_disk_full(exc):  # not a bug: the job fails with the disk note and the process carries on
             log.error("job failed: the disk is full", extra={"job_id": job.id, "stage": job.stage})
         elif not isinstance(exc, BotError):
@@ -259,23 +249,21 @@ class Pipeline:
         """Seconds since the recording was shared (or the command given): the wait the person has had so far."""
         return (self.clock() - job.created_at).total_seconds()
 
-    def _show_progress(self, job: Job) -> None:
+    def _show_progress(self, job: Job, seconds_left: float | None) -> None:
         """Keep the status line's time current while the engine works, with the engine's estimate when it has one.
 
         The line reads in whole minutes, so it is edited at most about once a minute however often the job is
         polled. Best effort: a failed edit never fails the poll.
         """
-        estimate = getattr(self.engine, "seconds_left", None)  # the offline engine's; Symbl gives none
-        left = estimate(job.engine_job_id) if estimate and job.engine_job_id else None
         payload = render.render_status(
-            "processing", name=job.name, elapsed_seconds=self._elapsed(job), seconds_left=left
+            "processing", name=job.name, elapsed_seconds=self._elapsed(job), seconds_left=seconds_left
         )
         if not job.status_ts or self._shown_timing.get(job.id) == payload["text"]:
             return
         try:
             self.slack.update(job.channel_id, job.status_ts, payload)
             self._shown_timing[job.id] = payload["text"]
-        except (SlackApiError, requests.RequestException) as exc:
+        except SlackError as exc:
             log.info("could not update the status line: %s", type(exc).__name__, extra={"job_id": job.id})
 
     def _announce(self, job: Job) -> dict:
@@ -372,14 +360,14 @@ class Pipeline:
             # Downloaded by a replica that died before submitting: its disk is not ours, so download again.
             return {"local_path": None, "stage": Stage.FETCHING}
         webhook = None
-        if self.settings.public_url and self.engine.name == "symbl":
+        if self.settings.public_url:
             webhook = f"{self.settings.public_url}/symbl/webhook/{self.settings.webhook_secret}"
-        # The offline engine spells misheard names from the channel's members; Symbl has no use for them.
-        names = self.notes.owners.member_names(job.channel_id) if self.engine.name == "local" else ()
+        # Both are always given; an engine uses what it can (Symbl calls the webhook, the offline engine spells
+        # misheard names from the channel's members) and ignores the rest.
         options = SubmitOptions(
             name=job.name,
             webhook_url=webhook,
-            participant_names=names,
+            participant_names=self.notes.owners.member_names(job.channel_id),
             shared_at=_shared_at(job),
             idempotency_key=job.id,  # saved long before this call: a retry after an outage asks for the same submit
             enable_summary=True,  # the notes lead with it; an engine without one gives none and nothing is shown
@@ -387,18 +375,10 @@ class Pipeline:
         kind = MediaKind(job.media_kind)
         if job.local_path:
             with Path(job.local_path).open("rb") as media:
-                if job.append_to:
-                    submission = self.engine.append_file(
-                        job.append_to, media, kind=kind, content_type=job.content_type, options=options
-                    )
-                else:
-                    submission = self.engine.submit_file(
-                        media, kind=kind, content_type=job.content_type, options=options
-                    )
-        elif job.append_to:
-            submission = self.engine.append_url(job.append_to, job.url, kind=kind, options=options)
+                recording = MediaFile(media, kind, content_type=job.content_type)
+                submission = self.engine.submit(recording, append_to=job.append_to, options=options)
         else:
-            submission = self.engine.submit_url(job.url, kind=kind, options=options)
+            submission = self.engine.submit(MediaLink(job.url, kind), append_to=job.append_to, options=options)
         self.store.record_conversation(
             team_id=job.team_id,
             conversation_id=submission.conversation_id,
@@ -426,14 +406,14 @@ class Pipeline:
             limit = format_duration(self.settings.job_deadline_seconds)
             raise _Stop(**self._fail(job, f"Processing took longer than {limit}, so I stopped waiting for it."))
         failpoints.hit("while_polling")
-        status = self.engine.job_status(job.engine_job_id)
-        if status == JobStatus.COMPLETED:
+        state = self.engine.job_status(job.engine_job_id)
+        if state.status == JobStatus.COMPLETED:
             return {"stage": Stage.COLLECTING}
-        if status == JobStatus.FAILED:
-            reason = getattr(self.engine, "job_error", lambda _id: None)(job.engine_job_id)
+        if state.status == JobStatus.FAILED:
             # The offline engine says why in words meant for users (an undecodable file, a blocked link…).
+            reason = state.failure_reason
             raise JobFailedError(reason or "the engine reported the job as failed", server_message=reason)
-        self._show_progress(job)
+        self._show_progress(job, state.seconds_left)
         interval = min(MAX_POLL_INTERVAL, job.poll_interval * 1.5)
         # Counted from the answer, not the question: a slow status call must not make the next poll due at once.
         next_poll = self.clock() + timedelta(seconds=job.poll_interval)

@@ -99,8 +99,8 @@ class Services:
 
     def start(self) -> None:
         """Start background work where jobs run: the engine's own workers (if any) and the poll sweep."""
-        if self.engine is not None and callable(start_engine := getattr(self.engine, "start", None)):
-            start_engine()
+        if self.engine is not None:
+            self.engine.start()
         if self.sweeper is not None:
             self.sweeper.start()
         if self.digest_runner is not None:
@@ -115,8 +115,8 @@ class Services:
             self.sweeper.shutdown()
         if self.pipeline is not None:
             self.pipeline.shutdown(wait=False)
-        if self.engine is not None and callable(close_engine := getattr(self.engine, "close", None)):
-            close_engine()
+        if self.engine is not None:
+            self.engine.close()
         self.database.dispose()
 
 

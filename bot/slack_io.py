@@ -1,4 +1,8 @@
-"""The only place that talks to Slack's Web API and downloads Slack-hosted files.
+"""The only place that talks to Slack's Web API and downloads Slack-hosted files, and Slack's error boundary.
+
+Whatever goes wrong in a call (slack_sdk's ``SlackApiError``, a dropped connection, a requests error) leaves this
+module as the project's own ``SlackError`` with Slack's error code and ``retryable`` (``bot.retry`` reads it), or
+as a ``DownloadError`` for a download; nothing else in the app imports slack_sdk's errors or requests.
 
 Two rules matter here beyond plumbing:
 - the bot token goes only to SLACK_FILES_HOST (files.slack.com) and SLACK_API_URL's host; redirects are followed
@@ -9,6 +13,7 @@ Two rules matter here beyond plumbing:
 
 from __future__ import annotations
 
+import http.client
 import logging
 import threading
 import time
@@ -29,7 +34,7 @@ from slack_sdk.http_retry.builtin_handlers import (
 )
 
 from bot import metrics
-from bot.errors import DownloadError, EmptyMediaError, MediaTooLargeError
+from bot.errors import DownloadError, EmptyMediaError, MediaTooLargeError, SlackError
 from bot.slack_guard import is_slack_hook
 
 log = logging.getLogger(__name__)
@@ -90,9 +95,20 @@ def _mb(size: int) -> str:
     return f"{megabytes:.0f} MB" if megabytes == int(megabytes) else f"{megabytes:.1f} MB"
 
 
-def is_transient(error: SlackApiError) -> bool:
-    """Whether a Slack API error may go away if the call is made again later."""
-    return error.response.get("error") not in PERMANENT_ERRORS
+CONNECTION_ERROR = "connection_error"  # SlackError.code when Slack could not be reached or the answer was cut off
+
+
+def slack_error(exc: SlackApiError) -> SlackError:
+    """The project's error for Slack's answer: its code, and whether a later try may pass (any code but those
+    no retry can fix, :data:`PERMANENT_ERRORS`)."""
+    code = _error_code(exc)
+    status = getattr(exc.response, "status_code", None)
+    return SlackError(f"Slack answered {code}", code=code, retryable=code not in PERMANENT_ERRORS, status=status)
+
+
+def connection_error(exc: BaseException) -> SlackError:
+    """A call that got no answer (timeout, refused or dropped connection): worth trying again later."""
+    return SlackError(f"Slack could not be reached ({type(exc).__name__})", code=CONNECTION_ERROR, retryable=True)
 
 
 def retry_handlers() -> list:
@@ -105,11 +121,13 @@ def retry_handlers() -> list:
 
 
 class TimedWebClient(WebClient):
-    """A WebClient that records each Web API call's duration (retries included) by method and outcome.
+    """A WebClient that records each Web API call's duration (retries included) by method and outcome, and raises
+    ``SlackError`` for every failure.
 
     slack_sdk has no request hooks (its retry handlers only see failures), and every method helper
-    (``chat_postMessage`` …) goes through ``api_call``, so timing it here covers all of them. Bolt makes its own
-    client per request, but our listeners never use it: they call Slack through ``SlackIO`` and this client.
+    (``chat_postMessage`` …) goes through ``api_call``, so timing and mapping errors here covers all of them. Bolt
+    makes its own client per request, but our listeners never use it: they call Slack through ``SlackIO`` and this
+    client.
     """
 
     def api_call(self, api_method: str, **kwargs):
@@ -121,7 +139,10 @@ class TimedWebClient(WebClient):
             return response
         except SlackApiError as exc:
             outcome = _error_code(exc)
-            raise
+            raise slack_error(exc) from exc
+        except (OSError, http.client.HTTPException) as exc:  # urllib's timeouts, refused and dropped connections
+            outcome = type(exc).__name__
+            raise connection_error(exc) from exc
         except Exception as exc:
             outcome = type(exc).__name__
             raise
@@ -131,9 +152,11 @@ class TimedWebClient(WebClient):
 
 def _error_code(exc: SlackApiError) -> str:
     try:
-        return str(exc.response.get("error") or "error")
+        code = str(exc.response.get("error") or "error")
     except Exception:  # a body that was not JSON
         return "error"
+    # slack_sdk puts a non-JSON answer's text in "error"; a code is one short word
+    return code if code.replace("_", "").isalnum() and len(code) <= 64 else "unexpected_answer"
 
 
 def make_web_client(token: str, api_url: str) -> WebClient:
@@ -169,6 +192,13 @@ class SlackIO:
         min_download_seconds: float = 60.0,
         hooks_host: str = "hooks.slack.com",
     ):
+        if not isinstance(client, TimedWebClient):  # every call must come out through the error boundary
+            client = TimedWebClient(
+                token=client.token,
+                base_url=client.base_url,
+                timeout=client.timeout,
+                retry_handlers=client.retry_handlers,
+            )
         self.client = client
         self._token_hosts = {_netloc(client.base_url), _netloc(f"https://{files_host}")}
         if ":" in files_host:  # an explicit host:port (tests, or a proxy) is taken as given
@@ -234,9 +264,12 @@ class SlackIO:
         if not is_slack_hook(response_url, self._hooks_host):
             log.warning("not answering through a response_url outside Slack's hooks host")
             return
-        self._http.post(
-            response_url, json={"response_type": "ephemeral", **payload}, timeout=(10, 30), allow_redirects=False
-        )
+        try:
+            self._http.post(
+                response_url, json={"response_type": "ephemeral", **payload}, timeout=(10, 30), allow_redirects=False
+            )
+        except requests.RequestException as exc:
+            raise connection_error(exc) from None  # the text would carry the response_url, a credential
 
     def open_view(self, trigger_id: str, view: dict[str, Any]) -> None:
         """Open a modal for the person who just clicked (``trigger_id`` comes with the click and lasts 3 s)."""
@@ -246,21 +279,21 @@ class SlackIO:
         """Add a reaction; an existing one is fine (this is called again when a stage is retried)."""
         try:
             self.client.reactions_add(channel=channel, timestamp=ts, name=name)
-        except SlackApiError as exc:
-            if exc.response.get("error") != "already_reacted":
+        except SlackError as exc:
+            if exc.code != "already_reacted":
                 raise
 
     def unreact(self, channel: str, ts: str, name: str) -> None:
         try:
             self.client.reactions_remove(channel=channel, timestamp=ts, name=name)
-        except SlackApiError as exc:
-            if exc.response.get("error") not in {"no_reaction", "message_not_found"}:
+        except SlackError as exc:
+            if exc.code not in {"no_reaction", "message_not_found"}:
                 raise
 
     def permalink(self, channel: str, ts: str) -> str | None:
         try:
             return self.client.chat_getPermalink(channel=channel, message_ts=ts)["permalink"]
-        except SlackApiError:
+        except SlackError:
             return None
 
     def upload_text(
@@ -281,7 +314,10 @@ class SlackIO:
         """
         data = content.encode("utf-8")
         ticket = self.client.files_getUploadURLExternal(filename=filename, length=len(data))
-        response = self._http.post(ticket["upload_url"], data=data, timeout=(10, 60), allow_redirects=False)
+        try:
+            response = self._http.post(ticket["upload_url"], data=data, timeout=(10, 60), allow_redirects=False)
+        except requests.RequestException as exc:
+            raise connection_error(exc) from None
         if response.status_code != 200:
             raise DownloadError(f"Slack refused the transcript upload (HTTP {response.status_code}).")
         before_share(ticket["file_id"])
@@ -294,8 +330,8 @@ class SlackIO:
         """Whether an uploaded file was shared in ``channel`` (an upload never completed is in no channel)."""
         try:
             info = self.client.files_info(file=file_id)["file"]
-        except SlackApiError as exc:
-            if exc.response.get("error") == "file_not_found":
+        except SlackError as exc:
+            if exc.code == "file_not_found":
                 return False
             raise
         shares = info.get("shares") or {}  # {"public": {channel: [...]}, "private": {...}}
@@ -309,7 +345,7 @@ class SlackIO:
                 return self._user_by_email[key]
         try:
             user_id = self.client.users_lookupByEmail(email=key)["user"]["id"]
-        except SlackApiError:
+        except SlackError:
             user_id = None
         with self._lock:
             self._user_by_email[key] = user_id
@@ -358,7 +394,7 @@ class SlackIO:
                 return cached[1]
         try:
             found = self._listed(channel, user_id)
-        except (SlackApiError, OSError, ValueError):  # requests' timeouts and connection errors are OSErrors
+        except (SlackError, ValueError):
             log.warning("could not check channel membership", extra={"channel": channel})
             return False
         with self._lock:
@@ -381,15 +417,15 @@ class SlackIO:
         """The channel's name (``conversations.info``), or None when Slack will not say."""
         try:
             return self.client.conversations_info(channel=channel)["channel"].get("name")
-        except (SlackApiError, OSError, ValueError):
+        except (SlackError, ValueError):
             return None
 
     def delete_file(self, file_id: str) -> None:
         """Delete a file the app uploaded; one already gone counts as deleted (a resumed forget asks again)."""
         try:
             self.client.files_delete(file=file_id)
-        except SlackApiError as exc:
-            if _error_code(exc) not in ("file_not_found", "file_deleted"):
+        except SlackError as exc:
+            if exc.code not in ("file_not_found", "file_deleted"):
                 raise
 
     def channel_member_ids(self, channel: str) -> list[str]:
@@ -423,7 +459,7 @@ class SlackIO:
                 return cached[1]
         try:
             user = self.client.users_info(user=user_id)["user"]
-        except SlackApiError:
+        except SlackError:
             user = None
         with self._lock:
             self._users[user_id] = (now + USER_CACHE_SECONDS, user)

@@ -25,10 +25,9 @@ from bot.voice_match import MIN_SPEECH_SECONDS, VOICE_THRESHOLD, SpeakerVoice, m
 
 def record_conversation_voices(store: VoiceStore, team_id: str, conversation_id: str, engine) -> int:
     """Store the conversation's speakers' embeddings, when the engine has any; how many were stored."""
-    speaker_voices = getattr(engine, "speaker_voices", None)
-    if speaker_voices is None:
+    voices: Mapping[str, SpeakerVoice] = engine.speaker_voices(conversation_id)
+    if not voices:
         return 0
-    voices: Mapping[str, SpeakerVoice] = speaker_voices(conversation_id)
     store.save_speaker_voices(team_id, conversation_id, voices)
     return len(voices)
 

@@ -12,10 +12,9 @@ from __future__ import annotations
 import logging
 
 from slack_bolt import BoltContext
-from slack_sdk.errors import SlackApiError
 
 from bot import intake, render
-from bot.errors import LimitError, user_text
+from bot.errors import LimitError, SlackError, user_text
 from bot.services import Services
 
 log = logging.getLogger(__name__)
@@ -128,9 +127,8 @@ def _say_links_refused(services: Services, event: dict, team_id: str) -> None:
     try:
         services.slack.post(channel_id, _refusal_note(new), thread_ts=thread_ts)
         services.slack.react(channel_id, event["ts"], "x")
-    except SlackApiError as exc:
-        why_not = exc.response.get("error")
-        log.warning("could not say why a link was refused: %s", why_not, extra={"channel_id": channel_id})
+    except SlackError as exc:
+        log.warning("could not say why a link was refused: %s", exc.code, extra={"channel_id": channel_id})
 
 
 # -- the listeners (registered in handlers/__init__.py) ----------------------------------------------------------
@@ -169,7 +167,7 @@ def message_after_ack(services: Services, event: dict, context: BoltContext) -> 
     if note := context.get(LIMIT_REFUSAL):
         try:
             services.slack.ephemeral(channel_id, event.get("user") or "", note, thread_ts=event.get("thread_ts"))
-        except SlackApiError:
+        except SlackError:
             log.warning("could not tell a user their recording was refused", extra={"channel_id": channel_id})
     if event.get("subtype") is None:
         _say_links_refused(services, event, context.team_id)

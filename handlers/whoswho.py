@@ -19,6 +19,7 @@ import logging
 from slack_bolt import Ack, Respond
 
 from bot.codec import insights_from_dict
+from bot.engines import build_engine
 from bot.render.ledger import is_slack_user_id
 from bot.render.whoswho import PICK_ACTION, ROW_PREFIX, SAME, SAME_ACTION, SPLIT, UNDO_VOICE_ACTION
 from bot.services import Services
@@ -52,7 +53,6 @@ class WhosWho:
     def __init__(self, services: Services, naming: SpeakerNaming | None = None):
         self.services = services
         self.naming = naming or services.speaker_naming or SpeakerNaming(SpeakerNameStore(services.database))
-        self._engine = None
 
     def after(self, body: dict, action: dict, respond: Respond) -> None:
         """After the ack: check the click, save what it says, and bring every place the names show up to date."""
@@ -124,23 +124,21 @@ class WhosWho:
             self.services.notes.replace_transcript(job, named.insights)
         except Exception:
             log.exception("could not replace the transcript after naming a speaker", extra=extra)
-        if job.engine == "symbl" and renamed:
-            try:
-                engine = self._symbl()
+        if not renamed:
+            return
+        # The jobs process owns the app's engine; a web worker asks one of its own (which runs no job), once.
+        engine = self.services.engine
+        try:
+            engine = engine or build_engine(self.services.settings, self.services.database, run_jobs=False)
+            if job.engine == engine.name:  # else made by an engine this app no longer runs
                 for key in renamed:
-                    name = named.names.get(key)
-                    if name is not None:
-                        engine.update_member(str(job.conversation_id), key, name=name.name)
-            except Exception:
-                log.exception("could not rename the member at Symbl", extra=extra)
-
-    def _symbl(self):
-        """The jobs process owns the app's engine; this process keeps its own Symbl client for corrections."""
-        if self._engine is None:
-            from bot.engines.symbl import SymblEngine
-
-            self._engine = self.services.engine or SymblEngine.from_settings(self.services.settings)
-        return self._engine
+                    if (name := named.names.get(key)) is not None:
+                        engine.rename_speaker(str(job.conversation_id), key, name.name)
+        except Exception:
+            log.exception("could not rename the speaker in the engine", extra=extra)
+        finally:
+            if engine is not None and engine is not self.services.engine:
+                engine.close()
 
 
 ACTIONS = (PICK_ACTION, SAME_ACTION, UNDO_VOICE_ACTION)

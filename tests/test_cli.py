@@ -16,6 +16,7 @@ import pytest
 from bot.cli import main, param_value, submit_options
 from bot.codec import insights_from_dict
 from bot.errors import ConfigError
+from bot.models import JobState, JobStatus, Submission
 from tests.fakes.symbl_emulator import SymblEmulator
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -170,6 +171,42 @@ def test_a_failed_job_exits_1_with_a_plain_explanation(manual_emulator, recordin
     assert out == ""
     assert "Processing failed on the transcription service's side" in err
     assert "Traceback" not in err
+
+
+class FailingOfflineEngine:
+    """Stands in for the offline engine, whose failed jobs say why in words for users (``JobState``)."""
+
+    name = "local"
+    reason = "I couldn't decode this recording: it is not audio or video I can read."
+
+    def start(self) -> None: ...
+
+    def close(self) -> None: ...
+
+    def submit(self, recording, *, append_to=None, options=None) -> Submission:
+        return Submission(conversation_id="c1", job_id="j1")
+
+    def job_status(self, job_id: str) -> JobState:
+        return JobState(JobStatus.FAILED, failure_reason=self.reason)
+
+    def fetch_insights(self, conversation_id: str): ...
+
+    def delete_conversation(self, conversation_id: str) -> None: ...
+
+
+def test_an_offline_job_that_fails_shows_why(recording):
+    out, err = io.StringIO(), io.StringIO()
+    code = main(
+        ["process", str(recording)], environ={}, engine_factory=lambda _: FailingOfflineEngine(), out=out, err=err
+    )
+
+    assert code == 1
+    assert f"Error: Processing failed: {FailingOfflineEngine.reason}" in err.getvalue()
+    assert err.getvalue().count(FailingOfflineEngine.reason) == 1  # said once, not again as "The service said"
+
+    out = io.StringIO()
+    assert main(["status", "j1"], environ={}, engine_factory=lambda _: FailingOfflineEngine(), out=out) == 0
+    assert out.getvalue() == f"failed\nReason: {FailingOfflineEngine.reason}\n"
 
 
 def test_waiting_gives_up_at_the_deadline(manual_emulator, recording):

@@ -15,10 +15,10 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from prometheus_client import CollectorRegistry
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
 
 from bot import metrics
-from bot.errors import EngineTimeoutError
+from bot.engines.symbl_http import route_template
+from bot.errors import EngineTimeoutError, SlackError
 from bot.slack_io import make_web_client
 from tests.fakes.slack_api import FakeSlack
 
@@ -54,7 +54,14 @@ def value(registry: CollectorRegistry, name: str, **labels: str) -> float:
     ],
 )
 def test_symbl_paths_become_route_templates_without_ids(path, route):
-    assert metrics.symbl_route(path) == route
+    assert route_template(path) == route
+    assert metrics.route_label(route) == route
+
+
+def test_a_route_label_with_an_id_left_in_is_refused():
+    assert metrics.route_label("/v1/job/9b1deb4d-3b7d-4bad-9bdd-2b0d7b3dcb6d") == "other"
+    assert metrics.route_label("/v1/conversations/6543210987654321/messages") == "other"
+    assert metrics.route_label("/v1/process/{kind}") == "/v1/process/{kind}"
 
 
 def test_only_short_identifiers_become_label_values():
@@ -67,10 +74,10 @@ def test_only_short_identifiers_become_label_values():
 
 
 def test_error_kind_is_the_slack_error_code_or_the_class_name():
-    slack_error = SlackApiError("failed", {"ok": False, "error": "ratelimited"})
+    slack_error = SlackError("failed", code="ratelimited", retryable=True)
     assert metrics.error_kind(slack_error) == "slack:ratelimited"
-    odd = SlackApiError("failed", {"ok": False, "error": "Received a response in a non-JSON format: hello"})
-    assert metrics.error_kind(odd) == "SlackApiError"
+    odd = SlackError("failed", code="Received a response in a non-JSON format: hello", retryable=True)
+    assert metrics.error_kind(odd) == "SlackError"
     assert metrics.error_kind(EngineTimeoutError("GET /v1/job/1: ReadTimeout")) == "EngineTimeoutError"
 
 
@@ -92,15 +99,15 @@ def test_job_latency_is_seconds_from_creation_to_the_end(fresh):
 def test_job_errors_are_counted_by_stage_and_kind(fresh):
     metrics.job_error("processing", EngineTimeoutError("GET /v1/job/1: ReadTimeout"))
     metrics.job_error("processing", EngineTimeoutError("again"))
-    metrics.job_error("posting", SlackApiError("failed", {"ok": False, "error": "not_in_channel"}))
+    metrics.job_error("posting", SlackError("failed", code="not_in_channel", retryable=False))
     assert value(fresh, "symbl_bot_job_errors_total", stage="processing", kind="EngineTimeoutError") == 2
     assert value(fresh, "symbl_bot_job_errors_total", stage="posting", kind="slack:not_in_channel") == 1
 
 
 def test_a_symbl_request_is_timed_with_its_status_or_its_failure(fresh):
-    with metrics.timed_symbl_request("get", "/v1/job/abc") as record_status:
+    with metrics.timed_symbl_request("get", "/v1/job/{jobId}") as record_status:
         record_status(200)
-    with pytest.raises(EngineTimeoutError), metrics.timed_symbl_request("GET", "/v1/job/def"):
+    with pytest.raises(EngineTimeoutError), metrics.timed_symbl_request("GET", "/v1/job/{jobId}"):
         raise EngineTimeoutError("GET /v1/job/def: ConnectTimeout")
     route = "/v1/job/{jobId}"
     assert value(fresh, "symbl_bot_symbl_request_duration_seconds_count", method="GET", route=route, status="200") == 1
@@ -116,7 +123,7 @@ def test_a_broken_metric_never_breaks_the_work_it_measures(monkeypatch):
     monkeypatch.setattr(metrics, "_current", Broken())
     metrics.job_error("posting", ValueError())
     metrics.slack_call("chat.update", "ok", 0.1)
-    with metrics.timed_symbl_request("GET", "/v1/job/x") as record_status:
+    with metrics.timed_symbl_request("GET", "/v1/job/{jobId}") as record_status:
         record_status(200)
 
 
@@ -126,8 +133,10 @@ def test_slack_web_api_calls_are_timed_by_method_and_outcome(fresh):
         client = make_web_client(slack.bot_token, slack.api_url)
         assert isinstance(client, WebClient)
         client.chat_postMessage(channel="C111", text="hello")
-        with pytest.raises(SlackApiError):
+        with pytest.raises(SlackError) as refused:
             make_web_client("xoxb-wrong", slack.api_url).chat_postMessage(channel="C111", text="hello")
+        assert refused.value.code == "invalid_auth"
+        assert not refused.value.retryable  # no retry can fix a wrong token
     finally:
         slack.stop()
     name = "symbl_bot_slack_api_call_duration_seconds_count"

@@ -18,7 +18,7 @@ from bot.api import wire
 from bot.api.options import RequestOptions
 from bot.api.tables import ApiConversation, ApiJob, ApiMember
 from bot.config import Settings
-from bot.engines.base import Engine
+from bot.engines.base import Engine, MediaFile, MediaLink
 from bot.errors import BotError, MediaTooLargeError, NotFoundError, user_text
 from bot.models import Insights, JobStatus, MediaKind, Submission
 from bot.net.errors import UnsafeURLError
@@ -110,14 +110,8 @@ class ApiService:
     def _engine_submit(
         self, kind: MediaKind, request: RequestOptions, conversation_id: str | None, path: Path | None, url: str | None
     ) -> Submission:
-        options = request.submit
-        if url is not None:
-            if conversation_id is None:
-                return self.engine.submit_url(url, kind=kind, options=options)
-            return self.engine.append_url(conversation_id, url, kind=kind, options=options)
-        if conversation_id is None:
-            return self.engine.submit_file(path, kind=kind, options=options)
-        return self.engine.append_file(conversation_id, path, kind=kind, options=options)
+        recording = MediaLink(url, kind) if url is not None else MediaFile(path, kind)
+        return self.engine.submit(recording, append_to=conversation_id, options=request.submit)
 
     def unfinished_jobs(self, client: str) -> int:
         with self.database.session(writes=False) as s:
@@ -147,7 +141,7 @@ class ApiService:
         transition, and that one calls the job's webhook: once per transition, never twice.
         """
         try:
-            status = self.engine.job_status(job_id)
+            status = self.engine.job_status(job_id).status
         except NotFoundError:  # its conversation was deleted meanwhile
             status = JobStatus.FAILED
         with self.database.session(writes=False) as s:  # the common case, nothing new, never waits for a writer

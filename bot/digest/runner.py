@@ -15,19 +15,17 @@ import contextlib
 import dataclasses
 import json
 import logging
-import random
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from apscheduler.jobstores.base import JobLookupError
 from apscheduler.schedulers.base import BaseScheduler
-from slack_sdk.errors import SlackApiError
 
-from bot import render
+from bot import render, retry
 from bot.digest.content import build_content
 from bot.digest.model import DigestContent, ItemKind
 from bot.digest.schedule import DAILY, DigestSchedule, cron_trigger, previous_run
-from bot.slack_io import SlackIO, is_transient
+from bot.slack_io import SlackIO
 from bot.store.channels import ChannelStore, ScheduledChannel
 from bot.store.digests import DigestStore
 from bot.store.ledger import LedgerStore
@@ -268,9 +266,8 @@ class DigestRunner:
             )
             log.info("digest posted", extra=log_extra)
         except Exception as exc:
-            transient = not isinstance(exc, SlackApiError) or is_transient(exc)
-            if transient and run.attempts + 1 < MAX_ATTEMPTS:
-                delay = min(600.0, 10.0 * 2**run.attempts) * random.uniform(0.5, 1.0)  # noqa: S311 - jitter
+            if retry.is_retryable(exc) and run.attempts + 1 < MAX_ATTEMPTS:
+                delay = retry.DIGEST_POST.delay(run.attempts + 1)
                 log.warning("digest failed, retrying in %.0fs", delay, exc_info=True, extra=log_extra)
                 self.digests.retry_later(
                     run.id, self.owner, at=self.clock() + timedelta(seconds=delay), attempts=run.attempts + 1

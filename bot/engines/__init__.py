@@ -18,10 +18,12 @@ __all__ = ["Engine", "MediaSource", "build_engine", "running_capacity"]
 LOCAL_RECORDINGS_PER_WORKER = 4
 
 
-def build_engine(settings: Settings, database: Database | None = None) -> Engine:
+def build_engine(settings: Settings, database: Database | None = None, *, run_jobs: bool = True) -> Engine:
     """The engine named by ``settings.engine``: ``symbl`` (needs SYMBL_APP_ID/SECRET) or ``local`` (offline).
 
-    Raises ``ConfigError`` with one line per missing setting.
+    ``run_jobs=False`` is for a process that only asks the engine something (a web worker renaming a speaker):
+    the offline engine then resumes no unfinished job there. Raises ``ConfigError`` with one line per missing
+    setting.
     """
     if settings.engine == "symbl":
         settings.require("SYMBL_APP_ID", "SYMBL_APP_SECRET")
@@ -32,7 +34,7 @@ def build_engine(settings: Settings, database: Database | None = None) -> Engine
         # Deferred: the offline engine pulls in faster-whisper and its model only when it is chosen.
         from bot.engines.local import LocalEngine
 
-        return LocalEngine.from_settings(settings, database)
+        return LocalEngine.from_settings(settings, database, start=run_jobs)
     raise ConfigError(f"ENGINE must be 'symbl' or 'local', not {settings.engine!r}.")
 
 

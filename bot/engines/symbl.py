@@ -17,13 +17,13 @@ from typing import Any
 import requests
 
 from bot.config import Settings
-from bot.engines.base import MediaSource
+from bot.engines.base import MediaFile, MediaLink, Recording
 from bot.engines.symbl_http import DEFAULT_TIMEOUT, Backoff, SymblHttp, UploadBody, json_body, json_object
 from bot.engines.symbl_options import file_query, url_request
 from bot.engines.symbl_parse import parse_insights, parse_job_status, parse_submission
 from bot.errors import UnexpectedResponseError, UnsupportedMediaError
 from bot.media import SYMBL_AUDIO_CONTENT_TYPES
-from bot.models import Insights, JobStatus, MediaKind, Submission, SubmitOptions
+from bot.models import Insights, JobState, MediaKind, Submission, SubmitOptions
 
 logger = logging.getLogger(__name__)
 
@@ -47,6 +47,7 @@ class SymblEngine:
     """An ``Engine`` backed by the Symbl.ai Async and Conversation APIs. Safe to share between threads."""
 
     name = "symbl"
+    stores_offsite = True
 
     def __init__(
         self,
@@ -82,52 +83,42 @@ class SymblEngine:
         """An engine for the configured Symbl account and API URL."""
         return cls(settings.symbl_api_url, settings.symbl_app_id, settings.symbl_app_secret, **kwargs)
 
+    # Lifecycle ------------------------------------------------------------------------------------------------
+
+    def start(self) -> None:
+        """Nothing to start: the token is generated on the first call."""
+
+    def close(self) -> None:
+        """Close the connection pool."""
+        self.http.session.close()
+
     # Submitting -------------------------------------------------------------------------------------------
 
-    def submit_file(
-        self,
-        source: MediaSource,
-        *,
-        kind: MediaKind,
-        content_type: str | None = None,
-        options: SubmitOptions | None = None,
+    def submit(
+        self, recording: Recording, *, append_to: str | None = None, options: SubmitOptions | None = None
     ) -> Submission:
-        """``POST /v1/process/{video|audio}`` with the recording streamed as the request body."""
-        return self._send_file(
-            "POST", f"/v1/process/{_route(kind)}", source, kind=kind, content_type=content_type, options=options
-        )
+        """One of Symbl's four routes: ``POST /v1/process/{video|audio}`` with the file streamed as the body, or
+        ``…/url`` for a link Symbl downloads itself; an append is a ``PUT`` to the same route with the
+        conversation's id after it (same conversation, a new job). Options Symbl has no use for (the
+        participants' names) are not sent."""
+        method = "PUT" if append_to else "POST"
+        conversation = f"/{_segment(append_to)}" if append_to else ""
+        if isinstance(recording, MediaLink):
+            path = f"/v1/process/{_route(recording.kind)}/url{conversation}"
+            return self._send_url(method, path, recording.url, options)
+        path = f"/v1/process/{_route(recording.kind)}{conversation}"
+        return self._send_file(method, path, recording, options=options)
 
-    def append_file(
-        self,
-        conversation_id: str,
-        source: MediaSource,
-        *,
-        kind: MediaKind,
-        content_type: str | None = None,
-        options: SubmitOptions | None = None,
-    ) -> Submission:
-        """``PUT /v1/process/{video|audio}/{conversationId}``: same conversation, a new job."""
-        path = f"/v1/process/{_route(kind)}/{_segment(conversation_id)}"
-        return self._send_file("PUT", path, source, kind=kind, content_type=content_type, options=options)
-
-    def submit_url(self, url: str, *, kind: MediaKind, options: SubmitOptions | None = None) -> Submission:
-        """``POST /v1/process/{video|audio}/url``: Symbl downloads the recording itself."""
-        return self._send_url("POST", f"/v1/process/{_route(kind)}/url", url, options)
-
-    def append_url(
-        self, conversation_id: str, url: str, *, kind: MediaKind, options: SubmitOptions | None = None
-    ) -> Submission:
-        """``PUT /v1/process/{video|audio}/url/{conversationId}``."""
-        return self._send_url("PUT", f"/v1/process/{_route(kind)}/url/{_segment(conversation_id)}", url, options)
-
-    def _send_file(self, method, path, source, *, kind, content_type, options) -> Submission:
+    def _send_file(self, method: str, path: str, recording: MediaFile, *, options) -> Submission:
+        kind, content_type = recording.kind, recording.content_type
         headers = {}
         if kind is MediaKind.VIDEO:
             headers["Content-Type"] = "video/mp4"  # Symbl's video routes take mp4 only
         elif content_type in SYMBL_AUDIO_CONTENT_TYPES:
             headers["Content-Type"] = content_type
         # else: no Content-Type, and Symbl detects the audio format itself (documented).
-        response = self.http.send(method, path, params=file_query(options), body=UploadBody(source), headers=headers)
+        body = UploadBody(recording.media)
+        response = self.http.send(method, path, params=file_query(options), body=body, headers=headers)
         return self._submission(response, method, path)
 
     def _send_url(self, method, path, url, options) -> Submission:
@@ -150,8 +141,10 @@ class SymblEngine:
 
     # Following jobs and reading results -------------------------------------------------------------------
 
-    def job_status(self, job_id: str) -> JobStatus:
-        """``GET /v1/job/{jobId}``; a status outside the documented four is an ``UnexpectedResponseError``."""
+    def job_status(self, job_id: str) -> JobState:
+        """``GET /v1/job/{jobId}``; a status outside the documented four is an ``UnexpectedResponseError``.
+
+        Symbl gives neither a failure reason nor an estimate (symbl-api.md §3.1), so neither is ever set."""
         response = self.http.send("GET", f"/v1/job/{_segment(job_id)}")
         data = json_object(response)
         status = parse_job_status(data)
@@ -159,7 +152,7 @@ class SymblEngine:
             raise UnexpectedResponseError(
                 f"job {job_id} has the undocumented status {data.get('status')!r}", status=response.status_code
             )
-        return status
+        return JobState(status)
 
     def fetch_insights(self, conversation_id: str) -> Insights:
         """Read the conversation's endpoints concurrently and parse them into ``Insights``.
@@ -185,6 +178,14 @@ class SymblEngine:
         return parse_insights(conversation_id, payloads)
 
     # Naming speakers -------------------------------------------------------------------------------------
+
+    def rename_speaker(self, conversation_id: str, speaker_id: str, name: str) -> None:
+        """A speaker's member id is the speaker id: Symbl renames that member."""
+        self.update_member(conversation_id, speaker_id, name=name)
+
+    def speaker_voices(self, conversation_id: str) -> dict:
+        """Symbl's API returns no voice embeddings."""
+        return {}
 
     def update_member(self, conversation_id: str, member_id: str, *, name: str, email: str | None = None) -> None:
         """``PUT /v1/conversations/{id}/members/{memberId}`` (§4.10): Symbl renames the member in its messages

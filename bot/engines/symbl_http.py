@@ -1,7 +1,9 @@
 """HTTP plumbing for the Symbl client: the access token, retries with backoff, and status codes to errors.
 
-Nothing here knows Symbl's routes or JSON shapes beyond the token call and the error body's ``message``; that
-lives in ``symbl.py`` and ``symbl_parse.py``. One ``SymblHttp`` is shared by every thread of the app: the
+Nothing here knows Symbl's routes or JSON shapes beyond the token call, the route templates its calls are timed
+under (``route_template``) and the error body's ``message``; the rest lives in ``symbl.py`` and ``symbl_parse.py``.
+What is retried is ``bot.retry``'s decision, read from the typed error each answer is mapped to here.
+One ``SymblHttp`` is shared by every thread of the app: the
 token is guarded by a lock and the ``requests.Session`` gets a connection pool big enough for the
 concurrent insight fetches of several jobs.
 """
@@ -10,18 +12,18 @@ from __future__ import annotations
 
 import logging
 import random
+import re
 import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO
 
 import requests
 from requests.adapters import HTTPAdapter
 
-from bot import metrics
+from bot import metrics, retry
 from bot.errors import (
     AuthError,
     BadRequestError,
@@ -33,6 +35,7 @@ from bot.errors import (
     ServerError,
     UnexpectedResponseError,
 )
+from bot.retry import Backoff  # full jitter by default: the in-call retries of one Symbl request
 
 logger = logging.getLogger(__name__)
 
@@ -43,6 +46,23 @@ POOL_SIZE = 32  # several jobs may fetch their insights at once, 8 requests each
 RETRY_AFTER_CAP_SECONDS = 60.0
 # Symbl never redirects; following one would replay a POST as a GET or send a token to another host.
 NO_REDIRECTS = {"allow_redirects": False}
+
+# The routes this client calls, with their ids replaced, so a metric's label never carries a conversation or job id.
+_ROUTE_TEMPLATES = (
+    (re.compile(r"^/oauth2/token:generate$"), "/oauth2/token:generate"),
+    (re.compile(r"^/v1/process/(audio|video)$"), r"/v1/process/\1"),
+    (re.compile(r"^/v1/process/(audio|video)/url$"), r"/v1/process/\1/url"),
+    (re.compile(r"^/v1/process/(audio|video)/url/[^/]+$"), r"/v1/process/\1/url/{conversationId}"),
+    (re.compile(r"^/v1/process/(audio|video)/[^/]+$"), r"/v1/process/\1/{conversationId}"),
+    (re.compile(r"^/v1/job/[^/]+$"), "/v1/job/{jobId}"),
+    (
+        re.compile(
+            r"^/v1/conversations/[^/]+(|/messages|/topics|/action-items|/follow-ups|/questions|/members|/summary)$"
+        ),
+        r"/v1/conversations/{conversationId}\1",
+    ),
+    (re.compile(r"^/v1/conversations/[^/]+/members/[^/]+$"), "/v1/conversations/{conversationId}/members/{memberId}"),
+)
 
 
 class UploadBody:
@@ -100,16 +120,13 @@ def _chunks(stream: BinaryIO) -> Iterator[bytes]:
         yield chunk
 
 
-@dataclass(frozen=True)
-class Backoff:
-    """Capped exponential backoff with full jitter: attempt n waits uniform(0, min(cap, base * 2**(n-1)))."""
-
-    base: float = 0.5
-    cap: float = 8.0
-
-    def delay(self, attempt: int, rng: random.Random) -> float:
-        """Seconds to wait after failed attempt number ``attempt`` (1-based)."""
-        return rng.uniform(0.0, min(self.cap, self.base * 2 ** (attempt - 1)))
+def route_template(path: str) -> str:
+    """The route template of a Symbl path (``/v1/job/abc`` -> ``/v1/job/{jobId}``); unknown paths are "other"."""
+    path = path.split("?", 1)[0]
+    for pattern, template in _ROUTE_TEMPLATES:
+        if pattern.match(path):
+            return pattern.sub(template, path)
+    return "other"
 
 
 class TokenCache:
@@ -216,7 +233,7 @@ class SymblHttp:
             attempt += 1
             token = self.tokens.get() if authenticated else None
             try:
-                with metrics.timed_symbl_request(method, path) as record_status:
+                with metrics.timed_symbl_request(method, route_template(path)) as record_status:
                     response = self._attempt(
                         method, url, params=params, json=json, body=body, headers=headers, token=token
                     )
@@ -234,7 +251,8 @@ class SymblHttp:
                         attempt -= 1  # the renewal is not one of the backoff attempts
                         continue
                 error = error_for(response, method, path)
-            if not error.retryable or attempt >= self.max_attempts or (body is not None and not body.rewindable):
+            spent = attempt >= self.max_attempts or (body is not None and not body.rewindable)
+            if spent or not retry.is_retryable(error):
                 raise error
             delay = retry_delay(error, attempt, self.backoff, self._rng)
             logger.warning(

@@ -23,8 +23,9 @@ from bot.api.auth import TokenAuthority
 from bot.api.service import ApiService
 from bot.api.tables import ApiJob
 from bot.config import Settings
+from bot.engines.base import MediaLink
 from bot.errors import NotFoundError
-from bot.models import Conversation, Insights, JobStatus, Message, Person, Submission
+from bot.models import Conversation, Insights, JobState, JobStatus, Message, Person, Submission
 from bot.store.db import Database
 from bot.store.schema import prepare
 
@@ -52,20 +53,21 @@ class StandInEngine:
         self.submits.append((cid, what, options))
         return Submission(conversation_id=cid, job_id=job_id)
 
-    def submit_file(self, source, *, kind, content_type=None, options=None) -> Submission:
-        return self._submit(None, Path(source).read_bytes(), options)
+    def start(self) -> None:
+        pass
 
-    def submit_url(self, url, *, kind, options=None) -> Submission:
-        return self._submit(None, url, options)
+    def close(self) -> None:
+        pass
 
-    def append_file(self, conversation_id, source, *, kind, content_type=None, options=None) -> Submission:
-        return self._submit(conversation_id, Path(source).read_bytes(), options)
+    def submit(self, recording, *, append_to=None, options=None) -> Submission:
+        what = recording.url if isinstance(recording, MediaLink) else Path(recording.media).read_bytes()
+        return self._submit(append_to, what, options)
 
-    def append_url(self, conversation_id, url, *, kind, options=None) -> Submission:
-        return self._submit(conversation_id, url, options)
+    def job_status(self, job_id: str) -> JobState:
+        return JobState(self.statuses[job_id])
 
-    def job_status(self, job_id: str) -> JobStatus:
-        return self.statuses[job_id]
+    def delete_conversation(self, conversation_id: str) -> None:
+        self.conversations.discard(conversation_id)
 
     def fetch_insights(self, conversation_id: str) -> Insights:
         if conversation_id not in self.conversations:

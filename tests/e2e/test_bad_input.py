@@ -530,8 +530,8 @@ def case(name: str, send: Send, *sees: str, engine: str = "symbl", also: Also | 
     return Case(name, send, sees, engine, also)
 
 
-# The offline engine words every failure for the user (``job_error``), but the pipeline raises
-# ``JobFailedError(reason)`` and ``user_text`` shows a fixed line for that class, so the reason is lost.
+# The offline engine words every failure for the user (``JobState.failure_reason``); the pipeline raises
+# ``JobFailedError(reason)`` and ``user_text`` shows that reason.
 
 
 LONG_URL = "https://media.example.com/" + "a" * 10_000 + ".mp3"

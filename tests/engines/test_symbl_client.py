@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 import requests
 
+from bot.engines.base import MediaFile, MediaLink
 from bot.engines.symbl import SymblEngine
 from bot.engines.symbl_http import Backoff, error_for, retry_delay
 from bot.errors import (
@@ -99,8 +100,8 @@ def only(requests_):
 @pytest.mark.parametrize("kind", [MediaKind.VIDEO, MediaKind.AUDIO])
 def test_file_submit_and_append_stream_the_file_to_the_documented_routes(emulator, engine, recording, kind):
     content_type = "video/mp4" if kind is MediaKind.VIDEO else "audio/mpeg"
-    first = engine.submit_file(recording, kind=kind, content_type=content_type)
-    second = engine.append_file(first.conversation_id, recording, kind=kind, content_type=content_type)
+    first = engine.submit(MediaFile(recording, kind, content_type=content_type))
+    second = engine.submit(MediaFile(recording, kind, content_type=content_type), append_to=first.conversation_id)
 
     assert second.conversation_id == first.conversation_id
     assert second.job_id != first.job_id
@@ -123,8 +124,8 @@ def test_url_submit_and_append_send_json_with_diarization_in_the_query(emulator,
         name="Retro", detect_phrases=True, enable_speaker_diarization=True, diarization_speaker_count=2
     )
     url = f"https://media.example.com/retro.{'mp4' if kind is MediaKind.VIDEO else 'mp3'}"
-    first = engine.submit_url(url, kind=kind, options=options)
-    second = engine.append_url(first.conversation_id, url, kind=kind, options=SubmitOptions())
+    first = engine.submit(MediaLink(url, kind), options=options)
+    second = engine.submit(MediaLink(url, kind), append_to=first.conversation_id, options=SubmitOptions())
 
     assert second.conversation_id == first.conversation_id
     post = only(emulator.requests_to("POST", "/v1/process/"))
@@ -147,7 +148,7 @@ def test_file_options_travel_in_the_query_as_lowercase_booleans_and_json_lists(e
         enable_summary=False,
         extra={"detect_entities": True, "trackers": [{"name": "Price", "vocabulary": ["cost"]}]},
     )
-    engine.submit_file(recording, kind=MediaKind.VIDEO, options=options)
+    engine.submit(MediaFile(recording, MediaKind.VIDEO), options=options)
 
     query = only(emulator.requests_to("POST", "/v1/process/video")).query
     assert query == {
@@ -163,9 +164,9 @@ def test_file_options_travel_in_the_query_as_lowercase_booleans_and_json_lists(e
 
 
 def test_audio_content_type_is_left_out_unless_symbl_knows_it(emulator, engine, recording):
-    engine.submit_file(recording, kind=MediaKind.AUDIO, content_type="audio/aac")
-    engine.submit_file(recording, kind=MediaKind.AUDIO, content_type="audio/wav")
-    engine.submit_file(recording, kind=MediaKind.VIDEO, content_type=None)
+    engine.submit(MediaFile(recording, MediaKind.AUDIO, content_type="audio/aac"))
+    engine.submit(MediaFile(recording, MediaKind.AUDIO, content_type="audio/wav"))
+    engine.submit(MediaFile(recording, MediaKind.VIDEO, content_type=None))
 
     aac, wav = emulator.requests_to("POST", "/v1/process/audio")
     assert "Content-Type" not in aac.headers  # the server detects the format itself
@@ -174,7 +175,7 @@ def test_audio_content_type_is_left_out_unless_symbl_knows_it(emulator, engine, 
 
 
 def test_a_stream_of_unknown_size_is_sent_chunked(emulator, engine):
-    submission = engine.submit_file(OneWayStream(RECORDING), kind=MediaKind.AUDIO, content_type="audio/mpeg")
+    submission = engine.submit(MediaFile(OneWayStream(RECORDING), MediaKind.AUDIO, content_type="audio/mpeg"))
 
     request = only(emulator.requests_to("POST", "/v1/process/audio"))
     assert request.headers["Transfer-Encoding"] == "chunked"
@@ -186,7 +187,7 @@ def test_a_seekable_stream_is_rewound_to_where_it_started_when_the_upload_is_ret
     stream.seek(6)  # the caller already consumed a header; only the rest is the recording
     emulator.inject_fault("POST", r"^/v1/process/video$", status=503)
 
-    submission = engine.submit_file(stream, kind=MediaKind.VIDEO)
+    submission = engine.submit(MediaFile(stream, MediaKind.VIDEO))
 
     first, second = emulator.requests_to("POST", "/v1/process/video")
     assert first.body_size == second.body_size == len(RECORDING)
@@ -198,7 +199,7 @@ def test_an_upload_that_cannot_be_rewound_is_not_retried(emulator, engine, sleep
     emulator.inject_fault("POST", r"^/v1/process/audio$", status=500)
 
     with pytest.raises(ServerError) as caught:
-        engine.submit_file(OneWayStream(RECORDING), kind=MediaKind.AUDIO)
+        engine.submit(MediaFile(OneWayStream(RECORDING), MediaKind.AUDIO))
 
     assert caught.value.status == 500
     assert len(emulator.requests_to("POST", "/v1/process/audio")) == 1
@@ -210,7 +211,7 @@ def test_an_upload_that_cannot_be_rewound_is_not_retried(emulator, engine, sleep
 
 def test_a_rejected_option_is_a_bad_request_with_the_servers_message_and_no_retry(emulator, engine, recording):
     with pytest.raises(BadRequestError) as caught:
-        engine.submit_file(recording, kind=MediaKind.VIDEO, options=SubmitOptions(extra={"mode": "satellite"}))
+        engine.submit(MediaFile(recording, MediaKind.VIDEO), options=SubmitOptions(extra={"mode": "satellite"}))
 
     assert caught.value.status == 400
     assert caught.value.server_message
@@ -220,7 +221,7 @@ def test_a_rejected_option_is_a_bad_request_with_the_servers_message_and_no_retr
 
 def test_appending_to_an_unknown_conversation_is_not_found(engine, recording):
     with pytest.raises(NotFoundError) as caught:
-        engine.append_file("1234567890123456", recording, kind=MediaKind.VIDEO)
+        engine.submit(MediaFile(recording, MediaKind.VIDEO), append_to="1234567890123456")
     assert caught.value.status == 404
     assert caught.value.server_message == "The conversationId is either invalid or does not exist."
 
@@ -228,10 +229,10 @@ def test_appending_to_an_unknown_conversation_is_not_found(engine, recording):
 def test_the_concurrent_jobs_limit_is_a_retryable_rate_limit_once_retries_run_out(sleeps, recording):
     with SymblEmulator(concurrency_limit=1) as emulator:
         engine = make_engine(emulator, sleeps)
-        engine.submit_file(recording, kind=MediaKind.VIDEO)
+        engine.submit(MediaFile(recording, MediaKind.VIDEO))
 
         with pytest.raises(RateLimitedError) as caught:
-            engine.submit_file(recording, kind=MediaKind.VIDEO)
+            engine.submit(MediaFile(recording, MediaKind.VIDEO))
 
         error = caught.value
         assert error.concurrency_limit is True
@@ -254,20 +255,20 @@ def test_plain_throttling_is_not_reported_as_the_job_limit(emulator, engine, sle
 
 
 def test_server_errors_are_retried_with_growing_delays_until_one_succeeds(emulator, engine, sleeps, recording):
-    submission = engine.submit_file(recording, kind=MediaKind.VIDEO)
+    submission = engine.submit(MediaFile(recording, MediaKind.VIDEO))
     emulator.inject_fault("GET", r"^/v1/job/", status=503, times=3)
 
-    assert engine.job_status(submission.job_id) is JobStatus.SCHEDULED
+    assert engine.job_status(submission.job_id).status is JobStatus.SCHEDULED
     assert len(emulator.requests_to("GET", "/v1/job/")) == 4
     assert sleeps == [0.5, 1.0, 2.0]
 
 
 def test_backoff_delays_are_capped(emulator, sleeps, recording):
     engine = make_engine(emulator, sleeps, max_attempts=6, backoff=Backoff(base=0.5, cap=1.5))
-    submission = engine.submit_file(recording, kind=MediaKind.VIDEO)
+    submission = engine.submit(MediaFile(recording, MediaKind.VIDEO))
     emulator.inject_fault("GET", r"^/v1/job/", status=500, times=5)
 
-    assert engine.job_status(submission.job_id) is JobStatus.SCHEDULED
+    assert engine.job_status(submission.job_id).status is JobStatus.SCHEDULED
     assert sleeps == [0.5, 1.0, 1.5, 1.5, 1.5]
 
 
@@ -297,10 +298,10 @@ def test_persistent_server_errors_give_up_after_the_attempt_budget(emulator, eng
 
 def test_a_slow_answer_times_out_and_is_retried(emulator, sleeps, recording):
     engine = make_engine(emulator, sleeps, timeout=(2.0, 0.3))
-    submission = engine.submit_file(recording, kind=MediaKind.VIDEO)
+    submission = engine.submit(MediaFile(recording, MediaKind.VIDEO))
     emulator.inject_fault("GET", r"^/v1/job/", status=0, delay=1.0)  # status 0: a normal answer, but late
 
-    assert engine.job_status(submission.job_id) is JobStatus.SCHEDULED
+    assert engine.job_status(submission.job_id).status is JobStatus.SCHEDULED
     assert sleeps == [0.5]
 
 
@@ -322,7 +323,7 @@ def test_an_unreachable_server_is_a_timeout_error_after_the_retries(sleeps):
 
 
 def test_the_token_is_generated_once_and_reused(emulator, engine, recording):
-    submission = engine.submit_file(recording, kind=MediaKind.VIDEO)
+    submission = engine.submit(MediaFile(recording, MediaKind.VIDEO))
     for _ in range(3):
         engine.job_status(submission.job_id)
 
@@ -335,7 +336,7 @@ def test_the_token_is_generated_once_and_reused(emulator, engine, recording):
 def test_the_token_is_renewed_shortly_before_it_expires(emulator, sleeps, recording):
     now = [1000.0]
     engine = make_engine(emulator, sleeps, clock=lambda: now[0])
-    submission = engine.submit_file(recording, kind=MediaKind.VIDEO)  # expiresIn 86400: renew after 86340 s
+    submission = engine.submit(MediaFile(recording, MediaKind.VIDEO))  # expiresIn 86400: renew after 86340 s
 
     now[0] += 86339
     engine.job_status(submission.job_id)
@@ -348,10 +349,10 @@ def test_the_token_is_renewed_shortly_before_it_expires(emulator, sleeps, record
 def test_a_short_lived_token_is_replaced_before_a_call_can_fail(sleeps, recording):
     with SymblEmulator(token_ttl=1) as emulator:
         engine = make_engine(emulator, sleeps)
-        submission = engine.submit_file(recording, kind=MediaKind.VIDEO)
+        submission = engine.submit(MediaFile(recording, MediaKind.VIDEO))
         time.sleep(1.05)
 
-        assert engine.job_status(submission.job_id) is JobStatus.SCHEDULED
+        assert engine.job_status(submission.job_id).status is JobStatus.SCHEDULED
 
         assert emulator.tokens_issued == 2
         assert len(emulator.requests_to("GET", "/v1/job/")) == 1  # no 401 and retry: renewed ahead of time
@@ -359,10 +360,10 @@ def test_a_short_lived_token_is_replaced_before_a_call_can_fail(sleeps, recordin
 
 
 def test_a_revoked_token_is_renewed_once_and_the_call_repeated(emulator, engine, sleeps, recording):
-    submission = engine.submit_file(recording, kind=MediaKind.VIDEO)
+    submission = engine.submit(MediaFile(recording, MediaKind.VIDEO))
     emulator.expire_tokens()
 
-    assert engine.job_status(submission.job_id) is JobStatus.SCHEDULED
+    assert engine.job_status(submission.job_id).status is JobStatus.SCHEDULED
 
     first, second = emulator.requests_to("GET", "/v1/job/")
     assert first.headers["Authorization"] != second.headers["Authorization"]
@@ -371,10 +372,10 @@ def test_a_revoked_token_is_renewed_once_and_the_call_repeated(emulator, engine,
 
 
 def test_an_upload_is_resent_with_a_fresh_token_after_a_401(emulator, engine, recording):
-    engine.submit_file(recording, kind=MediaKind.AUDIO)
+    engine.submit(MediaFile(recording, MediaKind.AUDIO))
     emulator.expire_tokens()
 
-    submission = engine.submit_file(recording, kind=MediaKind.AUDIO)
+    submission = engine.submit(MediaFile(recording, MediaKind.AUDIO))
 
     assert emulator.uploaded_bytes[submission.conversation_id] == len(RECORDING)
     assert [r.body_size for r in emulator.requests_to("POST", "/v1/process/audio")] == [len(RECORDING)] * 3
@@ -404,11 +405,13 @@ def test_wrong_credentials_are_an_auth_error_naming_the_settings(emulator, sleep
 
 
 def test_concurrent_first_calls_share_one_token(emulator, engine, recording):
-    submission = engine.submit_file(recording, kind=MediaKind.VIDEO)
+    submission = engine.submit(MediaFile(recording, MediaKind.VIDEO))
     emulator.expire_tokens()
     fresh = SymblEngine(emulator.url, emulator.app_id, emulator.app_secret)
     results: list[JobStatus] = []
-    threads = [threading.Thread(target=lambda: results.append(fresh.job_status(submission.job_id))) for _ in range(12)]
+    threads = [
+        threading.Thread(target=lambda: results.append(fresh.job_status(submission.job_id).status)) for _ in range(12)
+    ]
     for thread in threads:
         thread.start()
     for thread in threads:
@@ -422,24 +425,25 @@ def test_concurrent_first_calls_share_one_token(emulator, engine, recording):
 
 
 def test_job_status_follows_the_job_to_completion(emulator, engine, recording):
-    submission = engine.submit_file(recording, kind=MediaKind.VIDEO)
-    assert engine.job_status(submission.job_id) is JobStatus.SCHEDULED
+    submission = engine.submit(MediaFile(recording, MediaKind.VIDEO))
+    assert engine.job_status(submission.job_id).status is JobStatus.SCHEDULED
     emulator.advance(submission.job_id)
-    assert engine.job_status(submission.job_id) is JobStatus.IN_PROGRESS
+    assert engine.job_status(submission.job_id).status is JobStatus.IN_PROGRESS
     emulator.advance(submission.job_id)
-    assert engine.job_status(submission.job_id) is JobStatus.COMPLETED
+    assert engine.job_status(submission.job_id).status is JobStatus.COMPLETED
 
 
 def test_a_failed_job_reports_failed(emulator, engine, recording):
-    submission = engine.submit_file(recording, kind=MediaKind.VIDEO)
+    submission = engine.submit(MediaFile(recording, MediaKind.VIDEO))
     emulator.fail(submission.job_id)
-    status = engine.job_status(submission.job_id)
-    assert status is JobStatus.FAILED
-    assert status.is_terminal
+    state = engine.job_status(submission.job_id)
+    assert state.status is JobStatus.FAILED
+    assert state.status.is_terminal
+    assert state.failure_reason is None  # Symbl never says why
 
 
 def test_an_undocumented_status_is_an_unexpected_response_naming_it(emulator, engine, recording):
-    submission = engine.submit_file(recording, kind=MediaKind.VIDEO)
+    submission = engine.submit(MediaFile(recording, MediaKind.VIDEO))
     emulator.force_status(submission.job_id, "queued")
 
     with pytest.raises(UnexpectedResponseError, match="queued"):

@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 
 import pytest
 
+from bot.engines.base import MediaFile
 from bot.engines.symbl import INSIGHT_ENDPOINTS, SymblEngine
 from bot.errors import NotFoundError, ServerError
 from bot.models import MediaKind, Person, Sentiment, SubmitOptions
@@ -22,7 +23,7 @@ def no_sleep(seconds: float) -> None:
 
 def processed(emulator: SymblEmulator, engine: SymblEngine, options: SubmitOptions | None = None) -> str:
     """Submit a tiny recording, finish its job, and return the conversation id."""
-    submission = engine.submit_file(io.BytesIO(b"\0" * 2048), kind=MediaKind.VIDEO, options=options)
+    submission = engine.submit(MediaFile(io.BytesIO(b"\0" * 2048), MediaKind.VIDEO), options=options)
     emulator.complete(submission.job_id)
     return submission.conversation_id
 
@@ -130,7 +131,7 @@ def test_the_documented_sentiment_samples_reach_the_insights_over_http():
 
 
 def test_a_summary_that_does_not_exist_yet_is_none_not_an_error(emulator, engine):
-    submission = engine.submit_file(io.BytesIO(b"\0" * 2048), kind=MediaKind.VIDEO)  # job still scheduled
+    submission = engine.submit(MediaFile(io.BytesIO(b"\0" * 2048), MediaKind.VIDEO))  # job still scheduled
 
     insights = engine.fetch_insights(submission.conversation_id)
 

@@ -65,7 +65,9 @@ def test_engine_voices_are_stored_per_team_and_conversation(database):
     assert stored["Speaker 1"].speech_seconds == 30.0
     assert np.dot(stored["Speaker 1"].vector, voice_of("alice").vector) > 0.9  # float32 round trip keeps the voice
     assert store.speaker_voices("T2", "conv1") == {}
-    assert record_conversation_voices(store, "T1", "conv1", object()) == 0  # Symbl's engine has no voices
+    no_voices = FakeEngine({"conv1": {}})  # as Symbl's engine: no embeddings, and nothing stored is touched
+    assert record_conversation_voices(store, "T1", "conv1", no_voices) == 0
+    assert set(store.speaker_voices("T1", "conv1")) == {"Speaker 1", "Speaker 2"}
 
 
 def test_a_person_who_never_opted_in_is_never_remembered_nor_named(database):

@@ -24,7 +24,7 @@ import sqlalchemy as sa
 
 from bot.codec import insights_from_dict, insights_to_dict
 from bot.config import Settings
-from bot.engines.base import MediaSource
+from bot.engines.base import MediaLink, MediaSource, Recording
 from bot.engines.local.chunks import CHUNK_SECONDS
 from bot.engines.local.pace import Pace
 from bot.engines.local.sentiment import with_sentiment
@@ -43,6 +43,7 @@ from bot.models import (
     ActionItem,
     Conversation,
     Insights,
+    JobState,
     JobStatus,
     MediaKind,
     Message,
@@ -103,6 +104,7 @@ class LocalEngine:
     """Transcription (faster-whisper), diarization and insight extraction on this machine."""
 
     name = "local"
+    stores_offsite = False
 
     def __init__(
         self,
@@ -135,10 +137,11 @@ class LocalEngine:
         self.pace = Pace(database)
 
     @classmethod
-    def from_settings(cls, settings: Settings, database: Database | None = None) -> LocalEngine:
-        """An engine on ``settings``' database (created if need be), with unfinished jobs resumed."""
+    def from_settings(cls, settings: Settings, database: Database | None = None, *, start: bool = True) -> LocalEngine:
+        """An engine on ``settings``' database (created if need be), with unfinished jobs resumed if ``start``."""
         engine = cls(database or Database(settings.resolved_database_url), settings)
-        engine.start()
+        if start:
+            engine.start()
         return engine
 
     # -- lifecycle -------------------------------------------------------------------------------------
@@ -170,63 +173,33 @@ class LocalEngine:
 
     # -- the Engine protocol ---------------------------------------------------------------------------
 
-    def submit_file(
-        self,
-        source: MediaSource,
-        *,
-        kind: MediaKind,
-        content_type: str | None = None,
-        options: SubmitOptions | None = None,
+    def submit(
+        self, recording: Recording, *, append_to: str | None = None, options: SubmitOptions | None = None
     ) -> Submission:
-        """Copy the recording into the engine's media folder and queue it as a new conversation."""
-        return self._submit(None, kind, options, source=source)
+        """Queue a recording, as a new conversation or after ``append_to``'s existing ones: a file is copied into
+        the engine's media folder now, a link is downloaded by the worker (public addresses only unless
+        LOCAL_ALLOW_PRIVATE_URLS). The webhook is not used: the app polls, and the API server calls webhooks
+        itself."""
+        if isinstance(recording, MediaLink):
+            return self._submit(append_to, recording.kind, options, url=recording.url)
+        return self._submit(append_to, recording.kind, options, source=recording.media)
 
-    def submit_url(self, url: str, *, kind: MediaKind, options: SubmitOptions | None = None) -> Submission:
-        """Queue a recording the worker downloads (public addresses only unless LOCAL_ALLOW_PRIVATE_URLS)."""
-        return self._submit(None, kind, options, url=url)
+    def job_status(self, job_id: str) -> JobState:
+        """The job's state, with its failure in words a user can read, and while it is transcribed here, about how
+        long it still takes (its audio's length at the speed measured on this machine, when anything has been).
 
-    def append_file(
-        self,
-        conversation_id: str,
-        source: MediaSource,
-        *,
-        kind: MediaKind,
-        content_type: str | None = None,
-        options: SubmitOptions | None = None,
-    ) -> Submission:
-        """Queue a recording to be transcribed after the conversation's existing ones."""
-        return self._submit(conversation_id, kind, options, source=source)
-
-    def append_url(
-        self, conversation_id: str, url: str, *, kind: MediaKind, options: SubmitOptions | None = None
-    ) -> Submission:
-        """Queue a downloadable recording after the conversation's existing ones."""
-        return self._submit(conversation_id, kind, options, url=url)
-
-    def job_status(self, job_id: str) -> JobStatus:
-        """The job's state; an unfinished job nobody holds (its worker died) is re-queued here too."""
+        An unfinished job nobody holds (its worker died) is re-queued here too."""
         with self.database.session() as s:
             job = s.get(LocalJob, job_id)
             if job is None:
                 raise NotFoundError(f"No offline job {job_id}.", status=404)
-            status, conversation_id = JobStatus(job.status), job.conversation_id
+            status, conversation_id, error = JobStatus(job.status), job.conversation_id, job.error
             orphaned = status.value in _UNFINISHED and _LEASE.is_free_row(job, utcnow())
         if orphaned:
             self._schedule(conversation_id)
-        return status
-
-    def seconds_left(self, job_id: str) -> float | None:
-        """About how long the job still takes, from its audio's length and the speed measured on this machine;
-        None when it is not being transcribed in this process or nothing has been measured yet."""
-        return self.pace.seconds_left(job_id)
-
-    def job_error(self, job_id: str) -> str | None:
-        """Why the job failed, in words a user can read (None unless it failed)."""
-        with self.database.session() as s:
-            job = s.get(LocalJob, job_id)
-            if job is None:
-                raise NotFoundError(f"No offline job {job_id}.", status=404)
-            return job.error
+        if status is JobStatus.FAILED:
+            return JobState(status, failure_reason=error)
+        return JobState(status, seconds_left=None if status.is_terminal else self.pace.seconds_left(job_id))
 
     def fetch_insights(self, conversation_id: str) -> Insights:
         """The conversation's transcript and insights so far (empty until its first job completes)."""
@@ -239,6 +212,10 @@ class LocalEngine:
             return Insights(
                 conversation=Conversation(id=conversation.id, name=conversation.name, start=conversation.meeting_start)
             )
+
+    def rename_speaker(self, conversation_id: str, speaker_id: str, name: str) -> None:
+        """Nothing to do: the app keeps the names people give (``speaker_names``), and a speaker's label, its id
+        here, never changes, so an append's fresh results still find them."""
 
     def speaker_voices(self, conversation_id: str) -> dict[str, SpeakerVoice]:
         """Each detected speaker's voice ("Speaker N" -> its L2-normalised CAM++ embedding and seconds of speech).
@@ -720,6 +697,7 @@ def _read_transcript(path: str) -> tuple[list[Utterance], float]:
 
 def _options_dict(options: SubmitOptions) -> dict[str, Any]:
     data = asdict(options)
+    data["webhook_url"] = None  # never called here, and its path holds the app's webhook secret: not stored
     data["shared_at"] = options.shared_at.isoformat() if options.shared_at else None
     data["extra"] = {k: v for k, v in options.extra.items() if isinstance(v, str | int | float | bool)}
     return data

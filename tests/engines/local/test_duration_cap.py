@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from bot.config import Settings
+from bot.engines.base import MediaFile
 from bot.engines.local import LocalEngine
 from bot.engines.local.recorded import duration_seconds
 from bot.models import JobStatus, MediaKind
@@ -45,9 +46,9 @@ def test_a_recording_over_the_cap_fails_with_a_clear_note_and_is_never_decoded(t
     engine = LocalEngine(database, settings, NeverTranscribes(), RecordingExtractor())
     engine.start()
     try:
-        submission = engine.submit_file(_silent_wav(tmp_path / "long.wav", 61), kind=MediaKind.AUDIO)
+        submission = engine.submit(MediaFile(_silent_wav(tmp_path / "long.wav", 61), MediaKind.AUDIO))
         assert wait_for(engine, submission.job_id, timeout=30) is JobStatus.FAILED
-        note = engine.job_error(submission.job_id)
+        note = engine.job_status(submission.job_id).failure_reason
         assert "up to 0 h 01 min" in note
         assert "MAX_DURATION_MINUTES" in note
     finally:

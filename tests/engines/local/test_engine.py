@@ -19,7 +19,7 @@ import numpy as np
 import pytest
 
 from bot.config import Settings
-from bot.engines.base import Engine
+from bot.engines.base import Engine, MediaFile, MediaLink
 from bot.engines.local import LocalEngine
 from bot.engines.local.tables import LocalConversation, LocalJob
 from bot.engines.local.transcribe import Transcriber
@@ -114,7 +114,7 @@ def make_engine(database, settings):
 def wait_for(engine: LocalEngine, job_id: str, timeout: float = 120.0) -> JobStatus:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        status = engine.job_status(job_id)
+        status = engine.job_status(job_id).status
         if status.is_terminal:
             return status
         time.sleep(0.1)
@@ -125,12 +125,16 @@ def test_a_submitted_recording_becomes_a_transcript_with_insights(make_engine, s
     engine = make_engine()
     assert isinstance(engine, Engine)
     started = time.monotonic()
-    submission = engine.submit_file(STANDUP_MP3, kind=MediaKind.AUDIO, options=STANDUP_OPTIONS)
+    submission = engine.submit(MediaFile(STANDUP_MP3, MediaKind.AUDIO), options=STANDUP_OPTIONS)
     assert time.monotonic() - started < 2.0  # returns at once; the work happens in the pool
-    assert engine.job_status(submission.job_id) in (JobStatus.SCHEDULED, JobStatus.IN_PROGRESS, JobStatus.COMPLETED)
+    assert engine.job_status(submission.job_id).status in (
+        JobStatus.SCHEDULED,
+        JobStatus.IN_PROGRESS,
+        JobStatus.COMPLETED,
+    )
 
     assert wait_for(engine, submission.job_id) is JobStatus.COMPLETED
-    assert engine.job_error(submission.job_id) is None
+    assert engine.job_status(submission.job_id).failure_reason is None
     insights = engine.fetch_insights(submission.conversation_id)
 
     assert insights.conversation.name == "Stand-up"
@@ -167,11 +171,13 @@ def test_a_submitted_recording_becomes_a_transcript_with_insights(make_engine, s
 def test_an_append_goes_after_the_first_recording_and_insights_cover_both(make_engine):
     extractor = RecordingExtractor()
     engine = make_engine(extractor=extractor)
-    first = engine.submit_file(STANDUP_MP3, kind=MediaKind.AUDIO)
+    first = engine.submit(MediaFile(STANDUP_MP3, MediaKind.AUDIO))
     # Appended at once, from a stream, as video: FIFO order means it still lands after the first recording
     with STANDUP_MP4.open("rb") as stream:
-        second = engine.append_file(
-            first.conversation_id, stream, kind=MediaKind.VIDEO, options=SubmitOptions(enable_summary=True)
+        second = engine.submit(
+            MediaFile(stream, MediaKind.VIDEO),
+            append_to=first.conversation_id,
+            options=SubmitOptions(enable_summary=True),
         )
     assert second.conversation_id == first.conversation_id
     assert wait_for(engine, first.job_id) is JobStatus.COMPLETED
@@ -228,11 +234,11 @@ def test_a_restart_finishes_an_abandoned_job_exactly_once(make_engine, database,
 
     again = make_engine(transcriber=transcriber)  # a second restart finds nothing to redo
     time.sleep(0.5)
-    assert again.job_status("job-1") is JobStatus.COMPLETED
+    assert again.job_status("job-1").status is JobStatus.COMPLETED
     assert again.fetch_insights("conv-1").messages == messages
     assert transcriber.runs == 1
     # The job another live process holds is left alone
-    assert again.job_status("job-2") is JobStatus.IN_PROGRESS
+    assert again.job_status("job-2").status is JobStatus.IN_PROGRESS
     with database.session() as s:
         assert s.get(LocalJob, "job-1").attempts == 2
         assert s.get(LocalJob, "job-2").lease_owner == "live-process"
@@ -242,16 +248,16 @@ def test_an_undecodable_recording_fails_with_a_readable_reason(make_engine, tmp_
     engine = make_engine()
     junk = tmp_path / "broken.mp3"
     junk.write_bytes(b"\x00\x01 definitely not audio " * 500)
-    submission = engine.submit_file(junk, kind=MediaKind.AUDIO)
+    submission = engine.submit(MediaFile(junk, MediaKind.AUDIO))
     assert wait_for(engine, submission.job_id) is JobStatus.FAILED
-    assert "couldn't decode" in engine.job_error(submission.job_id)
+    assert "couldn't decode" in engine.job_status(submission.job_id).failure_reason
     assert engine.fetch_insights(submission.conversation_id).messages == ()
 
 
 def test_unknown_ids_and_empty_files_are_refused(make_engine, tmp_path):
     engine = make_engine()
     with pytest.raises(NotFoundError):
-        engine.append_file("no-such-conversation", STANDUP_MP3, kind=MediaKind.AUDIO)
+        engine.submit(MediaFile(STANDUP_MP3, MediaKind.AUDIO), append_to="no-such-conversation")
     with pytest.raises(NotFoundError):
         engine.job_status("no-such-job")
     with pytest.raises(NotFoundError):
@@ -259,7 +265,7 @@ def test_unknown_ids_and_empty_files_are_refused(make_engine, tmp_path):
     empty = tmp_path / "empty.mp3"
     empty.write_bytes(b"")
     with pytest.raises(EmptyMediaError):
-        engine.submit_file(empty, kind=MediaKind.AUDIO)
+        engine.submit(MediaFile(empty, MediaKind.AUDIO))
 
 
 class QuietHandler(SimpleHTTPRequestHandler):
@@ -283,12 +289,15 @@ def test_a_url_is_downloaded_by_the_worker_and_a_dead_link_fails_readably(databa
     engine = LocalEngine(database, settings, Transcriber(TEST_MODEL, cpu_threads=2), RecordingExtractor())
     engine.start()
     try:
-        first = engine.submit_url(f"{media_server}/standup.mp3", kind=MediaKind.AUDIO)
-        missing = engine.append_url(first.conversation_id, f"{media_server}/gone.mp3", kind=MediaKind.AUDIO)
+        first = engine.submit(MediaLink(f"{media_server}/standup.mp3", MediaKind.AUDIO))
+        missing = engine.submit(MediaLink(f"{media_server}/gone.mp3", MediaKind.AUDIO), append_to=first.conversation_id)
         assert wait_for(engine, first.job_id) is JobStatus.COMPLETED
         assert "budget report" in " ".join(m.text for m in engine.fetch_insights(first.conversation_id).messages)
         assert wait_for(engine, missing.job_id) is JobStatus.FAILED
-        assert "404" in engine.job_error(missing.job_id) or "not found" in engine.job_error(missing.job_id).lower()
+        assert (
+            "404" in engine.job_status(missing.job_id).failure_reason
+            or "not found" in engine.job_status(missing.job_id).failure_reason.lower()
+        )
     finally:
         engine.close()
 
@@ -296,9 +305,9 @@ def test_a_url_is_downloaded_by_the_worker_and_a_dead_link_fails_readably(databa
 def test_links_to_private_addresses_are_refused_by_default(make_engine):
     engine = make_engine()
     with pytest.raises(DownloadError):
-        engine.submit_url("http://127.0.0.1:9/standup.mp3", kind=MediaKind.AUDIO)
+        engine.submit(MediaLink("http://127.0.0.1:9/standup.mp3", MediaKind.AUDIO))
     with pytest.raises(DownloadError):
-        engine.submit_url("ftp://example.com/standup.mp3", kind=MediaKind.AUDIO)
+        engine.submit(MediaLink("ftp://example.com/standup.mp3", MediaKind.AUDIO))
 
 
 def test_a_broken_extractor_still_leaves_the_transcript(make_engine):
@@ -306,7 +315,7 @@ def test_a_broken_extractor_still_leaves_the_transcript(make_engine):
         raise RuntimeError("bug in extraction")
 
     engine = make_engine(extractor=broken)
-    submission = engine.submit_file(STANDUP_MP3, kind=MediaKind.AUDIO)
+    submission = engine.submit(MediaFile(STANDUP_MP3, MediaKind.AUDIO))
     assert wait_for(engine, submission.job_id) is JobStatus.COMPLETED
     insights = engine.fetch_insights(submission.conversation_id)
     assert "budget report" in " ".join(m.text for m in insights.messages)
@@ -320,6 +329,6 @@ def test_the_participants_names_reach_the_transcriber_as_its_roster(make_engine)
     transcriber.transcribe = lambda audio, **kwargs: seen.append(kwargs) or transcribe(audio, **kwargs)
     engine = make_engine(transcriber=transcriber)
     options = SubmitOptions(name="Stand-up", participant_names=("Bob Stone", "Alice Martin"))
-    submission = engine.submit_file(STANDUP_MP3, kind=MediaKind.AUDIO, options=options)
+    submission = engine.submit(MediaFile(STANDUP_MP3, MediaKind.AUDIO), options=options)
     assert wait_for(engine, submission.job_id) is JobStatus.COMPLETED
     assert seen[0]["roster"] == ("Bob Stone", "Alice Martin")

@@ -18,6 +18,7 @@ import av
 import pytest
 
 from bot.config import Settings
+from bot.engines.base import MediaFile, MediaLink
 from bot.engines.local import LocalEngine
 from bot.engines.local.engine import default_extractor
 from bot.engines.local.recorded import parse_creation_time, recorded_at
@@ -61,7 +62,7 @@ def make_engine(tmp_path):
 
 def finished(engine: LocalEngine, job_id: str, timeout: float = 120.0) -> JobStatus:
     deadline = time.monotonic() + timeout
-    while (status := engine.job_status(job_id)) not in (JobStatus.COMPLETED, JobStatus.FAILED):
+    while (status := engine.job_status(job_id).status) not in (JobStatus.COMPLETED, JobStatus.FAILED):
         assert time.monotonic() < deadline, f"job still {status}"
         time.sleep(0.05)
     return status
@@ -70,7 +71,7 @@ def finished(engine: LocalEngine, job_id: str, timeout: float = 120.0) -> JobSta
 def test_a_zoom_transcript_skips_listening_and_its_owners_are_the_files_names(make_engine):
     engine = make_engine()
     options = SubmitOptions(name="Stand-up", shared_at=MONDAY)
-    submission = engine.submit_file(TRANSCRIPTS / "zoom_standup.vtt", kind=MediaKind.TRANSCRIPT, options=options)
+    submission = engine.submit(MediaFile(TRANSCRIPTS / "zoom_standup.vtt", MediaKind.TRANSCRIPT), options=options)
     assert finished(engine, submission.job_id) is JobStatus.COMPLETED
     insights = engine.fetch_insights(submission.conversation_id)
 
@@ -86,8 +87,10 @@ def test_a_zoom_transcript_skips_listening_and_its_owners_are_the_files_names(ma
 
 def test_a_transcript_appended_to_a_meeting_continues_after_it(make_engine):
     engine = make_engine()
-    first = engine.submit_file(TRANSCRIPTS / "teams_launch.vtt", kind=MediaKind.TRANSCRIPT)
-    second = engine.append_file(first.conversation_id, TRANSCRIPTS / "meet_planning.srt", kind=MediaKind.TRANSCRIPT)
+    first = engine.submit(MediaFile(TRANSCRIPTS / "teams_launch.vtt", MediaKind.TRANSCRIPT))
+    second = engine.submit(
+        MediaFile(TRANSCRIPTS / "meet_planning.srt", MediaKind.TRANSCRIPT), append_to=first.conversation_id
+    )
     assert finished(engine, first.job_id) is JobStatus.COMPLETED
     assert finished(engine, second.job_id) is JobStatus.COMPLETED
     insights = engine.fetch_insights(first.conversation_id)
@@ -100,7 +103,7 @@ def test_a_transcript_appended_to_a_meeting_continues_after_it(make_engine):
 
 def test_an_owner_called_by_first_name_gets_the_full_name_of_the_one_participant_it_fits(make_engine, tmp_path):
     engine = make_engine()
-    teams = engine.submit_file(TRANSCRIPTS / "teams_launch.vtt", kind=MediaKind.TRANSCRIPT)
+    teams = engine.submit(MediaFile(TRANSCRIPTS / "teams_launch.vtt", MediaKind.TRANSCRIPT))
     assert finished(engine, teams.job_id) is JobStatus.COMPLETED
     items = engine.fetch_insights(teams.conversation_id).action_items
     review = next(a for a in items if a.text.startswith("Grace, can you review"))
@@ -113,7 +116,7 @@ def test_an_owner_called_by_first_name_gets_the_full_name_of_the_one_participant
         "00:04.000 --> 00:06.000\n<v Grace Lee>Hi.</v>\n\n"
         "00:07.000 --> 00:10.000\n<v Omar Haddad>Grace, can you review the release notes?</v>\n"
     )
-    ambiguous = engine.submit_file(two_graces, kind=MediaKind.TRANSCRIPT)
+    ambiguous = engine.submit(MediaFile(two_graces, MediaKind.TRANSCRIPT))
     assert finished(engine, ambiguous.job_id) is JobStatus.COMPLETED
     (item,) = engine.fetch_insights(ambiguous.conversation_id).action_items
     assert item.assignee.name == "Grace"
@@ -123,7 +126,7 @@ def test_a_transcript_without_speaker_names_is_one_unnamed_speaker(make_engine, 
     plain = tmp_path / "captions.vtt"
     plain.write_text("WEBVTT\n\n00:00.000 --> 00:02.500\nWe will ship the release on Friday.\n")
     engine = make_engine()
-    submission = engine.submit_file(plain, kind=MediaKind.TRANSCRIPT)
+    submission = engine.submit(MediaFile(plain, MediaKind.TRANSCRIPT))
     assert finished(engine, submission.job_id) is JobStatus.COMPLETED
     (message,) = engine.fetch_insights(submission.conversation_id).messages
     assert message.speaker.name == "Speaker 1"
@@ -136,7 +139,7 @@ def test_a_transcript_without_speaker_names_is_one_unnamed_speaker(make_engine, 
 def test_a_malformed_transcript_is_refused_at_once_with_the_reason(make_engine, tmp_path, name, why):
     engine = make_engine()
     with pytest.raises(TranscriptFileError) as refused:
-        engine.submit_file(TRANSCRIPTS / name, kind=MediaKind.TRANSCRIPT)
+        engine.submit(MediaFile(TRANSCRIPTS / name, MediaKind.TRANSCRIPT))
     error = user_text(refused.value)
     assert error.startswith("I couldn't read that transcript: ") and why in error
     assert not list((tmp_path / "local-media").iterdir())  # our copy is not kept
@@ -170,16 +173,21 @@ def test_linked_transcripts_are_read_even_when_the_link_names_no_format(tmp_path
     engine = LocalEngine(database, settings, NoListening(), default_extractor(), workers=1)
     engine.start()
     try:
-        named = engine.submit_url(f"{transcript_server}/teams_launch.vtt", kind=MediaKind.TRANSCRIPT)
+        named = engine.submit(MediaLink(f"{transcript_server}/teams_launch.vtt", MediaKind.TRANSCRIPT))
         # A download link without an extension is guessed to be audio; its first bytes say otherwise
-        unnamed = engine.append_url(named.conversation_id, f"{transcript_server}/rec/download", kind=MediaKind.AUDIO)
-        broken = engine.submit_url(f"{transcript_server}/bad_timestamp.vtt", kind=MediaKind.TRANSCRIPT)
+        unnamed = engine.submit(
+            MediaLink(f"{transcript_server}/rec/download", MediaKind.AUDIO), append_to=named.conversation_id
+        )
+        broken = engine.submit(MediaLink(f"{transcript_server}/bad_timestamp.vtt", MediaKind.TRANSCRIPT))
         assert finished(engine, named.job_id) is JobStatus.COMPLETED
         assert finished(engine, unnamed.job_id) is JobStatus.COMPLETED
         speakers = {m.speaker.name for m in engine.fetch_insights(named.conversation_id).messages}
         assert {"Grace Okafor", "Sara Lindqvist"} <= speakers
         assert finished(engine, broken.job_id) is JobStatus.FAILED
-        assert engine.job_error(broken.job_id) == "I couldn't read that transcript: line 3 has a malformed timestamp."
+        assert (
+            engine.job_status(broken.job_id).failure_reason
+            == "I couldn't read that transcript: line 3 has a malformed timestamp."
+        )
     finally:
         engine.close()
         database.dispose()
@@ -202,7 +210,7 @@ def test_a_recordings_creation_time_dates_the_meeting_for_by_friday(make_engine,
     # Recorded on Tuesday 5 March 2024 and shared months later: "by Friday" is 8 March 2024
     recording = with_creation_time(STANDUP_MP3, tmp_path / "standup.m4a", "2024-03-05T15:30:00Z")
     engine = make_engine(Transcriber(cpu_threads=2))
-    submission = engine.submit_file(recording, kind=MediaKind.AUDIO, options=SubmitOptions(shared_at=MONDAY))
+    submission = engine.submit(MediaFile(recording, MediaKind.AUDIO), options=SubmitOptions(shared_at=MONDAY))
     assert finished(engine, submission.job_id) is JobStatus.COMPLETED
     insights = engine.fetch_insights(submission.conversation_id)
     assert insights.conversation.start == datetime(2024, 3, 5, 15, 30, tzinfo=UTC)

@@ -17,6 +17,7 @@ import numpy as np
 import pytest
 
 from bot.config import Settings
+from bot.engines.base import MediaFile
 from bot.engines.local import LocalEngine
 from bot.engines.local.chunks import audio_chunks
 from bot.engines.local.engine import NoInsights
@@ -146,7 +147,7 @@ def test_two_real_voices_keep_their_labels_across_chunks(engine):
     reference = [line.split() for line in clip.with_suffix(".rttm").read_text().splitlines()]
     said = [(float(f[3]), float(f[3]) + float(f[4]), f[7]) for f in reference]
     local = engine(chunk_seconds=25)
-    submission = local.submit_file(clip, kind=MediaKind.AUDIO)
+    submission = local.submit(MediaFile(clip, MediaKind.AUDIO))
     assert wait_for(local, submission.job_id, timeout=300) is JobStatus.COMPLETED  # the box may be busy
     insights = local.fetch_insights(submission.conversation_id)
     assert insights.duration_seconds == pytest.approx(75.5, abs=0.1)
