@@ -122,6 +122,7 @@ def engine(tmp_path):
     database.dispose()
 
 
+@pytest.mark.models  # the speech and speaker models: `make test` only
 def test_a_transcript_runs_on_across_chunks_at_the_times_it_was_said():
     gold = json.loads((EXAMPLES / "standup.timing.json").read_text())["turns"]
     heard = hear(STANDUP_MP3, Transcriber(TEST_MODEL, cpu_threads=2), speakers=3, chunk_seconds=10)  # 4 chunks
@@ -142,6 +143,7 @@ def _real_clip(name: str) -> Path:
     pytest.skip("the real-meetings data set is not on this machine")
 
 
+@pytest.mark.models
 def test_two_real_voices_keep_their_labels_across_chunks(engine):
     clip = _real_clip("libri_2spk_dialogue")  # 75 s: three chunks of about 25 s
     reference = [line.split() for line in clip.with_suffix(".rttm").read_text().splitlines()]
