@@ -8,7 +8,9 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 import pytest
+import sqlalchemy as sa
 
+from bot.store.tables import DigestRun, DigestState, Job, Stage
 from tests.e2e.harness import SIGNING_SECRET, AppProcess, app_env
 from tests.fakes.slack_api import FakeSlack
 from tests.fakes.symbl_data import MESSAGES
@@ -31,6 +33,42 @@ def wait_until(predicate: Callable[[], object], timeout: float = 20.0, what: str
             return result
         time.sleep(0.05)
     raise AssertionError(f"timed out after {timeout}s waiting for {what}")
+
+
+QUIET_SECONDS = 0.5  # longer than any pause inside one piece of work (a lazy listener starts within ~50 ms)
+
+
+def wait_quiescent(
+    slack: FakeSlack,
+    database_url: str,
+    *,
+    channel: str | None = None,
+    quiet: float = QUIET_SECONDS,
+    timeout: float = 30,
+) -> None:
+    """Wait until the app has nothing left to do, before asserting that something happened only once.
+
+    Quiescent: no job (of ``channel``, if given) or digest in progress in the database, and no request to the fake
+    Slack for ``quiet`` seconds. A duplicate that was on its way has then been posted, so the count that follows
+    can fail; a fixed sleep either wastes time or is too short on a loaded machine.
+    """
+    jobs = sa.select(sa.func.count()).select_from(Job).where(Job.stage.in_(Stage.ACTIVE))
+    if channel is not None:
+        jobs = jobs.where(Job.channel_id == channel)
+    digests = sa.select(sa.func.count()).select_from(DigestRun).where(DigestRun.state == DigestState.PENDING)
+    engine = sa.create_engine(database_url, poolclass=sa.pool.NullPool)
+    try:
+
+        def busy() -> int:
+            with engine.connect() as conn:
+                return conn.scalar(jobs) + conn.scalar(digests)
+
+        def quiescent() -> bool:
+            return slack.quiet_for() >= quiet and not busy() and slack.quiet_for() >= quiet
+
+        wait_until(quiescent, timeout, f"the app to be quiescent (no work in progress, no Slack call for {quiet} s)")
+    finally:
+        engine.dispose()
 
 
 @pytest.fixture(params=["sqlite", "postgres"])

@@ -93,6 +93,8 @@ class FakeSlack(WebMethods, FileHosting):
         self.warnings: list[str] = []
         self.triggers: dict[str, float] = {}  # trigger_id -> when it was issued (time.monotonic())
         self.views: list[dict[str, Any]] = []  # the modals opened, as views.open answered them
+        self._in_flight = 0  # requests being answered now, on any of the three listeners
+        self._last_answered = time.monotonic()
 
     # -- lifecycle ------------------------------------------------------------------------------------------
 
@@ -140,6 +142,21 @@ class FakeSlack(WebMethods, FileHosting):
         return self._servers["other"].base_url
 
     # -- inspection -----------------------------------------------------------------------------------------
+
+    def request_started(self) -> None:
+        with self._lock:
+            self._in_flight += 1
+
+    def request_finished(self) -> None:
+        with self._lock:
+            self._in_flight -= 1
+            self._last_answered = time.monotonic()
+
+    def quiet_for(self) -> float:
+        """Seconds since the last request (API call, response_url post, download or upload) was answered; 0 while
+        one is being answered."""
+        with self._lock:
+            return 0.0 if self._in_flight else time.monotonic() - self._last_answered
 
     def calls_to(self, method: str) -> list[ApiCall]:
         """Every recorded call of one Web API method, in arrival order."""
