@@ -6,17 +6,17 @@ through granian's ASGI interface (``bot.web_bridge``): a request's body is await
 a client that trickles its body holds no thread; the WSGI app then runs in the bridge's thread pool.
 
 Only granian's public API is used (``granian.Granian``: its settings and ``serve(target_loader=…)``), and its stop
-is contained from outside. granian's own main process runs in a child of the app's main process, in a process
-group of its own (``WebServer``). The app's main process handles SIGTERM/SIGINT itself (``serve_web``): its
-handler only records the signal, so it cannot hang; after the drain it sends granian's main process one SIGTERM,
-and if granian has not stopped within ``STOP_DEADLINE_SECONDS`` (its own stop: workers finish their requests or
-are killed after ``WORKERS_KILL_SECONDS``) the whole group is killed. That deadline matters: granian 2.8's main
-process sets a ``threading.Event`` inside its signal handler, which hangs for good if the signal lands while its
-main thread holds that Event's lock (just woken by a worker that exited, say). Being a group of its own, granian
-does not hear Ctrl-C or a signal sent to the app's group: only the app's main process decides when it stops.
+is contained from outside. granian's own main process runs in a child of the app's main process (``WebServer``).
+The app's main process handles SIGTERM/SIGINT itself (``serve_web``): its handler only records the signal, so it
+cannot hang; after the drain it sends granian's main process one SIGTERM, and if granian has not stopped within
+``STOP_DEADLINE_SECONDS`` (its own stop: workers finish their requests or are killed after
+``WORKERS_KILL_SECONDS``) granian and its workers are killed. That deadline matters: granian 2.8's main process
+sets a ``threading.Event`` inside its signal handler, which hangs for good if the signal lands while its main
+thread holds that Event's lock (just woken by a worker that exited, say, when a signal to the whole process group
+reached the workers too).
 
 No orphans (``bot.lifeline``): granian's main process watches the app's main process, and each worker watches
-granian's main process; an orphan stops as if told to and is killed if it has not stopped by the deadline.
+granian's main process; an orphan stops as if told to and kills itself if it has not stopped by the deadline.
 """
 
 from __future__ import annotations
@@ -29,6 +29,7 @@ import signal
 import threading
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from bot.lifeline import watch_parent
@@ -39,7 +40,7 @@ log = logging.getLogger(__name__)
 ASGIApp = Callable[..., Any]
 
 WORKERS_KILL_SECONDS = 5  # granian's own stop: a worker still busy this long after its SIGTERM is killed
-STOP_DEADLINE_SECONDS = 8  # from granian's SIGTERM until its whole group is killed, whatever state it is in
+STOP_DEADLINE_SECONDS = 8  # from granian's SIGTERM until it and its workers are killed, whatever state they are in
 STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT)
 POLL_SECONDS = 0.05
 
@@ -58,7 +59,7 @@ def _stop_self_within(seconds: float) -> None:
 
 
 class WebServer:
-    """granian's main process and its workers, run as one process group that the caller can stop or kill."""
+    """granian's main process and its workers, in a child process that the caller can stop or kill."""
 
     def __init__(self, *, port: int, workers: int, load_app: Callable[[], ASGIApp]):
         self.port = port
@@ -71,12 +72,9 @@ class WebServer:
         # shared readiness flag, the metrics directory's environment).
         self.process = multiprocessing.get_context("fork").Process(target=self._run, name="web-server")
         self.process.start()
-        with contextlib.suppress(OSError):  # also done by the child; whichever runs first
-            os.setpgid(self.process.pid, self.process.pid)
 
     def _run(self) -> None:
         """granian's main process (in the child)."""
-        os.setpgid(0, 0)
         _default_stop_signals()  # until granian installs its handlers, a stop signal simply ends this process
         # The same in each worker granian forks, until granian installs the worker's own handlers once its app is
         # loaded: a worker told to stop while it loads (granian respawned it just before stopping) has no request
@@ -98,9 +96,10 @@ class WebServer:
             os.kill(self.pid, signal.SIGTERM)
 
     def kill(self) -> None:
-        """Kill granian's main process and every worker at once."""
-        with contextlib.suppress(ProcessLookupError, PermissionError):
-            os.killpg(self.pid, signal.SIGKILL)
+        """Kill granian's main process and its workers (the workers would also follow it, through their lifeline)."""
+        for pid in [*_children(self.pid), self.pid]:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
 
     @property
     def pid(self) -> int:
@@ -132,6 +131,7 @@ def serve_web(
     def record(signum, _frame) -> None:  # nothing else: a handler that takes a lock can deadlock its own thread
         received.append(signum)
 
+    # Left in place after the return: a signal while the caller stops the jobs process is recorded, not fatal.
     for signum in STOP_SIGNALS:
         signal.signal(signum, record)
     web.start()
@@ -153,11 +153,19 @@ def serve_web(
             web.kill()
             web.wait(None)
             break
-    web.kill()  # a worker left behind by a crashed granian (none after a clean stop)
     if received:
         return 0  # stopped as asked, however granian reported its workers' exit
     log.error("the web server exited by itself with status %s", code)
     return code or 1
+
+
+def _children(pid: int) -> list[int]:
+    """A process's children, where Linux tells (``/proc/<pid>/task/*/children``); else none."""
+    children: list[int] = []
+    with contextlib.suppress(OSError):
+        for task in Path(f"/proc/{pid}/task").iterdir():
+            children += [int(child) for child in (task / "children").read_text().split()]
+    return children
 
 
 def _granian(*, port: int, workers: int):
