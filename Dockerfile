@@ -36,6 +36,6 @@ EXPOSE 3000
 HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \
   CMD python -c "import os, urllib.request; urllib.request.urlopen(f'http://127.0.0.1:{os.environ.get(\"PORT\", \"3000\")}/healthz', timeout=4)"
 
-# granian (the web workers) and the jobs process it supervises; SIGTERM (docker stop) makes /readyz answer 503
-# for SHUTDOWN_DRAIN_SECONDS while requests are still served, then stops both gracefully.
+# The main process supervises granian (the web workers) and the jobs process; SIGTERM (docker stop) makes /readyz
+# answer 503 for SHUTDOWN_DRAIN_SECONDS while requests are still served, then stops both gracefully.
 CMD ["python", "-m", "bot", "serve"]

@@ -77,9 +77,22 @@ def jobs_pid(arbiter_pid: int, timeout: float = 30.0) -> int:
     raise LookupError("no jobs process under the app")
 
 
+def descendant_pids(parent_pid: int) -> list[int]:
+    """Every process below ``parent_pid``: children, their children, and so on."""
+    pids: list[int] = []
+    for child in child_pids(parent_pid):
+        pids.append(child)
+        with contextlib.suppress(OSError):  # it exited meanwhile
+            pids += descendant_pids(child)
+    return pids
+
+
 def web_pids(arbiter_pid: int) -> list[int]:
-    """The web server's workers under its main process."""
-    return [p for p in child_pids(arbiter_pid) if b"jobs" not in Path(f"/proc/{p}/cmdline").read_bytes().split(b"\0")]
+    """The web server's workers: the children of granian's main process, the app's child that is not the jobs one."""
+    web_main = [
+        p for p in child_pids(arbiter_pid) if b"jobs" not in Path(f"/proc/{p}/cmdline").read_bytes().split(b"\0")
+    ]
+    return [worker for pid in web_main for worker in child_pids(pid)]
 
 
 def rss_mib(pid: int, field: str = "VmRSS") -> float:

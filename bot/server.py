@@ -21,7 +21,6 @@ import logging
 import multiprocessing
 import os
 import shutil
-import signal
 import subprocess
 import sys
 import tempfile
@@ -36,14 +35,14 @@ import sqlalchemy as sa
 from bot import metrics
 from bot.config import Settings
 from bot.jobs_process import WAKE_FD_ENV
-from bot.lifeline import PARENT_PID_ENV, watch_parent
+from bot.lifeline import PARENT_PID_ENV
 from bot.services import Services, build_services
 from bot.store.db import Database
 from bot.store.schema import current_revision, head_revision, prepare
 from bot.store.tables import Job
 from bot.wakeup import Wakeup
 from bot.web_bridge import asgi_app
-from bot.web_server import web_server
+from bot.web_server import WebServer, serve_web
 
 log = logging.getLogger(__name__)
 
@@ -305,24 +304,21 @@ def serve(settings: Settings) -> None:
     wakeup = Wakeup()
     supervisor = JobsSupervisor(wakeup)
     lifecycle = Lifecycle()  # shared with the web workers, which fork from this process
-    main_pid = os.getpid()
 
-    def load_web_app(_target: str):  # runs in each web worker, after the fork
+    def load_web_app() -> Any:  # runs in each web worker, after the fork
         sys.setswitchinterval(WEB_SWITCH_INTERVAL)
-        app = asgi_app(build_wsgi(settings, wakeup, lifecycle)[0], threads=WEB_THREADS)
-        # Orphaned by a SIGKILL of the main process: stop as if told to (granian's own handler drains the worker).
-        watch_parent(main_pid, lambda: os.kill(os.getpid(), signal.SIGTERM))
-        return app
+        return asgi_app(build_wsgi(settings, wakeup, lifecycle)[0], threads=WEB_THREADS)
 
-    server = web_server(
-        port=settings.port,
-        workers=settings.web_workers,
-        drain_seconds=settings.shutdown_drain_seconds,
-        on_stop=lifecycle.stop,
-    )
-    server.on_startup(supervisor.start)
-    server.on_shutdown(supervisor.stop)  # after the web workers have stopped: no new job rows can appear
-    server.on_shutdown(lambda: shutil.rmtree(metrics_dir, ignore_errors=True))
+    web = WebServer(port=settings.port, workers=settings.web_workers, load_app=load_web_app)
     mode = "Socket Mode" if settings.slack_app_token else f"HTTP on port {settings.port}"
     print(f"symbl-bot: serving ({mode}, engine={settings.engine})", file=sys.stderr, flush=True)
-    server.serve(target_loader=load_web_app)
+    try:
+        # The jobs process starts once the web server has forked (so granian forks no supervisor thread) and
+        # stops once the web workers have: no new job rows can appear after it.
+        code = serve_web(
+            web, drain_seconds=settings.shutdown_drain_seconds, on_stop=lifecycle.stop, on_started=supervisor.start
+        )
+    finally:
+        supervisor.stop()
+        shutil.rmtree(metrics_dir, ignore_errors=True)
+    sys.exit(code)

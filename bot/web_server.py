@@ -5,85 +5,174 @@ sockets and parsing; under a burst of Slack requests that time queues on the int
 through granian's ASGI interface (``bot.web_bridge``): a request's body is awaited on the worker's event loop, so
 a client that trickles its body holds no thread; the WSGI app then runs in the bridge's thread pool.
 
-The main process forks the web workers (``WEB_WORKERS``) and stops them on SIGTERM/SIGINT. granian 2.8's signal
-handlers set a ``threading.Event`` in the signal handler itself; when the signal lands while the same thread holds
-that Event's lock (it has just been woken, say, by a worker that exited), the handler waits for a lock its own
-thread holds, and the process hangs until it is killed. pkill, killpg and Ctrl-C make that likely, because the
-workers hear the signal directly and again from the main process. So, in the main process, the handler only
-records the signal and hands the work to a new thread, which can wait for the lock. The workers' own handlers run
-on their event loop (not inside the signal handler), so they cannot hang that way; a worker signalled while it is
-still loading the app (its handlers are still the main process's) keeps the signal and has it delivered again
-once it serves.
+Only granian's public API is used (``granian.Granian``: its settings and ``serve(target_loader=…)``), and its stop
+is contained from outside. granian's own main process runs in a child of the app's main process (``WebServer``).
+The app's main process handles SIGTERM/SIGINT itself (``serve_web``): its handler only records the signal, so it
+cannot hang; after the drain it sends granian's main process one SIGTERM, and if granian has not stopped within
+``STOP_DEADLINE_SECONDS`` (its own stop: workers finish their requests or are killed after
+``WORKERS_KILL_SECONDS``) granian and its workers are killed. That deadline matters: granian 2.8's main process
+sets a ``threading.Event`` inside its signal handler, which hangs for good if the signal lands while its main
+thread holds that Event's lock (just woken by a worker that exited, say, when a signal to the whole process group
+reached the workers too).
+
+No orphans (``bot.lifeline``): granian's main process watches the app's main process, and each worker watches
+granian's main process; an orphan stops as if told to and kills itself if it has not stopped by the deadline.
 """
 
 from __future__ import annotations
 
+import contextlib
+import logging
+import multiprocessing
 import os
 import signal
 import threading
+import time
 from collections.abc import Callable
+from pathlib import Path
+from typing import Any
 
+from bot.lifeline import watch_parent
 from bot.logs import JsonFormatter
 
-# Signals a worker received before its own handlers were in place (one list per process: each worker forks an
-# empty copy of the main process's).
-_EARLY_SIGNALS: list[int] = []
-REDELIVER_AFTER_SECONDS = 0.5  # long enough for the worker to have started serving
+log = logging.getLogger(__name__)
+
+ASGIApp = Callable[..., Any]
+
+WORKERS_KILL_SECONDS = 5  # granian's own stop: a worker still busy this long after its SIGTERM is killed
+STOP_DEADLINE_SECONDS = 8  # from granian's SIGTERM until it and its workers are killed, whatever state they are in
+STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT)
+POLL_SECONDS = 0.05
 
 
-def _redeliver_early_signals() -> None:
-    """In a worker that has just loaded its app: deliver again a stop signal that came while it was loading."""
-    if _EARLY_SIGNALS:
-        timer = threading.Timer(REDELIVER_AFTER_SECONDS, os.kill, (os.getpid(), _EARLY_SIGNALS[0]))
-        timer.daemon = True
-        timer.start()
+def _default_stop_signals() -> None:
+    for signum in STOP_SIGNALS:
+        signal.signal(signum, signal.SIG_DFL)
 
 
-def web_server(*, port: int, workers: int, drain_seconds: float, on_stop: Callable[[], None]):
-    """The server, ready for ``serve(target_loader=…)``; ``on_stop`` runs in the main process on SIGTERM/SIGINT.
+def _stop_self_within(seconds: float) -> None:
+    """SIGTERM to this process (granian's handler stops it gracefully), then SIGKILL if it is still here."""
+    killer = threading.Timer(seconds, os.kill, (os.getpid(), signal.SIGKILL))
+    killer.daemon = True  # gone with the process when the graceful stop succeeds first
+    killer.start()
+    os.kill(os.getpid(), signal.SIGTERM)
 
-    With ``drain_seconds``, the workers keep serving that long after ``on_stop`` (readiness already answers 503,
-    so a load balancer moves traffic away) before granian stops accepting, lets every worker finish its
-    requests, and runs the shutdown hooks. A second signal stops at once.
+
+class WebServer:
+    """granian's main process and its workers, in a child process that the caller can stop or kill."""
+
+    def __init__(self, *, port: int, workers: int, load_app: Callable[[], ASGIApp]):
+        self.port = port
+        self.workers = workers
+        self.load_app = load_app  # runs in each worker after the fork
+        self.process: multiprocessing.process.BaseProcess | None = None
+
+    def start(self) -> None:
+        # fork, not spawn: the workers must inherit what the main process made for them (the wake-up pipe, the
+        # shared readiness flag, the metrics directory's environment).
+        self.process = multiprocessing.get_context("fork").Process(target=self._run, name="web-server")
+        self.process.start()
+
+    def _run(self) -> None:
+        """granian's main process (in the child)."""
+        _default_stop_signals()  # until granian installs its handlers, a stop signal simply ends this process
+        # The same in each worker granian forks, until granian installs the worker's own handlers once its app is
+        # loaded: a worker told to stop while it loads (granian respawned it just before stopping) has no request
+        # to finish, and would otherwise ignore the signal and hold the stop up for WORKERS_KILL_SECONDS.
+        os.register_at_fork(after_in_child=_default_stop_signals)
+        watch_parent(os.getppid(), lambda: _stop_self_within(STOP_DEADLINE_SECONDS))
+        web_main = os.getpid()
+
+        def load(_target: str) -> ASGIApp:  # in a worker, after the fork
+            app = self.load_app()
+            watch_parent(web_main, lambda: _stop_self_within(WORKERS_KILL_SECONDS))
+            return app
+
+        _granian(port=self.port, workers=self.workers).serve(target_loader=load)
+
+    def stop(self) -> None:
+        """Ask granian to stop: it closes its socket, lets the workers finish their requests, and exits."""
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(self.pid, signal.SIGTERM)
+
+    def kill(self) -> None:
+        """Kill granian's main process and its workers (the workers would also follow it, through their lifeline)."""
+        for pid in [*_children(self.pid), self.pid]:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+
+    @property
+    def pid(self) -> int:
+        return self._started().pid
+
+    def wait(self, timeout: float | None) -> int | None:
+        """granian's exit status once it has exited (reaped), else None after ``timeout``."""
+        process = self._started()
+        process.join(timeout)
+        return process.exitcode
+
+    def _started(self):
+        if self.process is None or self.process.pid is None:
+            raise RuntimeError("the web server was not started")
+        return self.process
+
+
+def serve_web(
+    web: WebServer, *, drain_seconds: float, on_stop: Callable[[], None], on_started: Callable[[], None]
+) -> int:
+    """Run ``web`` until SIGTERM/SIGINT (or until it exits by itself); the exit status for this process.
+
+    ``on_started`` runs once the server has started. On the first signal ``on_stop`` runs and the workers keep
+    serving ``drain_seconds`` (readiness already answers 503, so a load balancer moves traffic away); a second
+    signal ends the drain at once. Then granian stops, within ``STOP_DEADLINE_SECONDS`` or killed.
     """
-    from granian.constants import Interfaces
-    from granian.server import Server
+    received: list[int] = []
 
-    class BotServer(Server):
-        stopping_requested = False  # set by the first SIGTERM/SIGINT in the main process
+    def record(signum, _frame) -> None:  # nothing else: a handler that takes a lock can deadlock its own thread
+        received.append(signum)
 
-        def signal_handler_interrupt(self, signum=signal.SIGTERM, *args, **kwargs):
-            if self.pid is not None and os.getpid() != self.pid:  # a worker not yet serving, with our handler
-                _EARLY_SIGNALS.append(signum)
-                return
-            first = not self.stopping_requested
-            self.stopping_requested = True
+    # Left in place after the return: a signal while the caller stops the jobs process is recorded, not fatal.
+    for signum in STOP_SIGNALS:
+        signal.signal(signum, record)
+    web.start()
+    on_started()
+    stop_at = kill_at = None
+    while (code := web.wait(POLL_SECONDS)) is None:
+        now = time.monotonic()
+        if received and stop_at is None:
+            log.info("stopping: signal %s; draining for %.1f s", received[0], drain_seconds)
             on_stop()
-            # Never stop from inside the handler (see the module's docstring): a timer thread does it.
-            threading.Timer(drain_seconds if first else 0.0, super().signal_handler_interrupt).start()
+            stop_at = now + drain_seconds
+        if len(received) > 1 and stop_at is not None:
+            stop_at = min(stop_at, now)
+        if stop_at is not None and kill_at is None and now >= stop_at:
+            web.stop()
+            kill_at = now + STOP_DEADLINE_SECONDS
+        if kill_at is not None and now >= kill_at:
+            log.error("the web server did not stop within %s s; killing it", STOP_DEADLINE_SECONDS)
+            web.kill()
+            web.wait(None)
+            break
+    if received:
+        return 0  # stopped as asked, however granian reported its workers' exit
+    log.error("the web server exited by itself with status %s", code)
+    return code or 1
 
-        # Workers that heard the stop signal themselves exit before this process tells them to. granian takes
-        # that for a crash: it would start new workers and end with status 1. While stopping, it is neither.
-        def _respawn_workers(self, workers, *args, **kwargs):
-            if not self.stopping_requested:
-                super()._respawn_workers(workers, *args, **kwargs)
 
-        def serve(self, *args, target_loader, **kwargs):
-            def load(target):
-                app = target_loader(target)
-                _redeliver_early_signals()
-                return app
+def _children(pid: int) -> list[int]:
+    """A process's children, where Linux tells (``/proc/<pid>/task/*/children``); else none."""
+    children: list[int] = []
+    with contextlib.suppress(OSError):
+        for task in Path(f"/proc/{pid}/task").iterdir():
+            children += [int(child) for child in (task / "children").read_text().split()]
+    return children
 
-            return super().serve(*args, target_loader=load, **kwargs)
 
-        def shutdown(self, exit_code=0):
-            try:
-                super().shutdown(exit_code)
-            except SystemExit as stop:  # status 1 for "workers exited" (its watchers may report them late)
-                if not (self.stopping_requested and not exit_code and stop.code == 1):
-                    raise
+def _granian(*, port: int, workers: int):
+    from granian import Granian
+    from granian.constants import Interfaces
 
-    return BotServer(
+    return Granian(
         "bot.server:load_web_app",  # only a name: the loader passed to serve() builds the app
         address="0.0.0.0",  # noqa: S104 - the app is a server; in a container it must listen beyond loopback
         port=port,
@@ -91,7 +180,7 @@ def web_server(*, port: int, workers: int, drain_seconds: float, on_stop: Callab
         workers=workers,
         blocking_threads=1,  # granian's only setting for ASGI: the WSGI app runs in the bridge's own threads
         respawn_failed_workers=True,
-        workers_kill_timeout=10,
+        workers_kill_timeout=WORKERS_KILL_SECONDS,
         log_dictconfig={
             "formatters": {"json": {"()": JsonFormatter}},
             "handlers": {

@@ -9,8 +9,6 @@ Routes besides Symbl's: ``/healthz`` and ``/readyz`` (the database answers, the 
 
 from __future__ import annotations
 
-import os
-import signal
 import sys
 from datetime import UTC, datetime
 
@@ -84,8 +82,7 @@ def build_app(settings: Settings, database: Database | None = None, engine=None)
 def serve(settings: Settings) -> None:
     """Run the API server until SIGTERM/SIGINT."""
     from bot import logs
-    from bot.lifeline import watch_parent
-    from bot.web_server import web_server
+    from bot.web_server import WebServer, serve_web
 
     logs.configure()
     if not parse_clients(settings.api_clients):
@@ -93,15 +90,7 @@ def serve(settings: Settings) -> None:
     database = Database(settings.resolved_database_url)
     prepare(database)  # once, before the workers fork
     database.dispose()
-    main_pid = os.getpid()
-
-    def load(_target: str):  # in each web worker, after the fork
-        app = build_app(settings)
-        # Orphaned by a SIGKILL of the main process: stop as if told to
-        watch_parent(main_pid, lambda: os.kill(os.getpid(), signal.SIGTERM))
-        return app
-
-    server = web_server(port=settings.api_port, workers=settings.api_workers, drain_seconds=0.0, on_stop=lambda: None)
+    web = WebServer(port=settings.api_port, workers=settings.api_workers, load_app=lambda: build_app(settings))
     started = datetime.now(UTC).isoformat(timespec="seconds")
     print(f"symbl-bot api: serving on port {settings.api_port} since {started}", file=sys.stderr, flush=True)
-    server.serve(target_loader=load)
+    sys.exit(serve_web(web, drain_seconds=0.0, on_stop=lambda: None, on_started=lambda: None))

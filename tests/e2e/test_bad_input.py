@@ -32,7 +32,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from tests.e2e.conftest import wait_until
+from tests.e2e.conftest import wait_quiescent, wait_until
 from tests.e2e.harness import SIGNING_SECRET, TEAM_ID, USER, AppProcess, app_env, command_answer
 from tests.fakes.slack_api import FakeSlack, Message
 from tests.fakes.slack_requests import block_action_body, event_body, slash_command_body
@@ -89,6 +89,9 @@ class World:
         """The short id of the notes' ``number``-th "Who's who" speaker (as its block id carries it)."""
         rows = [b["block_id"] for b in self.notes.blocks if str(b.get("block_id", "")).startswith("whoswho:")]
         return rows[number].removeprefix("whoswho:")
+
+    def wait_quiescent(self, channel: str) -> None:
+        wait_quiescent(self.slack, self.app.env["DATABASE_URL"], channel=channel)
 
     def ledger_item(self, item_id: str) -> tuple:
         with sqlite3.connect(f"file:{self.data_dir / 'bot.sqlite3'}?mode=ro", uri=True) as db:
@@ -224,7 +227,7 @@ def link_message(url: str, *, in_blocks: bool = False, redeliver: bool = False) 
         note = note_in_thread(world, channel, event["ts"])
         if redeliver:
             assert world.app.event(event)[0] == 200
-            time.sleep(0.5)  # the note is posted after the ack, by a lazy listener: give a second one time to show
+            world.wait_quiescent(channel)  # the note comes from a lazy listener: a second one has shown by now
             assert len(bot_messages(world, channel)) == 1
         assert [stage for stage, _ in world.jobs_in(channel)] == ["failed"]
         submitted = [r.json for r in world.symbl.requests_to("POST", "/v1/process")] if world.symbl else []
@@ -247,8 +250,8 @@ def many_links(count: int, *, user: str = "U0MANY") -> Send:
         status, _, seconds = world.app.event(event)
         assert status == 200
         assert seconds < 3
-        notes = wait_until(lambda: [m for m in world.slack.ephemerals if m.channel == channel], 10, "a private note")
-        time.sleep(0.5)
+        wait_until(lambda: [m for m in world.slack.ephemerals if m.channel == channel], 10, "a private note")
+        world.wait_quiescent(channel)
         notes = [m for m in world.slack.ephemerals if m.channel == channel]
         assert len(notes) == 1, f"the sharer got {len(notes)} notes for one message"
         assert notes[0].recipient == user
@@ -268,7 +271,7 @@ def many_refused_links(count: int) -> Send:
         assert status == 200
         assert seconds < 3
         note = note_in_thread(world, channel, event["ts"])
-        time.sleep(1.0)  # time for any further notes to show
+        world.wait_quiescent(channel)  # any further note has shown by now
         assert len(bot_messages(world, channel)) == 1, "one note for the whole message"
         reactions = [c for c in world.slack.calls_to("reactions.add") if c.args.get("channel") == channel]
         assert len(reactions) == 1, f"{len(reactions)} reactions.add calls for one message"
@@ -452,7 +455,7 @@ def raw(
         calls_before = len(world.slack.calls)
         status, text = _post(world, path(world) if callable(path) else path, data, headers(data))
         assert status < 500, f"HTTP {status} for bad input"
-        time.sleep(0.3)  # a listener that ran anyway would have written its job or called Slack by now
+        world.wait_quiescent(channel)  # a listener that ran anyway would have written its job or called Slack
         assert not world.jobs_in(channel), "a refused request must not make a job"
         named = [c for c in world.slack.calls[calls_before:] if channel in json.dumps(c.args)]
         assert not named, f"Slack was called for a refused request: {[c.method for c in named]}"

@@ -8,11 +8,9 @@ times.
 
 from __future__ import annotations
 
-import time
-
 import pytest
 
-from tests.e2e.conftest import wait_until
+from tests.e2e.conftest import wait_quiescent, wait_until
 from tests.e2e.harness import CHANNEL
 from tests.e2e.test_slack_flows import ACTION_ITEM, assert_one_outcome, bot_replies, share_file
 
@@ -71,7 +69,7 @@ def test_a_crash_at_each_stage_boundary_ends_in_exactly_one_result_and_one_trans
     stack.app.restart()
     thread_ts = parent_of_command(stack, before) if by_command else event["ts"]
     wait_until(lambda: all(outcome(stack, thread_ts)[:2]), 30, "results and transcript after the restart")
-    time.sleep(1.5)  # room for a duplicate to show up, were there one
+    wait_quiescent(stack.slack, stack.app.env["DATABASE_URL"])  # a duplicate on its way has shown up by now
 
     results, uploads, _replies = outcome(stack, thread_ts)
     assert len(results) == 1, f"{len(results)} results after a crash at {boundary}"

@@ -8,9 +8,8 @@ from __future__ import annotations
 
 import json
 import re
-import time
 
-from tests.e2e.conftest import wait_until
+from tests.e2e.conftest import wait_quiescent, wait_until
 from tests.e2e.harness import CHANNEL, SIGNING_SECRET, TEAM_ID, USER, command_answer
 from tests.e2e.test_slack_flows import share_file, wait_for_results
 from tests.fakes.slack_requests import block_action_body, view_submission_body
@@ -213,7 +212,7 @@ def test_a_click_or_a_modal_from_another_workspace_is_refused_and_changes_nothin
     status, _, _ = stack.app.post_signed(body, "application/x-www-form-urlencoded")
     assert status == 403
     assert not stack.slack.responses
-    time.sleep(1)  # what a refused request could have set off has had time to show
+    wait_quiescent(stack.slack, stack.app.env["DATABASE_URL"])  # whatever a refused request set off has shown
     assert stack.slack.message(CHANNEL, notes.ts).edits == edits_before
     digest = ask_for_digest(stack, 0)
     assert FIRM_ITEM in json.dumps(digest.blocks)

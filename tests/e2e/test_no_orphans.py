@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from bench.stack import child_pids
+from bench.stack import descendant_pids
 from tests.e2e.conftest import wait_until
 from tests.e2e.harness import jobs_process_pid
 
@@ -23,8 +23,8 @@ GRACE_SECONDS = 10
 
 
 def app_processes(main: int) -> set[int]:
-    """The main process, its web workers and its jobs process (what was running before the stop)."""
-    return {main, *child_pids(main)}
+    """The main process, the web server's main process and workers, the jobs process (all running before the stop)."""
+    return {main, *descendant_pids(main)}
 
 
 def alive(pid: int) -> bool:
@@ -58,7 +58,7 @@ def test_no_process_of_the_app_survives_a_stop(stack, how, signum):
     main = stack.app.process.pid
     wait_until(lambda: jobs_process_pid(main), what="the jobs process")
     before = app_processes(main)
-    assert len(before) >= 3, "expected the main process, a web worker and the jobs process"
+    assert len(before) >= 4, "expected the main process, the web server with a worker, and the jobs process"
 
     how(main, signum)
     with contextlib.suppress(Exception):

@@ -8,12 +8,11 @@ another channel's message.
 from __future__ import annotations
 
 import json
-import time
 from urllib.parse import urlsplit
 
 import sqlalchemy as sa
 
-from tests.e2e.conftest import wait_until
+from tests.e2e.conftest import wait_quiescent, wait_until
 from tests.e2e.harness import CHANNEL, USER, command_answer
 from tests.fakes.slack_requests import block_action_body
 
@@ -92,7 +91,7 @@ def test_a_non_member_cannot_reach_a_private_meeting(make_stack):
     # status in his channel shows nothing of the private meeting (nor the leaked job: none was made).
     _, status_answer, _ = stack.app.command(stack.slack, "status")
     assert "board" not in status_answer.lower() and private_id not in status_answer
-    time.sleep(1.0)
+    wait_quiescent(stack.slack, stack.app.env["DATABASE_URL"])
     assert not stack.symbl.requests_to("PUT", "/v1/process/audio/url/"), "the non-member's recording was appended"
 
     # A member of the private channel may append from elsewhere (so the refusal above is about membership).

@@ -6,7 +6,6 @@ database, the fake Slack and the Symbl emulator, as replicas behind a load balan
 
 from __future__ import annotations
 
-import time
 from datetime import timedelta
 
 import pytest
@@ -16,7 +15,7 @@ from bot.digest.schedule import DigestSchedule, previous_run
 from bot.store.db import Database
 from bot.store.schema import prepare
 from bot.store.tables import ChannelSettings, utcnow
-from tests.e2e.conftest import wait_until
+from tests.e2e.conftest import wait_quiescent, wait_until
 from tests.e2e.harness import CHANNEL, TEAM_ID, AppProcess, app_env
 from tests.fakes.slack_api import FakeSlack
 from tests.fakes.symbl_emulator import SymblEmulator
@@ -80,13 +79,13 @@ def test_a_digest_due_while_no_process_was_up_is_posted_once_by_two_replicas(rep
                 )
             )
 
-    start(2, before_start=schedule_it)
+    apps = start(2, before_start=schedule_it)
     posted = wait_until(
         lambda: [c for c in slack.calls_to("chat.postMessage") if c.ok and "digest" in str(c.args).lower()],
         30,
         "a digest",
     )
-    time.sleep(3)  # both jobs processes caught up at start; give the slower one time to post a second
+    wait_quiescent(slack, apps[0].env["DATABASE_URL"])  # both jobs processes caught up at start
     digests = [c for c in slack.calls_to("chat.postMessage") if c.ok and "digest" in str(c.args).lower()]
     assert len(digests) == len(posted) == 1
 
@@ -101,7 +100,7 @@ def test_a_shared_recording_delivered_to_two_replicas_makes_one_job_and_one_resu
     assert second.event(event, event_id="Ev0REPLICA1")[0] == 200
     assert second.event(event, event_id="Ev0REPLICA2")[0] == 200  # and file_shared-like duplicates
     wait_until(lambda: [u for u in slack.uploads if u.thread_ts == event["ts"]], 30, "the transcript")
-    time.sleep(2)
+    wait_quiescent(slack, first.env["DATABASE_URL"])
     replies = [m for m in slack.thread(CHANNEL, event["ts"]) if m.user != "U111" and not m.files]
     assert len(replies) == 2  # the status message, pointing to the notes, and the notes
     assert len([m for m in replies if "Marco" in str(m.blocks)]) == 1
@@ -124,7 +123,16 @@ def test_three_replicas_poll_each_job_one_at_a_time_and_finish_a_dead_replicas_j
         assert apps[index % 3].event(event)[0] == 200  # the load balancer spreads the deliveries
         shares.append(event["ts"])
     wait_until(lambda: len(symbl.jobs) == 6, 30, "six Symbl jobs")
-    time.sleep(4)  # polling, by three replicas at once
+
+    def polls_per_job() -> dict[str, int]:
+        counts: dict[str, int] = {}
+        for request in symbl.requests_to("GET", "/v1/job/"):
+            job_id = request.path.rsplit("/", 1)[-1]
+            counts[job_id] = counts.get(job_id, 0) + 1
+        return counts
+
+    # Enough polls of every job, by three replicas at once, for two overlapping ones to show
+    wait_until(lambda: len(polls_per_job()) == 6 and min(polls_per_job().values()) >= 3, 30, "three polls of each job")
 
     apps[0].kill()  # a replica dies holding leases; the other two must take its jobs over
     polls: dict[str, list[float]] = {}
@@ -146,7 +154,7 @@ def test_three_replicas_poll_each_job_one_at_a_time_and_finish_a_dead_replicas_j
         )
 
     wait_until(finished, 60, "every meeting's notes, the dead replica's included")
-    time.sleep(2)
+    wait_quiescent(slack, apps[1].env["DATABASE_URL"])
     for index, ts in enumerate(shares):
         replies = [m for m in slack.thread(CHANNEL, ts) if m.user != f"U0PERSON{index}" and not m.files]
         notes = [m for m in replies if "Marco" in str(m.blocks)]

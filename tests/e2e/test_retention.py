@@ -7,14 +7,13 @@ from __future__ import annotations
 
 import contextlib
 import json
-import time
 from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
 
 from bot.store.tables import utcnow
-from tests.e2e.conftest import Stack, wait_until
+from tests.e2e.conftest import Stack, wait_quiescent, wait_until
 from tests.e2e.harness import CHANNEL, TEAM_ID, USER, AppProcess, app_env, command_answer
 from tests.e2e.test_forget import SAID, _rows_naming
 from tests.e2e.test_privacy import ACTION_ITEM
@@ -121,7 +120,8 @@ def test_the_retention_sweep_forgets_an_old_meeting_once_with_two_app_processes(
 
     wait_until(lambda: POLICY in slack.message(CHANNEL, old_notes.ts).text, 30, "the old notes rewritten")
     wait_until(lambda: not _rows_naming(Stack(slack, symbl, first), (old_id,)), 20, "every row of the old meeting")
-    time.sleep(2)  # the slower process's sweep, had it run too, would have asked again by now
+    # Each process looks for the day's sweep every 0.5 s: a second sweep would have started within a quiet second.
+    wait_quiescent(slack, url, quiet=1.0)
     rewrites = [c for c in slack.calls_to("chat.update") if c.args.get("ts") == old_notes.ts and POLICY in str(c.args)]
     assert len(rewrites) == 1
     assert len(symbl.requests_to("DELETE", f"/v1/conversations/{old_id}")) == 1
@@ -160,7 +160,7 @@ def test_the_consent_note_is_posted_once_per_channel_even_after_a_crash(make_sta
     # Another channel is told on its first recording processed.
     _processed(stack, "C222", USER, "https://media.example.com/b.mp3")
     wait_until(lambda: _consent_notes(stack.slack, "C222"), 20, "the note in the second channel")
-    time.sleep(1.5)
+    wait_quiescent(stack.slack, stack.app.env["DATABASE_URL"])
     notes = _consent_notes(stack.slack, CHANNEL)
     assert len(notes) == 1
     assert len(_consent_notes(stack.slack, "C222")) == 1

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import time
 
-from tests.e2e.conftest import wait_until
+from tests.e2e.conftest import wait_quiescent, wait_until
 from tests.e2e.harness import CHANNEL, TEAM_ID, command_answer
 
 ACTION_ITEM = "Marco will send the updated budget to finance by Friday"
@@ -179,7 +179,7 @@ def test_append_to_an_unknown_or_foreign_conversation_is_not_found(stack):
     # Another workspace cannot make one here: its requests are refused before any work.
     status, _, _ = stack.app.command(stack.slack, "process https://media.example.com/theirs.mp3", team="T0002")
     assert status == 403
-    time.sleep(0.5)
+    wait_quiescent(stack.slack, stack.app.env["DATABASE_URL"])
     assert not stack.symbl.requests_to("POST", "/v1/process")
     assert not stack.symbl.requests_to("PUT", "/v1/process")
 
@@ -274,7 +274,6 @@ def test_bad_signature_and_stale_timestamp_are_rejected(stack):
     body = event_body(event, team_id=TEAM_ID)
     status, _, _ = stack.app.post_signed(body, "application/json", secret="not-the-secret")
     assert status == 401
-    import time
 
     status, _, _ = stack.app.post_signed(body, "application/json", timestamp=int(time.time()) - 301)
     assert status == 401

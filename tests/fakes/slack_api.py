@@ -93,6 +93,9 @@ class FakeSlack(WebMethods, FileHosting):
         self.warnings: list[str] = []
         self.triggers: dict[str, float] = {}  # trigger_id -> when it was issued (time.monotonic())
         self.views: list[dict[str, Any]] = []  # the modals opened, as views.open answered them
+        self._in_flight = 0  # requests being answered now, on any of the three listeners
+        self._last_answered = time.time()
+        self._last_response_post = 0.0  # time.time() of the last response_url post
 
     # -- lifecycle ------------------------------------------------------------------------------------------
 
@@ -140,6 +143,26 @@ class FakeSlack(WebMethods, FileHosting):
         return self._servers["other"].base_url
 
     # -- inspection -----------------------------------------------------------------------------------------
+
+    def request_started(self) -> None:
+        with self._lock:
+            self._in_flight += 1
+
+    def request_finished(self) -> None:
+        with self._lock:
+            self._in_flight -= 1
+            self._last_answered = time.time()
+
+    def quiet_for(self, channel: str | None = None) -> float:
+        """Seconds since the last request (API call, response_url post, download or upload) was answered; 0 while
+        one is being answered. With ``channel``: since the last API call naming it or response_url post."""
+        with self._lock:
+            if self._in_flight:
+                return 0.0
+            if channel is None:
+                return time.time() - self._last_answered
+            named = [call.ts for call in self.calls if channel in json.dumps(call.args)]
+            return time.time() - max([*named, self._last_response_post])
 
     def calls_to(self, method: str) -> list[ApiCall]:
         """Every recorded call of one Web API method, in arrival order."""
@@ -380,6 +403,7 @@ class FakeSlack(WebMethods, FileHosting):
             if status == 200:
                 self._response_urls[path] = used + 1
             self.responses.append(ResponsePost(self._next_seq(), path, parsed, content_type, status == 200))
+            self._last_response_post = time.time()
         handler.send_bytes(status, answer, "text/html")
 
     # -- internals ------------------------------------------------------------------------------------------

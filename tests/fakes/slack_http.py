@@ -70,6 +70,21 @@ class FakeHandler(BaseHTTPRequestHandler):
     def log_message(self, format: str, *args: Any) -> None:
         """Silence per-request logging (bodies may carry transcripts, headers carry tokens)."""
 
+    # Each request is counted from its request line to its answer, so a test can tell when the app has stopped
+    # calling Slack (``FakeSlack.quiet_for``); an idle keep-alive connection counts for nothing.
+    def parse_request(self) -> bool:
+        self._counted = True
+        self.server.fake.request_started()
+        return super().parse_request()
+
+    def handle_one_request(self) -> None:
+        self._counted = False
+        try:
+            super().handle_one_request()
+        finally:
+            if self._counted:
+                self.server.fake.request_finished()
+
     def read_body(self) -> bytes:
         """The request body, from Content-Length or chunked transfer encoding."""
         if "chunked" in (self.headers.get("Transfer-Encoding") or "").lower():
