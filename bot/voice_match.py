@@ -18,7 +18,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-VOICE_THRESHOLD = 0.70
+# The bench's margin rule (the halves' higher choice, 0.68, + 0.05), fixed before looking at the rest of the
+# curve; at it: 41/41 named right, 0/104 false accepts (bench/bench_voice_id.py).
+VOICE_THRESHOLD = 0.73
 MIN_SPEECH_SECONDS = 5.0
 
 
