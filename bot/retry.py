@@ -44,3 +44,7 @@ _rng = random.Random()  # noqa: S311 - jitter, not cryptography
 JOB_STEP = Backoff(base=2.0, cap=300.0, floor=0.5)
 # A digest post: 5-10 s after the first failure, doubling to 10 minutes, for a few attempts.
 DIGEST_POST = Backoff(base=10.0, cap=600.0, floor=0.5)
+# Background work kept in rows (forget and erasure steps): 2 s after the first failure, doubling to 5 minutes.
+BACKGROUND_STEP = Backoff(base=2.0, cap=300.0, floor=1.0)
+# A channel's consent note (the bot may not be in the channel yet): doubling from 2 s up to hourly.
+CONSENT_NOTE = Backoff(base=2.0, cap=3600.0, floor=1.0)

@@ -7,11 +7,12 @@ after, as the pipeline does for its messages.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
+from bot.retry import CONSENT_NOTE
 from bot.store.db import Database
 from bot.store.lease import Lease, expiry
 from bot.store.tables import ConsentNote, utcnow
@@ -79,13 +80,12 @@ class ConsentStore:
             s.execute(_LEASE.release(_this(note), owner=note.lease_owner, ts=ts))
 
     def retry_later(self, note: ConsentNote) -> None:
-        delay = min(3600.0, 2.0 ** min(note.attempts + 1, 12))
         with self.db.session() as s:
             s.execute(
-                _LEASE.release(
+                _LEASE.retry_later(
                     _this(note),
                     owner=note.lease_owner,
                     attempts=note.attempts + 1,
-                    next_attempt_at=utcnow() + timedelta(seconds=delay),
+                    delay=CONSENT_NOTE.delay(note.attempts + 1),
                 )
             )

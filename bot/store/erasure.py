@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
+from bot.retry import BACKGROUND_STEP
 from bot.store.db import Base, Database
 from bot.store.lease import Lease, expiry
 from bot.store.tables import ConversationRecord, ErasureRequest, Job, utcnow
@@ -154,14 +155,13 @@ class ErasureStore:
         )
 
     def retry_later(self, request: ErasureRequest, reason: str) -> None:
-        delay = min(300.0, 2.0 ** min(request.attempts + 1, 9))
         with self.db.session() as s:
             s.execute(
-                _LEASE.release(
+                _LEASE.retry_later(
                     _this(request),
                     owner=request.lease_owner,
                     attempts=request.attempts + 1,
+                    delay=BACKGROUND_STEP.delay(request.attempts + 1),
                     error_text=reason[:500],
-                    next_attempt_at=utcnow() + timedelta(seconds=delay),
                 )
             )

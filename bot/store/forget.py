@@ -9,12 +9,13 @@ either all of them (and the request, which runs again) or none.
 from __future__ import annotations
 
 import json
-from datetime import datetime, timedelta
+from datetime import datetime
 from enum import StrEnum
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
+from bot.retry import BACKGROUND_STEP
 from bot.store.db import Database
 from bot.store.lease import Lease, expiry
 from bot.store.tables import (
@@ -145,15 +146,14 @@ class ForgetStore:
         request.step = step
 
     def retry_later(self, request: ForgetRequest, reason: str) -> None:
-        delay = min(300.0, 2.0 ** min(request.attempts + 1, 9))
         with self.db.session() as s:
             s.execute(
-                _LEASE.release(
+                _LEASE.retry_later(
                     _this(request),
                     owner=request.lease_owner,
                     attempts=request.attempts + 1,
+                    delay=BACKGROUND_STEP.delay(request.attempts + 1),
                     error_text=reason[:500],
-                    next_attempt_at=utcnow() + timedelta(seconds=delay),
                 )
             )
 

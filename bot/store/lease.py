@@ -73,6 +73,11 @@ class Lease:
             .values(**{"lease_owner": None, "lease_until": None, **values})
         )
 
+    def retry_later(self, *where: Any, owner: Any, attempts: int, delay: float, **values: Any) -> sa.Update:
+        """Give back the rows matching ``where`` that ``owner`` holds, to be tried again in ``delay`` seconds:
+        the ``attempts`` so far and ``next_attempt_at`` saved with ``values`` (for tables that have them)."""
+        return self.release(*where, owner=owner, attempts=attempts, next_attempt_at=expiry(delay), **values)
+
     # -- the common case: one row by its key, in a statement of its own ---------------------------------------
 
     def claim_row(self, database: Database, *where: Any, owner: str, seconds: float, **values: Any) -> bool:

@@ -20,6 +20,8 @@ _rows = sa.Table(
     sa.Column("note", sa.String(16)),
     sa.Column("lease_owner", sa.String(64)),
     sa.Column("lease_until", UTCDateTime),
+    sa.Column("attempts", sa.Integer, default=0),
+    sa.Column("next_attempt_at", UTCDateTime),
 )
 LEASE = Lease(_rows)
 ROW = _rows.c.id == "r1"
@@ -81,3 +83,14 @@ def test_of_many_racing_claimers_exactly_one_wins(db):
         t.join()
     assert len(wins) == 1
     assert holder(db)[0] == wins[0]
+
+
+def test_retry_later_frees_the_row_and_says_when_to_try_again_for_the_holder_only(db):
+    assert LEASE.claim_row(db, ROW, owner="holder", seconds=60)
+    with db.session() as s:
+        assert s.execute(LEASE.retry_later(ROW, owner="someone-else", attempts=9, delay=5)).rowcount == 0
+        assert s.execute(LEASE.retry_later(ROW, owner="holder", attempts=1, delay=30, note="failed")).rowcount == 1
+    with db.statement() as conn:
+        row = conn.execute(sa.select(_rows).where(ROW)).one()
+    assert (row.lease_owner, row.attempts, row.note) == (None, 1, "failed")
+    assert timedelta(seconds=25) < row.next_attempt_at - utcnow() <= timedelta(seconds=30)
