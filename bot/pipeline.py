@@ -21,7 +21,7 @@ import threading
 import uuid
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from bot import failpoints, metrics, render, retry
@@ -368,7 +368,7 @@ class Pipeline:
             name=job.name,
             webhook_url=webhook,
             participant_names=self.notes.owners.member_names(job.channel_id),
-            shared_at=_shared_at(job),
+            shared_at=job.shared_at,
             idempotency_key=job.id,  # saved long before this call: a retry after an outage asks for the same submit
             enable_summary=True,  # the notes lead with it; an engine without one gives none and nothing is shown
         )
@@ -446,7 +446,7 @@ class Pipeline:
         named = self.notes.named(job, insights).insights
         # Searchable from the moment its notes appear; an append or a re-post replaces the meeting's lines.
         index_meeting(
-            self.store.db, team_id=job.team_id, channel_id=job.channel_id, insights=named, shared_at=_shared_at(job)
+            self.store.db, team_id=job.team_id, channel_id=job.channel_id, insights=named, shared_at=job.shared_at
         )
         ConsentStore(self.store.db).ask(job.team_id, job.channel_id, "first_recording")  # once per channel
         if not job.result_posted:
@@ -478,17 +478,3 @@ class Pipeline:
     def _discard_media(job: Job) -> None:
         if job.local_path:
             Path(job.local_path).unlink(missing_ok=True)
-
-
-def _shared_at(job: Job) -> datetime:
-    """When the recording was shared: its Slack message's time, else when the command asked for it.
-
-    The meeting is dated by this (when the recording holds no date), never by when processing happens to run:
-    a job that waited for its turn or for an outage must still read "by Friday" as the Friday after the meeting.
-    """
-    if job.source_ts:
-        try:
-            return datetime.fromtimestamp(float(job.source_ts), UTC)
-        except ValueError:
-            pass
-    return job.created_at

@@ -25,6 +25,7 @@ from bot.render.whoswho import PICK_ACTION, ROW_PREFIX, SAME, SAME_ACTION, SPLIT
 from bot.services import Services
 from bot.speaker_naming import SpeakerNaming
 from bot.speakers import FoundSpeaker, found_speakers, short_id
+from bot.store.search import index_meeting
 from bot.store.speakers import SpeakerNameStore
 from bot.store.tables import Job
 
@@ -124,6 +125,16 @@ class WhosWho:
             self.services.notes.replace_transcript(job, named.insights)
         except Exception:
             log.exception("could not replace the transcript after naming a speaker", extra=extra)
+        try:  # so `from:@alice` finds the meeting at once, not after its next append
+            index_meeting(
+                self.services.database,
+                team_id=job.team_id,
+                channel_id=job.channel_id,
+                insights=named.insights,
+                shared_at=job.shared_at,
+            )
+        except Exception:
+            log.exception("could not re-index the meeting after naming a speaker", extra=extra)
         if not renamed:
             return
         # The jobs process owns the app's engine; a web worker asks one of its own (which runs no job), once.

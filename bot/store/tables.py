@@ -91,6 +91,20 @@ class Job(Base):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
+    @property
+    def shared_at(self) -> datetime:
+        """When the recording was shared: its Slack message's time, else when the command asked for it.
+
+        The meeting is dated by this (when the recording holds no date), never by when processing happens to run:
+        a job that waited for its turn or for an outage must still read "by Friday" as the Friday after the meeting.
+        """
+        if self.source_ts:
+            try:
+                return datetime.fromtimestamp(float(self.source_ts), UTC)
+            except ValueError:
+                pass
+        return self.created_at
+
 
 class ConversationRecord(Base):
     """A conversation this workspace created, and the thread its results live in (for append and queries)."""

@@ -3,8 +3,11 @@ Slack (checking the picked person, the private refusals, the redraw) comes after
 
 from __future__ import annotations
 
+import sqlalchemy as sa
+
 from bot.render.whoswho import PICK_ACTION, ROW_PREFIX, SAME, SAME_ACTION
 from bot.speakers import found_speakers, short_id
+from bot.store.tables import SearchEntry
 from tests.handlers.bolt_harness import CHANNEL
 from tests.render.helpers import sample_insights
 
@@ -46,3 +49,11 @@ def test_refused_clicks_answer_privately_and_change_nothing(bolt, slack, meeting
         "A speaker can't be merged with itself; pick two different speakers.",
     ]
     assert not any(done.called("chat.update") for done in (unknown_speaker, stranger, itself))
+
+
+def test_a_named_speaker_is_searchable_by_the_new_name_at_once(bolt, slack, meeting):
+    slack.add_user("U0ALICE", name="alice", real_name="Alice Liddell")
+    pick(bolt, meeting, LUCY, "U0ALICE")
+    with bolt.services.database.session(writes=False) as session:
+        speakers = set(session.scalars(sa.select(SearchEntry.speaker).where(SearchEntry.kind == "message")))
+    assert any("Alice" in (speaker or "") for speaker in speakers), speakers
