@@ -26,8 +26,8 @@ from bench.stack import database_url
 from bot.search_query import parse
 from bot.store.db import Database
 from bot.store.schema import prepare
-from bot.store.search import SearchIndex
-from bot.store.tables import ConversationRecord, SearchEntry
+from bot.store.search import Entry, SearchIndex, passage_rows
+from bot.store.tables import ConversationRecord, SearchPassage
 
 MEETINGS = int(os.environ.get("BENCH_SEARCH_MEETINGS", "1000"))
 MESSAGES = 500
@@ -88,25 +88,22 @@ def _load(database: Database, rng: random.Random) -> tuple[int, list[str]]:
     for first in range(0, MEETINGS, 20):
         rows = []
         for m in range(first, min(first + 20, MEETINGS)):
+            lines = []
             for i in range(MESSAGES):
                 text = _sentence(rng, words, cumulative)
                 transcript_bytes += len(text.encode())
                 if rng.random() < 0.0005:
                     samples.append(text)
-                rows.append(
-                    {
-                        "team_id": "T1",
-                        "channel_id": CHANNELS[m % len(CHANNELS)],
-                        "conversation_id": f"conv-{m}",
-                        "kind": "message",
-                        "speaker": SPEAKERS[(m + i) % len(SPEAKERS)],
-                        "offset_seconds": i * 7.5,
-                        "meeting_at": start + timedelta(hours=m),
-                        "text": text,
-                    }
-                )
+                lines.append(Entry("message", text, SPEAKERS[(m + i) % len(SPEAKERS)], i * 7.5))
+            rows += passage_rows(
+                team_id="T1",
+                channel_id=CHANNELS[m % len(CHANNELS)],
+                conversation_id=f"conv-{m}",
+                meeting_at=start + timedelta(hours=m),
+                entries=lines,
+            )
         with database.engine.begin() as conn:
-            conn.execute(sa.insert(SearchEntry), rows)
+            conn.execute(sa.insert(SearchPassage), rows)
     return transcript_bytes, samples
 
 
@@ -132,15 +129,15 @@ def _queries(rng: random.Random, samples: list[str]) -> list[str]:
 def _vacuum(database: Database) -> None:
     """Settle PostgreSQL's statistics and visibility map, as autovacuum would on a database loaded long ago."""
     with database.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-        conn.execute(sa.text("VACUUM ANALYZE search_entries"))
+        conn.execute(sa.text("VACUUM ANALYZE search_passages"))
 
 
 def _sizes(database: Database, data_dir: Path) -> tuple[int, int | None]:
     """Bytes search adds (the lines' table, its indexes and the full-text index) and the full-text index alone."""
     with database.engine.connect() as conn:
         if database.is_postgres:
-            total = conn.execute(sa.text("SELECT pg_total_relation_size('search_entries')")).scalar()
-            fts = conn.execute(sa.text("SELECT pg_relation_size('ix_search_entries_fts')")).scalar()
+            total = conn.execute(sa.text("SELECT pg_total_relation_size('search_passages')")).scalar()
+            fts = conn.execute(sa.text("SELECT pg_relation_size('ix_search_passages_fts')")).scalar()
             return int(total), int(fts)
         conn.execute(sa.text("PRAGMA wal_checkpoint(TRUNCATE)"))
         try:
@@ -148,9 +145,8 @@ def _sizes(database: Database, data_dir: Path) -> tuple[int, int | None]:
         except sa.exc.OperationalError:
             return (data_dir / "bench.sqlite3").stat().st_size, None
         sizes = dict(rows)
-        fts = sum(v for k, v in sizes.items() if k.startswith("search_fts"))
-        table = sum(v for k, v in sizes.items() if k.startswith(("search_entries", "ix_search_entries")))
-        return fts + table, fts
+        fts = sum(v for k, v in sizes.items() if k.startswith("search_passages_fts"))
+        return sum(v for k, v in sizes.items() if k.startswith(("search_passages", "ix_search_passages"))), fts
 
 
 def measure(kind: str) -> list[Row]:

@@ -146,3 +146,23 @@ def parse(text: str) -> SearchQuery | QueryProblem:
     if fields.get("after") and fields.get("before") and fields["after"] >= fields["before"]:
         return QueryProblem("`after:` must be an earlier date than `before:`.")
     return SearchQuery(phrases=tuple(phrases), **fields)
+
+
+# Between two words of a phrase: anything but a letter, a digit or a line break (a phrase is found within a line).
+_BETWEEN_WORDS = r"(?:[^\w\n]|_)+"
+
+
+def phrase_patterns(query: SearchQuery) -> list[re.Pattern]:
+    """One pattern per phrase over lower-cased text: its words together and whole (the last one's start, for a
+    prefix), exactly where ``tokens`` would find them in this order, within one line.
+
+    Each pattern begins with its first word itself, so the regular expression engine can jump to where that word
+    occurs; that it is not the end of a longer word is checked just after it, looking back.
+    """
+    patterns = []
+    for phrase in query.phrases:
+        first, *rest = (re.escape(w) for w in phrase.words)
+        words = [first + rf"(?<![^\W_]{first})", *rest]
+        words[-1] += r"[^\W_]*" if phrase.prefix else r"(?![^\W_])"
+        patterns.append(re.compile(_BETWEEN_WORDS.join(words)))
+    return patterns

@@ -2,7 +2,7 @@
 
 A workspace's rows are found generically: every table of ``Base.metadata`` with a ``team_id`` column, so a table
 added later is erased without anyone remembering to list it. The full-text index follows its table (SQLite's FTS5
-rows are deleted by ``search_entries``' triggers, PostgreSQL's GIN index is over the table itself). A person's data
+rows are deleted by ``search_passages``' triggers, PostgreSQL's GIN index is over the table itself). A person's data
 is what ``PERSONAL_DATA`` lists: register a new table there when it holds something of one person's own.
 """
 

@@ -25,7 +25,7 @@ from bot.store.tables import (
     Job,
     LedgerItem,
     OwnerOverride,
-    SearchEntry,
+    SearchPassage,
     SpeakerEmbedding,
     SpeakerName,
     Stage,
@@ -102,8 +102,8 @@ class ForgetStore:
                     )
                 )
                 s.execute(
-                    sa.delete(SearchEntry).where(
-                        SearchEntry.team_id == team_id, SearchEntry.conversation_id == conversation_id
+                    sa.delete(SearchPassage).where(
+                        SearchPassage.team_id == team_id, SearchPassage.conversation_id == conversation_id
                     )
                 )
         except IntegrityError:
@@ -181,7 +181,7 @@ class ForgetStore:
                 LedgerItem,
                 OwnerOverride,
                 SpeakerName,
-                SearchEntry,
+                SearchPassage,
                 SpeakerEmbedding,
                 VoicePrint,
                 ConversationRecord,

@@ -45,15 +45,15 @@ def import_table_modules() -> None:
     from bot.store import tables  # noqa: F401
 
 
-# The full-text index is made by hand in migration 0006 (an FTS5 table and its shadow tables on SQLite, an
+# The full-text index is made by hand in migration 0011 (an FTS5 table and its shadow tables on SQLite, an
 # expression GIN index on PostgreSQL): no model describes it, so comparisons with the models leave it out.
-FULL_TEXT_OBJECTS = ("search_fts", "ix_search_entries_fts")
+FULL_TEXT_OBJECTS = ("search_passages_fts", "ix_search_passages_fts")
 
 
 # A database made by create_all is at most what revision 0005 makes; later tables need their revision's hand.
 LAST_CREATE_ALL_REVISION = "0005"
 MADE_BY_REVISIONS_ONLY = (
-    "search_entries",
+    "search_passages",
     "forget_requests",
     "retention_sweeps",
     "consent_notes",

@@ -223,25 +223,32 @@ class DigestRun(Base):
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
-class SearchEntry(Base):
-    """One searchable line of a meeting: a transcript message, an action item, a follow-up, a question or a topic.
+class SearchPassage(Base):
+    """A passage of a meeting: one speaker's consecutive searchable lines (transcript messages, action items,
+    follow-ups, questions, topics), up to about 2 KB, which is what the full-text index points at.
 
-    The full-text index over ``text`` lives beside this table and differs by database (a GIN index over
-    ``to_tsvector('simple', text)`` on PostgreSQL, an FTS5 table kept by triggers on SQLite); migration 0004 makes
-    both. A meeting's rows are replaced together whenever its notes are posted again (appends, re-posts).
+    ``text`` holds the lines, one per line; ``lines`` marks each with its kind and its time in the meeting
+    (``bot.store.search.passages`` writes both). Why passages and not a row per line: a row costs about 28 bytes
+    before its first column and the index an entry per word per row, so a row per ~90-byte line made search cost
+    three times the transcript on disk (``bench/bench_search.py``). The full-text index beside it differs by
+    database (a GIN index over ``to_tsvector('simple', text)`` on PostgreSQL, an FTS5 table kept by triggers on
+    SQLite); migration 0011 makes both. A meeting's passages are replaced together whenever its notes are posted
+    again (appends, re-posts).
     """
 
-    __tablename__ = "search_entries"
-    __table_args__ = (sa.Index("ix_search_entries_conversation", "team_id", "conversation_id"),)
+    __tablename__ = "search_passages"
+    # Conversation first: forgetting or re-indexing a meeting finds its rows, while a search (which knows only the
+    # workspace) has no index but the full-text one to start from; given a workspace-first index, SQLite started
+    # from it and probed the full-text index row by row (500 ms for a `from:` search).
+    __table_args__ = (sa.Index("ix_search_passages_conversation", "conversation_id", "team_id"),)
 
     id: Mapped[int] = mapped_column(sa.Integer, primary_key=True, autoincrement=True)
     team_id: Mapped[str] = mapped_column(sa.String(32))
     channel_id: Mapped[str] = mapped_column(sa.String(32))
     conversation_id: Mapped[str] = mapped_column(sa.String(64))
-    kind: Mapped[str] = mapped_column(sa.String(16))  # "message" | "action" | "follow_up" | "question" | "topic"
-    speaker: Mapped[str | None] = mapped_column(sa.String(256))
-    offset_seconds: Mapped[float | None] = mapped_column(sa.Float)
     meeting_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    speaker: Mapped[str | None] = mapped_column(sa.String(256))  # who said (or was given) every line of it
+    lines: Mapped[str] = mapped_column(sa.Text)  # per line its kind and seconds: "m12.5 a130 t"
     text: Mapped[str] = mapped_column(sa.Text)
 
 

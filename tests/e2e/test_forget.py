@@ -46,7 +46,7 @@ def _rows_naming(stack, words: tuple[str, ...]) -> dict[str, int]:
     try:
         with engine.connect() as conn:
             tables = sa.inspect(conn).get_table_names()
-            assert {"jobs", "conversations", "ledger_items", "search_entries", "forget_requests"} <= set(tables)
+            assert {"jobs", "conversations", "ledger_items", "search_passages", "forget_requests"} <= set(tables)
             for table in tables:
                 rows = conn.execute(sa.text(f'SELECT * FROM "{table}"')).all()  # noqa: S608 - names from the db
                 hits = sum(any(w in repr(tuple(row)) for w in words) for row in rows)

@@ -222,7 +222,7 @@ def test_uninstalling_erases_the_workspace_once_and_a_revoked_user_token_only_th
     left = "SELECT user_id FROM owner_overrides"
     wait_until(lambda: [r[0] for r in _sql(url, left)] == ["U0STAYER"], 20, "the leaver's data erased")
     assert [r[0] for r in _sql(url, "SELECT user_id FROM voice_consents")] == [USER]
-    assert {"jobs", "conversations", "search_entries", "ledger_items"} <= set(_team_rows(url))
+    assert {"jobs", "conversations", "search_passages", "ledger_items"} <= set(_team_rows(url))
 
     # Uninstalled: every row of the workspace goes, once, though Slack delivers the event twice.
     before = _team_rows(url)
@@ -246,7 +246,7 @@ def test_uninstalling_erases_the_workspace_once_and_a_revoked_user_token_only_th
         ("Ev0REVOKE2", "workspace"),
     ]
     counts = json.loads(requests[1][2])
-    assert counts["jobs"] == 1 and counts["conversations"] == 1 and counts["search_entries"] > 0
+    assert counts["jobs"] == 1 and counts["conversations"] == 1 and counts["search_passages"] > 0
     assert sum(json.loads(requests[2][2]).values()) == 0  # the second erasure found nothing left
     erased = [line for line in stack.app.log_path.read_text().splitlines() if "erased" in line]
     assert len([line for line in erased if "workspace erased" in line]) == 2  # counts only: no id, no word said

@@ -7,7 +7,7 @@ import sqlalchemy as sa
 
 from bot.render.whoswho import PICK_ACTION, ROW_PREFIX, SAME, SAME_ACTION
 from bot.speakers import found_speakers, short_id
-from bot.store.tables import SearchEntry
+from bot.store.tables import SearchPassage
 from tests.handlers.bolt_harness import CHANNEL
 from tests.render.helpers import sample_insights
 
@@ -55,5 +55,5 @@ def test_a_named_speaker_is_searchable_by_the_new_name_at_once(bolt, slack, meet
     slack.add_user("U0ALICE", name="alice", real_name="Alice Liddell")
     pick(bolt, meeting, LUCY, "U0ALICE")
     with bolt.services.database.session(writes=False) as session:
-        speakers = set(session.scalars(sa.select(SearchEntry.speaker).where(SearchEntry.kind == "message")))
+        speakers = set(session.scalars(sa.select(SearchPassage.speaker).where(SearchPassage.lines.startswith("m"))))
     assert any("Alice" in (speaker or "") for speaker in speakers), speakers

@@ -385,3 +385,58 @@ def test_a_database_create_all_made_in_part_is_completed(new_database, made, tab
     prepare(database)
     assert version(database) == head_revision()
     assert schema_of(database) == schema_of(reference)
+
+
+def test_search_lines_indexed_before_passages_are_carried_over_and_back(new_database):
+    """Revision 0011 moves every indexed line into passages (still found, with its speaker and time); its downgrade
+    gives the lines back."""
+    from bot.search_query import parse
+    from bot.store.search import SearchIndex
+
+    database = new_database()
+    upgrade_to(database, "0010")
+    lines = [
+        ("c-1", "message", "Priya Raman", 65.0, "We decided to drop the caching idea."),
+        ("c-1", "message", "Marco Rossi", 130.0, "I'll talk to legal about it."),
+        ("c-1", "action", "Marco Rossi", 130.0, "Marco will talk to legal by Friday."),
+        ("c-2", "topic", None, None, "vendor shortlist"),
+    ]
+    entries = sa.table(
+        "search_entries",
+        *(sa.column(n) for n in ("team_id", "channel_id", "conversation_id")),
+        *(sa.column(n) for n in ("kind", "speaker", "offset_seconds", "meeting_at", "text")),
+    )
+    with database.engine.begin() as conn:
+        conn.execute(
+            entries.insert(),
+            [
+                {
+                    "team_id": "T1",
+                    "channel_id": "CGEN",
+                    "conversation_id": c,
+                    "kind": k,
+                    "speaker": who,
+                    "offset_seconds": at,
+                    "meeting_at": T0,
+                    "text": text,
+                }
+                for c, k, who, at, text in lines
+            ],
+        )
+    JobStore(database).record_conversation(
+        team_id="T1", conversation_id="c-1", channel_id="CGEN", thread_ts="1.1", name="Planning", engine="symbl"
+    )
+    upgrade_to(database, "head")
+
+    hits = SearchIndex(database).search("T1", parse('"talk to legal"'), ["CGEN"])
+    assert sorted((h.kind, h.speaker, h.offset_seconds, h.name) for h in hits) == [
+        ("action", "Marco Rossi", 130.0, "Planning"),
+        ("message", "Marco Rossi", 130.0, "Planning"),
+    ]
+    assert [h.text for h in SearchIndex(database).search("T1", parse("shortlist"), ["CGEN"])] == ["vendor shortlist"]
+
+    with database.engine.begin() as conn:
+        command.downgrade(alembic_config(conn), "0010")
+    with database.engine.connect() as conn:
+        back = conn.execute(sa.select(entries.c.conversation_id, entries.c.kind, entries.c.speaker, entries.c.text))
+        assert sorted(back, key=str) == sorted(((c, k, who, text) for c, k, who, _, text in lines), key=str)

@@ -100,7 +100,7 @@ def test_speaker_and_dates_narrow_the_results(index):
 
 
 def test_operators_of_either_database_are_only_words(index):
-    for text in ('legal OR "', "legal NEAR budget", "legal*)", "'; DROP TABLE search_entries; --", "legal AND NOT"):
+    for text in ('legal OR "', "legal NEAR budget", "legal*)", "'; DROP TABLE search_passages; --", "legal AND NOT"):
         query = parse(text)
         if not isinstance(query, QueryProblem):
             index.search("T1", query, ["CGEN", "GPRIV"])  # never a syntax error
@@ -121,6 +121,25 @@ def test_replacing_a_meeting_replaces_its_lines_and_remove_empties_it(index):
     assert _found(index, "shortlist") == []
 
 
+def test_a_phrase_is_found_within_one_line_not_across_two(index):
+    """Lines share a passage in the index; a phrase (or all the words of a query) must still be in one line."""
+    index.replace(
+        team_id="T1",
+        channel_id="CGEN",
+        conversation_id="c-march",
+        meeting_at=MARCH,
+        entries=[
+            Entry("message", "We need a vendor", "Dana Lee", 1.0),
+            Entry("message", "shortlist by May.\nIt is final.", "Dana Lee", 2.0),
+        ],
+    )
+    assert _found(index, '"vendor shortlist"') == []
+    assert _found(index, "final vendor") == []
+    assert _found(index, '"may it is"') == [("c-march", "shortlist by May. It is final.")]  # one line, one message
+    hit = index.search("T1", parse("final"), ["CGEN"])[0]
+    assert (hit.kind, hit.speaker, hit.offset_seconds) == ("message", "Dana Lee", 2.0)
+
+
 def test_another_workspace_finds_nothing(index):
     assert index.search("T2", parse("legal"), ["CGEN", "GPRIV"]) == []
 
@@ -131,6 +150,7 @@ def test_the_newest_matches_are_found_however_the_windows_grow(database, monkeyp
 
     monkeypatch.setattr(search, "FIRST_WINDOW", 4)
     monkeypatch.setattr(search, "CANDIDATES", 5)
+    monkeypatch.setattr(search, "PASSAGE_BYTES", 30)  # two or three lines a passage: many passages, many windows
     index = SearchIndex(database)
     lines = [
         Entry("message", f"line {n} " + ("dense " if n % 2 else "") + ("sparse" if n % 37 == 0 else ""), "A", n)
@@ -157,3 +177,29 @@ def test_a_window_grows_to_what_the_matches_found_so_far_say_it_needs(span, foun
     from bot.store.search import _next_span
 
     assert _next_span(span, found) == expected
+
+
+def test_a_meetings_lines_become_passages_of_one_speaker_each_in_order(monkeypatch):
+    from bot.store import search
+
+    monkeypatch.setattr(search, "PASSAGE_BYTES", 40)
+    lines = [
+        Entry("message", "First thing from Priya.", "Priya", 0.5),
+        Entry("message", "Marco answers.", "Marco", 3.25),
+        Entry("message", "Priya again, a longer line.", "Priya", 7.0),
+        Entry("action", "Marco sends the deck.", "Marco", 3.25),
+        Entry("topic", "deck", None, None),
+    ]
+    found = search.passages(lines)
+    assert [(p.speaker, p.text) for p in found] == [
+        ("Priya", "First thing from Priya."),
+        ("Marco", "Marco answers.\nMarco sends the deck."),
+        ("Priya", "Priya again, a longer line."),  # over 40 bytes with the first: a passage of its own
+        (None, "deck"),
+    ]
+    assert [search.line_marks(p) for p in found] == [
+        [("message", 0.5)],
+        [("message", 3.25), ("action", 3.25)],
+        [("message", 7.0)],
+        [("topic", None)],
+    ]
