@@ -4,7 +4,8 @@ user token is revoked: ``handlers/uninstall.py`` records the request, the jobs p
 A workspace erasure first has the engine forget each of its conversations (the offline engine: transcripts,
 voices and recordings; Symbl: ``DELETE /v1/conversations/{id}``, best effort) and deletes the recordings still on
 disk, then deletes every row of the workspace in one transaction (``bot.store.erasure``). Every step is safe to
-repeat, so a crash resumes it; the request, keyed by the event's id, makes redeliveries and replicas erase once.
+repeat, so a crash resumes it (the loop that claims and retries is ``bot.background``'s); the request, keyed by
+the event's id, makes redeliveries and replicas erase once.
 Slack is not called: after an uninstall the token no longer works. Logged with counts only.
 """
 
@@ -12,52 +13,31 @@ from __future__ import annotations
 
 import json
 import logging
-import uuid
 from pathlib import Path
 
+from bot.background import Work
 from bot.engines.base import Engine
+from bot.retry import BACKGROUND_STEP
 from bot.store.erasure import WORKSPACE, ErasureStore
 from bot.store.tables import ErasureRequest
 
 log = logging.getLogger(__name__)
 
-LEASE_SECONDS = 120.0  # an engine call per conversation, then one transaction
-SWEEP_SECONDS = 2.0
 
+class ErasureWork(Work):
+    """Carrying out the due erasure requests; the loop around it is ``bot.background``'s."""
 
-class ErasureRunner:
-    def __init__(self, store: ErasureStore, engine: Engine | None, scheduler=None):
+    name = "erasure"
+    every = 2.0
+    lease_seconds = 120.0  # an engine call per conversation, then one transaction
+    backoff = BACKGROUND_STEP  # every step is safe to repeat
+
+    def __init__(self, store: ErasureStore, engine: Engine | None):
         self.store = store
         self.engine = engine
-        self.scheduler = scheduler
-        self.owner = f"erasure-{uuid.uuid4().hex[:12]}"
+        self.rows = store.rows
 
-    def start(self) -> None:
-        if self.scheduler is not None:
-            self.scheduler.add_job(
-                self.run_due, "interval", seconds=SWEEP_SECONDS, id="erasure", max_instances=1, coalesce=True
-            )
-
-    def run_due(self) -> int:
-        finished = 0
-        try:
-            due = self.store.due()
-        except Exception:
-            log.exception("could not read erasure requests; trying again shortly")
-            return 0
-        for team_id, event_id in due:
-            request = self.store.claim(team_id, event_id, self.owner, LEASE_SECONDS)
-            if request is None:
-                continue
-            try:
-                self.run(request)
-                finished += 1
-            except Exception as exc:  # every step is safe to repeat
-                log.warning("erasure failed (%s); will retry", type(exc).__name__, extra={"team_id": team_id})
-                self.store.retry_later(request, type(exc).__name__)
-        return finished
-
-    def run(self, request: ErasureRequest) -> None:
+    def act(self, request: ErasureRequest) -> None:
         if request.scope == WORKSPACE:
             self._outside_rows(request.team_id)
             counts = self.store.erase_workspace(request)

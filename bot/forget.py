@@ -1,7 +1,7 @@
 """Forgetting a meeting for good, in steps that each may run again, so a crash anywhere resumes.
 
 ``/symbl forget`` writes a ``forget_requests`` row (``bot.store.forget``); the jobs process takes due requests
-(a lease, so one replica at a time) and walks each through:
+(a lease, so one replica at a time: the loop is ``bot.background``'s) and walks each through:
 
   engine    the engine forgets the conversation (Symbl: ``DELETE /v1/conversations/{id}``, a 404 is fine; the
             offline engine: its transcript, voice profiles, jobs and media copies), and recordings still on disk go
@@ -15,74 +15,56 @@ from __future__ import annotations
 
 import json
 import logging
-import uuid
 from pathlib import Path
 
 from bot import failpoints
+from bot.background import Work
 from bot.engines.base import Engine
 from bot.errors import SlackError
 from bot.render.forgotten import render_forgotten
+from bot.retry import BACKGROUND_STEP
 from bot.slack_io import SlackIO
 from bot.store.forget import ForgetStore
 from bot.store.tables import ForgetRequest
 
 log = logging.getLogger(__name__)
 
-LEASE_SECONDS = 15.0  # like the pipeline's: a crashed process's request is resumed within this long
-# (each step renews it, and no step waits longer than one Slack or engine call with its retries)
-SWEEP_SECONDS = 1.0
 _GONE_MESSAGE = ("message_not_found", "channel_not_found", "is_archived", "cant_update_message")
 
 
-class ForgetRunner:
-    def __init__(self, store: ForgetStore, slack: SlackIO, engine: Engine | None, scheduler=None):
+class ForgetWork(Work):
+    """Walking the due forget requests through their steps; the loop around it is ``bot.background``'s."""
+
+    name = "forget"
+    every = 1.0
+    lease_seconds = 15.0  # like the pipeline's: a crashed process's request is resumed within this long
+    # (each step renews it, and no step waits longer than one Slack or engine call with its retries)
+    backoff = BACKGROUND_STEP  # every step is safe to repeat: tried again later from the same step
+
+    def __init__(self, store: ForgetStore, slack: SlackIO, engine: Engine | None):
         self.store = store
         self.slack = slack
         self.engine = engine
-        self.scheduler = scheduler
-        self.owner = f"forget-{uuid.uuid4().hex[:12]}"
+        self.rows = store.rows
 
-    def start(self) -> None:
-        if self.scheduler is not None:
-            self.scheduler.add_job(
-                self.run_due, "interval", seconds=SWEEP_SECONDS, id="forget", max_instances=1, coalesce=True
-            )
+    def reason(self, request: ForgetRequest, error: BaseException) -> str:
+        return f"{request.step}: {type(error).__name__}"
 
-    def run_due(self) -> int:
-        """Carry every due request as far as it goes; returns how many finished."""
-        finished = 0
-        try:
-            due = self.store.due()
-        except Exception:
-            log.exception("could not read forget requests; trying again shortly")
-            return 0
-        for team_id, conversation_id in due:
-            request = self.store.claim(team_id, conversation_id, self.owner, LEASE_SECONDS)
-            if request is None:
-                continue
-            try:
-                self.run(request)
-                finished += 1
-            except Exception as exc:  # every step is safe to repeat: try again later from the same step
-                log.warning("forget step %s failed (%s); will retry", request.step, type(exc).__name__, exc_info=True)
-                self.store.retry_later(request, f"{request.step}: {type(exc).__name__}")
-        return finished
-
-    def run(self, request: ForgetRequest) -> None:
+    def act(self, request: ForgetRequest) -> None:
         if request.step == "engine":
             self._engine(request)
             failpoints.hit("forget_after_engine")  # deleted at the engine, not yet here: a restart must go on
-            self.store.advance(request, "files", LEASE_SECONDS)
+            self.store.advance(request, "files", self.lease_seconds)
         if request.step == "files":
             for file_id in json.loads(request.file_ids_json):
                 self.slack.delete_file(file_id)
-            self.store.advance(request, "messages", LEASE_SECONDS)
+            self.store.advance(request, "messages", self.lease_seconds)
         if request.step == "messages":
             by_retention = request.reason == "retention"
             payload = render_forgotten(request.requested_by, request.requested_at, by_retention=by_retention)
             for ts in json.loads(request.message_ts_json):
                 self._rewrite(request.channel_id, ts, payload)
-            self.store.advance(request, "rows", LEASE_SECONDS)
+            self.store.advance(request, "rows", self.lease_seconds)
         if request.step == "rows":
             self.store.delete_rows(request.team_id, request.conversation_id)
             log.info("meeting forgotten", extra={"team": request.team_id})

@@ -18,15 +18,16 @@ from pathlib import Path
 
 from slack_sdk import WebClient
 
+from bot.background import BackgroundRunner
 from bot.config import Settings
-from bot.consent import ConsentRunner
+from bot.consent import ConsentWork
 from bot.digest.runner import DigestRunner, DigestWriter
 from bot.engines.base import Engine
-from bot.erasure import ErasureRunner
-from bot.forget import ForgetRunner
+from bot.erasure import ErasureWork
+from bot.forget import ForgetWork
 from bot.notes import MeetingNotes
 from bot.pipeline import Pipeline
-from bot.retention import RetentionRunner
+from bot.retention import RetentionWork
 from bot.scheduler import Sweeper
 from bot.slack_io import SlackIO, make_web_client
 from bot.speaker_naming import SpeakerNaming
@@ -69,9 +70,8 @@ class Services:
     pipeline: Pipeline | None = None
     sweeper: Sweeper | None = None
     digest_runner: DigestRunner | None = None
-    forget_runner: ForgetRunner | None = None
-    # Meeting memory's other background work: retention sweep, consent notes, workspace erasure (#13)
-    privacy_runners: tuple = ()
+    # Background work kept in rows (bot.background): forget requests, the retention sweep, consent notes, erasures
+    background: tuple[BackgroundRunner, ...] = ()
     speaker_naming: SpeakerNaming | None = None  # where "Who's who" saves corrections (hook: on_person_named)
 
     @property
@@ -105,9 +105,7 @@ class Services:
             self.sweeper.start()
         if self.digest_runner is not None:
             self.digest_runner.start()
-        if self.forget_runner is not None:
-            self.forget_runner.start()
-        for runner in self.privacy_runners:
+        for runner in self.background:
             runner.start()
 
     def close(self) -> None:
@@ -174,19 +172,16 @@ def build_services(
             scheduler=services.sweeper.scheduler,
             owner=services.pipeline.owner,
         )
-        scheduler = services.sweeper.scheduler
-        services.forget_runner = ForgetRunner(ForgetStore(database), slack, engine, scheduler=scheduler)
-        services.privacy_runners = (
-            RetentionRunner(
+        work = (
+            ForgetWork(ForgetStore(database), slack, engine),
+            RetentionWork(
                 RetentionStore(database),
                 ForgetStore(database),
                 default_days=settings.retention_days,
                 check_seconds=settings.retention_check_seconds,
-                scheduler=scheduler,
             ),
-            ConsentRunner(
-                ConsentStore(database), services.channels, slack, settings.retention_days, scheduler=scheduler
-            ),
-            ErasureRunner(ErasureStore(database), engine, scheduler=scheduler),
+            ConsentWork(ConsentStore(database), services.channels, slack, settings.retention_days),
+            ErasureWork(ErasureStore(database), engine),
         )
+        services.background = tuple(BackgroundRunner(w, scheduler=services.sweeper.scheduler) for w in work)
     return services

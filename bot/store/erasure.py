@@ -10,14 +10,12 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import datetime
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
-from bot.retry import BACKGROUND_STEP
 from bot.store.db import Base, Database
-from bot.store.lease import Lease, expiry
+from bot.store.lease import LeasedRows
 from bot.store.tables import ConversationRecord, ErasureRequest, Job, utcnow
 
 WORKSPACE, USERS = "workspace", "users"
@@ -30,7 +28,6 @@ PERSONAL_DATA: list[tuple[str, str]] = [
     ("voice_consents", "user_id"),
     ("voice_prints", "user_id"),
 ]
-_LEASE = Lease(ErasureRequest)
 
 
 @dataclass(frozen=True)
@@ -39,10 +36,6 @@ class Stored:
 
     conversations: list[tuple[str, str]]  # (conversation id, engine)
     media_paths: list[str]
-
-
-def _this(request: ErasureRequest):
-    return sa.and_(ErasureRequest.team_id == request.team_id, ErasureRequest.event_id == request.event_id)
 
 
 def team_tables() -> list[sa.Table]:
@@ -60,6 +53,10 @@ def team_tables() -> list[sa.Table]:
 class ErasureStore:
     def __init__(self, database: Database):
         self.db = database
+        # The requests not yet done, for bot.erasure's background work: due, claim, retry_later.
+        self.rows = LeasedRows(
+            database, ErasureRequest, pending=ErasureRequest.done_at.is_(None), reason_column="error_text"
+        )
 
     def request(self, team_id: str, event_id: str, scope: str, user_ids: list[str] | None = None) -> bool:
         """Record the erasure an event asks for; False when that event was recorded before (redelivered)."""
@@ -76,35 +73,6 @@ class ErasureStore:
         except IntegrityError:
             return False
         return True
-
-    def due(self, now: datetime | None = None, limit: int = 10) -> list[tuple[str, str]]:
-        now = now or utcnow()
-        with self.db.session(writes=False) as s:
-            rows = s.execute(
-                sa.select(ErasureRequest.team_id, ErasureRequest.event_id)
-                .where(
-                    ErasureRequest.done_at.is_(None),
-                    ErasureRequest.next_attempt_at <= now,
-                    _LEASE.is_free(now),
-                )
-                .limit(limit)
-            ).all()
-        return [(r.team_id, r.event_id) for r in rows]
-
-    def claim(self, team_id: str, event_id: str, owner: str, lease_seconds: float) -> ErasureRequest | None:
-        now = utcnow()
-        with self.db.session() as s:
-            taken = s.execute(
-                _LEASE.claim(
-                    ErasureRequest.team_id == team_id,
-                    ErasureRequest.event_id == event_id,
-                    ErasureRequest.done_at.is_(None),
-                    owner=owner,
-                    now=now,
-                    until=expiry(lease_seconds, now),
-                )
-            ).rowcount
-            return s.get(ErasureRequest, (team_id, event_id)) if taken else None
 
     def stored(self, team_id: str) -> Stored:
         with self.db.session(writes=False) as s:
@@ -143,25 +111,12 @@ class ErasureStore:
             self._done(s, request, counts)
         return counts
 
-    @staticmethod
-    def _done(s, request: ErasureRequest, counts: dict[str, int]) -> None:
+    def _done(self, s, request: ErasureRequest, counts: dict[str, int]) -> None:
         s.execute(
-            _LEASE.release(
-                _this(request),
+            self.rows.lease.release(
+                self.rows.this(request),
                 owner=request.lease_owner,
                 done_at=utcnow(),
                 counts_json=json.dumps(counts, sort_keys=True),
             )
         )
-
-    def retry_later(self, request: ErasureRequest, reason: str) -> None:
-        with self.db.session() as s:
-            s.execute(
-                _LEASE.retry_later(
-                    _this(request),
-                    owner=request.lease_owner,
-                    attempts=request.attempts + 1,
-                    delay=BACKGROUND_STEP.delay(request.attempts + 1),
-                    error_text=reason[:500],
-                )
-            )

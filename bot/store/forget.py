@@ -9,15 +9,13 @@ either all of them (and the request, which runs again) or none.
 from __future__ import annotations
 
 import json
-from datetime import datetime
 from enum import StrEnum
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
-from bot.retry import BACKGROUND_STEP
 from bot.store.db import Database
-from bot.store.lease import Lease, expiry
+from bot.store.lease import LeasedRows, expiry
 from bot.store.tables import (
     ConversationRecord,
     DigestRun,
@@ -30,10 +28,7 @@ from bot.store.tables import (
     SpeakerName,
     Stage,
     VoicePrint,
-    utcnow,
 )
-
-_LEASE = Lease(ForgetRequest)
 
 
 class Begun(StrEnum):
@@ -48,13 +43,11 @@ def _jobs_of(team_id: str, conversation_id: str):
     )
 
 
-def _this(request: ForgetRequest):
-    return sa.and_(ForgetRequest.team_id == request.team_id, ForgetRequest.conversation_id == request.conversation_id)
-
-
 class ForgetStore:
     def __init__(self, database: Database):
         self.db = database
+        # The requests under way (a done one is deleted), for bot.forget's background work: due, claim, retry_later.
+        self.rows = LeasedRows(database, ForgetRequest, reason_column="error_text")
 
     def sharer(self, team_id: str, conversation_id: str) -> str | None:
         """Who shared the recording the meeting began with."""
@@ -110,31 +103,10 @@ class ForgetStore:
             return Begun.ALREADY  # two requests at once: the other one's row won
         return Begun.STARTED
 
-    def due(self, now: datetime | None = None, limit: int = 10) -> list[tuple[str, str]]:
-        now = now or utcnow()
-        with self.db.session(writes=False) as s:
-            rows = s.execute(
-                sa.select(ForgetRequest.team_id, ForgetRequest.conversation_id)
-                .where(
-                    ForgetRequest.next_attempt_at <= now,
-                    _LEASE.is_free(now),
-                )
-                .limit(limit)
-            ).all()
-        return [(r.team_id, r.conversation_id) for r in rows]
-
-    def claim(self, team_id: str, conversation_id: str, owner: str, lease_seconds: float) -> ForgetRequest | None:
-        """Take the request for ``lease_seconds`` (one replica at a time); None when another holds it."""
-        this = (ForgetRequest.team_id == team_id, ForgetRequest.conversation_id == conversation_id)
-        if not _LEASE.claim_row(self.db, *this, owner=owner, seconds=lease_seconds):
-            return None
-        with self.db.session(writes=False) as s:
-            return s.get(ForgetRequest, (team_id, conversation_id))
-
     def advance(self, request: ForgetRequest, step: str, lease_seconds: float) -> None:
         """Save that the request reached ``step``, and hold it ``lease_seconds`` longer."""
-        renew = _LEASE.renew(
-            _this(request),
+        renew = self.rows.lease.renew(
+            self.rows.this(request),
             owner=request.lease_owner,
             until=expiry(lease_seconds),
             step=step,
@@ -144,18 +116,6 @@ class ForgetStore:
         with self.db.session() as s:
             s.execute(renew)
         request.step = step
-
-    def retry_later(self, request: ForgetRequest, reason: str) -> None:
-        with self.db.session() as s:
-            s.execute(
-                _LEASE.retry_later(
-                    _this(request),
-                    owner=request.lease_owner,
-                    attempts=request.attempts + 1,
-                    delay=BACKGROUND_STEP.delay(request.attempts + 1),
-                    error_text=reason[:500],
-                )
-            )
 
     def delete_rows(self, team_id: str, conversation_id: str) -> None:
         """Every row of the meeting, and the request itself, in one transaction."""

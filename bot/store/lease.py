@@ -96,3 +96,57 @@ class Lease:
         """Give the row back if ``owner`` holds it (saving ``values``); False when it was no longer theirs."""
         with database.statement(writes=True) as conn:
             return conn.execute(self.release(*where, owner=owner, **values)).rowcount == 1
+
+
+class LeasedRows:
+    """The rows of one table that background work goes through one at a time (``bot.background``): which are due,
+    claim one, give one back for a later try. The table has the lease's columns, ``attempts`` and
+    ``next_attempt_at``; its primary key is a row's key. ``pending`` tells the rows still to do from those done and
+    kept (a table whose rows are deleted when done needs none); ``batch``: at most this many due rows a pass;
+    ``reason_column``: where a failure's reason is saved, if the table keeps it.
+    """
+
+    def __init__(
+        self, database: Database, model: Any, *, pending: Any = None, batch: int = 10, reason_column: str | None = None
+    ):
+        self.db = database
+        self.model = model
+        self.lease = Lease(model)
+        self.key = tuple(sa.inspect(model).primary_key)
+        self.pending = sa.true() if pending is None else pending
+        self.batch = batch
+        self.reason_column = reason_column
+
+    def this(self, row: Any) -> sa.ColumnElement[bool]:
+        """The condition that picks ``row`` (an object of the table) by its key."""
+        return self.where(tuple(getattr(row, column.key) for column in self.key))
+
+    def where(self, key: tuple) -> sa.ColumnElement[bool]:
+        return sa.and_(*(column == value for column, value in zip(self.key, key, strict=True)))
+
+    def due(self, now: datetime | None = None) -> list[tuple]:
+        """The keys of pending rows whose next attempt is due and that nobody holds."""
+        now = now or utcnow()
+        query = (
+            sa.select(*self.key)
+            .where(self.pending, self.model.next_attempt_at <= now, self.lease.is_free(now))
+            .limit(self.batch)
+        )
+        with self.db.session(writes=False) as s:
+            return [tuple(row) for row in s.execute(query)]
+
+    def claim(self, key: tuple, owner: str, seconds: float) -> Any | None:
+        """Take the pending row of ``key`` for ``seconds``; None when another holds it (or it is done or gone)."""
+        if not self.lease.claim_row(self.db, self.where(key), self.pending, owner=owner, seconds=seconds):
+            return None
+        with self.db.session(writes=False) as s:
+            return s.get(self.model, key)
+
+    def retry_later(self, row: Any, *, attempts: int, delay: float, reason: str) -> None:
+        """Give back ``row`` (if its holder still holds it), to be tried again in ``delay`` seconds."""
+        values = {self.reason_column: reason[:500]} if self.reason_column else {}
+        statement = self.lease.retry_later(
+            self.this(row), owner=row.lease_owner, attempts=attempts, delay=delay, **values
+        )
+        with self.db.session() as s:
+            s.execute(statement)
