@@ -307,7 +307,8 @@ def serve(settings: Settings) -> None:
 
     def load_web_app() -> Any:  # runs in each web worker, after the fork
         sys.setswitchinterval(WEB_SWITCH_INTERVAL)
-        return asgi_app(build_wsgi(settings, wakeup, lifecycle)[0], threads=WEB_THREADS)
+        app, services = build_wsgi(settings, wakeup, lifecycle)
+        return asgi_app(app, threads=WEB_THREADS, on_shutdown=services.close)
 
     web = WebServer(port=settings.port, workers=settings.web_workers, load_app=load_web_app)
     mode = "Socket Mode" if settings.slack_app_token else f"HTTP on port {settings.port}"

@@ -13,6 +13,8 @@ import functools
 import hashlib
 import hmac
 import logging
+import threading
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -50,6 +52,29 @@ from bot.wakeup import Wakeup
 log = logging.getLogger(__name__)
 
 
+class EngineOnDemand:
+    """The engine of a process that runs no job (a web worker renaming a speaker): built on first need, once, then
+    reused by every request of the process, and closed with its services. The offline engine built this way loads
+    no speech model and starts no thread (``build_engine(run_jobs=False)``)."""
+
+    def __init__(self, build: Callable[[], Engine]):
+        self._build = build
+        self._engine: Engine | None = None
+        self._lock = threading.Lock()
+
+    def get(self) -> Engine:
+        with self._lock:
+            if self._engine is None:
+                self._engine = self._build()
+            return self._engine
+
+    def close(self) -> None:
+        with self._lock:
+            engine, self._engine = self._engine, None
+        if engine is not None:
+            engine.close()
+
+
 @dataclass
 class Services:
     """The app's long-lived collaborators; ``pipeline``, ``sweeper``, ``digest_runner`` and ``engine`` only where
@@ -73,6 +98,7 @@ class Services:
     # Background work kept in rows (bot.background): forget requests, the retention sweep, consent notes, erasures
     background: tuple[BackgroundRunner, ...] = ()
     speaker_naming: SpeakerNaming | None = None  # where "Who's who" saves corrections (hook: on_person_named)
+    engine_on_demand: EngineOnDemand | None = None  # where no job runs: the engine asked things (a speaker renamed)
 
     @property
     def heartbeat_path(self) -> Path:
@@ -91,6 +117,15 @@ class Services:
             self.digest_runner.tick()
         elif self.wakeup is not None:
             self.wakeup.notify()
+
+    def engine_to_ask(self) -> Engine:
+        """The engine to ask something of outside a job (rename a speaker): where jobs run, theirs; elsewhere one
+        built on the first such question and kept for the next."""
+        if self.engine is not None:
+            return self.engine
+        if self.engine_on_demand is None:
+            raise RuntimeError("these services have no engine to ask")
+        return self.engine_on_demand.get()
 
     def poll_now(self, job_id: str) -> None:
         """Make a job due at once (a webhook said it finished) and get it run."""
@@ -115,6 +150,8 @@ class Services:
             self.pipeline.shutdown(wait=False)
         if self.engine is not None:
             self.engine.close()
+        if self.engine_on_demand is not None:
+            self.engine_on_demand.close()
         self.database.dispose()
 
 
@@ -133,9 +170,9 @@ def build_services(
     settings = replace(settings, webhook_secret=derive_webhook_secret(settings))
     database = Database(settings.resolved_database_url)
     prepare(database)  # before anything reads a table, the offline engine included
-    if run_jobs and engine is None:
-        from bot.engines import build_engine
+    from bot.engines import build_engine
 
+    if run_jobs and engine is None:
         engine = build_engine(settings, database)
     store = JobStore(database)
     ledger, digests = LedgerStore(database), DigestStore(database)
@@ -162,6 +199,8 @@ def build_services(
     )
     # A person named as a speaker has that speaker's voice kept as theirs, if they opted in (bot.voices).
     services.speaker_naming.on_person_named.append(functools.partial(remember_named_speaker, VoiceStore(database)))
+    if not run_jobs:
+        services.engine_on_demand = EngineOnDemand(lambda: build_engine(settings, database, run_jobs=False))
     if run_jobs:
         services.engine = engine
         services.pipeline = Pipeline(settings, store, engine, slack, services.notes)

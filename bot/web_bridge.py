@@ -9,6 +9,9 @@ where waiting for a body costs one coroutine on the worker's event loop, not a t
   (413, answered from the declared length before a byte is read, or as soon as a chunked body goes past it);
 * only then does the WSGI app run, in a pool of ``threads``, with the body in memory as ``wsgi.input``.
 
+ASGI's lifespan events give the worker's shutdown: ``on_shutdown`` (the worker's services closed) runs once granian
+has stopped taking requests, after the last one was answered.
+
 Nothing of a refused body is kept or logged, only its size.
 """
 
@@ -117,9 +120,26 @@ def asgi_app(
     threads: int,
     max_body_bytes: int = MAX_BODY_BYTES,
     deadline_seconds: float = BODY_DEADLINE_SECONDS,
+    on_shutdown: Callable[[], object] | None = None,
 ):
-    """An ASGI app (HTTP only, no lifespan) that runs ``app`` once the request's body is in."""
+    """An ASGI app (HTTP and lifespan) that runs ``app`` once the request's body is in, and ``on_shutdown`` when
+    the server stops."""
     pool = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="web")
+
+    async def lifespan(receive, send) -> None:
+        while True:
+            message = await receive()
+            if message["type"] == "lifespan.startup":
+                await send({"type": "lifespan.startup.complete"})
+            elif message["type"] == "lifespan.shutdown":
+                try:
+                    if on_shutdown is not None:
+                        await asyncio.get_running_loop().run_in_executor(pool, on_shutdown)
+                except Exception:  # the process ends all the same; what was not closed goes with it
+                    log.exception("could not close the web worker's services")
+                pool.shutdown(wait=False)
+                await send({"type": "lifespan.shutdown.complete"})
+                return
 
     async def send_plain(send, status: int, text: str) -> None:
         data = text.encode()
@@ -130,6 +150,9 @@ def asgi_app(
         await send({"type": "http.response.body", "body": data})
 
     async def serve(scope, receive, send):
+        if scope["type"] == "lifespan":
+            await lifespan(receive, send)
+            return
         if scope["type"] != "http":
             return
         declared = next((v for k, v in scope.get("headers", []) if k.lower() == b"content-length"), b"")

@@ -176,7 +176,7 @@ def _granian(*, port: int, workers: int):
         "bot.server:load_web_app",  # only a name: the loader passed to serve() builds the app
         address="0.0.0.0",  # noqa: S104 - the app is a server; in a container it must listen beyond loopback
         port=port,
-        interface=Interfaces.ASGINL,  # ASGI without lifespan events: the app needs no start-up hook
+        interface=Interfaces.ASGI,  # with lifespan events: a worker's shutdown closes its services (web_bridge)
         workers=workers,
         blocking_threads=1,  # granian's only setting for ASGI: the WSGI app runs in the bridge's own threads
         respawn_failed_workers=True,

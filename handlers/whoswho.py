@@ -19,7 +19,6 @@ import logging
 from slack_bolt import Ack, Respond
 
 from bot.codec import insights_from_dict
-from bot.engines import build_engine
 from bot.render.ledger import is_slack_user_id
 from bot.render.whoswho import PICK_ACTION, ROW_PREFIX, SAME, SAME_ACTION, SPLIT, UNDO_VOICE_ACTION
 from bot.services import Services
@@ -137,19 +136,14 @@ class WhosWho:
             log.exception("could not re-index the meeting after naming a speaker", extra=extra)
         if not renamed:
             return
-        # The jobs process owns the app's engine; a web worker asks one of its own (which runs no job), once.
-        engine = self.services.engine
-        try:
-            engine = engine or build_engine(self.services.settings, self.services.database, run_jobs=False)
+        try:  # a web worker's engine is built on its first rename and reused (Services.engine_to_ask)
+            engine = self.services.engine_to_ask()
             if job.engine == engine.name:  # else made by an engine this app no longer runs
                 for key in renamed:
                     if (name := named.names.get(key)) is not None:
                         engine.rename_speaker(str(job.conversation_id), key, name.name)
         except Exception:
             log.exception("could not rename the speaker in the engine", extra=extra)
-        finally:
-            if engine is not None and engine is not self.services.engine:
-                engine.close()
 
 
 ACTIONS = (PICK_ACTION, SAME_ACTION, UNDO_VOICE_ACTION)

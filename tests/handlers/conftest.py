@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from bot.codec import insights_to_dict
+from bot.models import Insights
 from bot.store.db import Database
 from bot.store.schema import prepare
 from bot.store.tables import Stage
@@ -52,9 +53,16 @@ class Meeting:
     item_ids: tuple[str, ...]
 
 
-def add_meeting(bolt: InProcessApp, *, channel: str = CHANNEL, conversation_id: str = "5815170693595136") -> Meeting:
+def add_meeting(
+    bolt: InProcessApp,
+    *,
+    channel: str = CHANNEL,
+    conversation_id: str = "5815170693595136",
+    insights: Insights | None = None,
+    engine: str = "local",
+) -> Meeting:
     """A meeting processed in ``channel``, as the pipeline leaves it: its job, thread, notes message and ledger."""
-    services, insights = bolt.services, sample_insights()
+    services, insights = bolt.services, insights or sample_insights()
     thread_ts = services.slack.post(channel, {"text": "Processing weekly-sync.mp4"})
     job_id = services.store.create_job(
         idempotency_key=f"meeting:{conversation_id}",
@@ -64,7 +72,7 @@ def add_meeting(bolt: InProcessApp, *, channel: str = CHANNEL, conversation_id: 
         origin="file",
         name="weekly-sync.mp4",
         thread_ts=thread_ts,
-        engine="local",
+        engine=engine,
     )
     services.store.record_conversation(
         team_id=TEAM_ID,
@@ -72,7 +80,7 @@ def add_meeting(bolt: InProcessApp, *, channel: str = CHANNEL, conversation_id: 
         channel_id=channel,
         thread_ts=thread_ts,
         name="weekly-sync.mp4",
-        engine="local",
+        engine=engine,
     )
     services.store.update(
         job_id,
