@@ -38,6 +38,7 @@ from bot.render.status import render_parent, render_pointer
 from bot.slack_io import SlackIO
 from bot.speaker_naming import SpeakerNaming
 from bot.store.consent import ConsentStore
+from bot.store.erasure import WORKSPACE, ErasureStore, erased_since
 from bot.store.jobs import JobStore
 from bot.store.search import index_meeting
 from bot.store.speakers import SpeakerNameStore
@@ -152,10 +153,13 @@ class Pipeline:
         if job is None:
             return
         fields: dict = {}
+        erased = False
         try:
             while job.stage in self._steps:
                 if job.next_run_at and job.next_run_at > self.clock() + timedelta(seconds=0.5):
                     break
+                if erased := self._erased(job):
+                    break  # the app was uninstalled: nothing more is done or posted for this recording
                 finished = job.stage
                 changes = self._steps[finished](job) or {}
                 failpoints.hit(f"before_saving_{finished}")
@@ -170,8 +174,34 @@ class Pipeline:
             fields = self._on_error(job, exc)
         finally:
             self.store.release(job.id, self.owner, **fields)
-        if fields.get("stage", job.stage) in Stage.TERMINAL:
+        # Asked after this run's last write: an erasure that ran while a step was writing left those rows behind.
+        if erased or self._erased(job):
+            self._leave_erased_workspace(job)
+        elif fields.get("stage", job.stage) in Stage.TERMINAL:
             self._give_the_next_turn()
+
+    def _erased(self, job: Job) -> bool:
+        """Whether the job's workspace was erased (app uninstalled, bot token revoked) since the job began."""
+        return erased_since(self.store.db, job.team_id, job.created_at)
+
+    def _leave_erased_workspace(self, job: Job) -> None:
+        """End the job without a word to Slack, and have the workspace erased once more.
+
+        The erasure deletes every row of the workspace (and the engine's copies) once; a step running meanwhile
+        (a submit and its conversation row, the insights, the notes indexed and recorded) may write after it.
+        This is asked after each run's last write, so either it sees the erasure request, and a second erasure
+        (``bot.erasure``, keyed by this job: one per job) finds what was written, or the request came later and
+        the first erasure itself sees those rows.
+        """
+        self._told_to_wait.discard(job.id)
+        self._shown_timing.pop(job.id, None)
+        self._discard_media(job)  # downloaded after the erasure, the job row no longer names it
+        try:
+            ErasureStore(self.store.db).request(job.team_id, f"after-job-{job.id}", WORKSPACE)
+        except Exception:  # the job row (if the erasure had not deleted it yet) stays, and its next run asks again
+            log.exception("could not ask for an erased workspace to be erased again", extra={"job_id": job.id})
+            return
+        log.info("a recording of an erased workspace stopped", extra={"job_id": job.id, "team_id": job.team_id})
 
     def _on_error(self, job: Job, exc: Exception) -> dict:
         metrics.job_error(job.stage, exc)

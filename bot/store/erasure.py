@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from datetime import datetime
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
@@ -48,6 +49,25 @@ def team_tables() -> list[sa.Table]:
         for table in reversed(Base.metadata.sorted_tables)
         if "team_id" in table.c and table.name not in KEPT_TABLES
     ]
+
+
+def erased_since(database: Database, team_id: str, since: datetime) -> bool:
+    """Whether the workspace's erasure (app uninstalled, bot token revoked) was asked for at or after ``since``.
+
+    Work begun before it belongs to the erased installation: it must write nothing more (``bot.pipeline``). Work
+    begun after it is a reinstalled app's. True from the moment the request is recorded, done or not.
+    """
+    with database.session(writes=False) as s:
+        found = s.scalar(
+            sa.select(ErasureRequest.event_id)
+            .where(
+                ErasureRequest.team_id == team_id,
+                ErasureRequest.scope == WORKSPACE,
+                ErasureRequest.requested_at >= since,
+            )
+            .limit(1)
+        )
+    return found is not None
 
 
 class ErasureStore:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import time
 from datetime import timedelta
 
 import pytest
@@ -251,3 +252,31 @@ def test_uninstalling_erases_the_workspace_once_and_a_revoked_user_token_only_th
     erased = [line for line in stack.app.log_path.read_text().splitlines() if "erased" in line]
     assert len([line for line in erased if "workspace erased" in line]) == 2  # counts only: no id, no word said
     assert not [line for line in erased if conversation_id in line or CHANNEL in line]
+
+
+SUBMIT_DELAY = 10.0  # Symbl answers the submit this late; the erasure runs within a few seconds meanwhile
+
+
+def test_a_recording_submitted_while_its_workspace_is_erased_leaves_nothing_behind(make_stack):
+    """The app is uninstalled while a recording is being submitted: the erasure runs, then Symbl's answer comes and
+    the pipeline writes the new conversation's row. That row and Symbl's copy go too, and no notes are posted."""
+    stack = make_stack()
+    url = stack.app.env["DATABASE_URL"]
+    stack.slack.add_user(USER, real_name="Una Sharer")
+    stack.slack.add_channel(CHANNEL, members=(USER,), name="general")
+    stack.symbl.inject_fault("POST", r"^/v1/process/", status=0, delay=SUBMIT_DELAY)
+    assert stack.app.command(stack.slack, "process https://media.example.com/late-sync.mp3")[0] == 200
+    wait_until(lambda: stack.symbl.requests_to("POST", "/v1/process/"), 20, "the submit sent")
+    submitted = time.monotonic()
+
+    assert stack.app.event({"type": "app_uninstalled"}, event_id="Ev0UNINSTALL")[0] == 200
+    done = "SELECT 1 FROM erasure_requests WHERE event_id = 'Ev0UNINSTALL' AND done_at IS NOT NULL"
+    wait_until(lambda: _sql(url, done), 20, "the erasure done")
+    assert time.monotonic() - submitted < SUBMIT_DELAY - 1, "the erasure ran after the submit's answer: no race"
+
+    late = wait_until(lambda: list(stack.symbl.conversations), SUBMIT_DELAY + 10, "Symbl's answer to the submit")[0]
+    wait_until(lambda: stack.symbl.requests_to("DELETE", f"/v1/conversations/{late}"), 30, "Symbl's copy deleted")
+    wait_quiescent(stack.slack, url)
+    assert set(_team_rows(url)) == {"erasure_requests"}, _team_rows(url)
+    assert not any(ACTION_ITEM in json.dumps(m.blocks) for m in stack.slack.messages.get(CHANNEL, []))
+    assert not stack.symbl.requests_to("GET", f"/v1/conversations/{late}/")  # its insights were never fetched
