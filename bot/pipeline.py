@@ -171,7 +171,9 @@ class Pipeline:
         except _Stop as stop:
             fields = stop.fields
         except Exception as exc:
-            fields = self._on_error(job, exc)
+            # A step that failed because the erasure took what it needed (the engine's job) is no failure to report.
+            erased = self._erased_or_unknown(job)
+            fields = {} if erased else self._on_error(job, exc)
         finally:
             self.store.release(job.id, self.owner, **fields)
         # Asked after this run's last write: an erasure that ran while a step was writing left those rows behind.
@@ -183,6 +185,13 @@ class Pipeline:
     def _erased(self, job: Job) -> bool:
         """Whether the job's workspace was erased (app uninstalled, bot token revoked) since the job began."""
         return erased_since(self.store.db, job.team_id, job.created_at)
+
+    def _erased_or_unknown(self, job: Job) -> bool:
+        """``_erased``, False when the database cannot tell (the check after the run asks again)."""
+        try:
+            return self._erased(job)
+        except Exception:
+            return False
 
     def _leave_erased_workspace(self, job: Job) -> None:
         """End the job without a word to Slack, and have the workspace erased once more.
