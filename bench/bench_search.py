@@ -5,12 +5,18 @@ conditions, and the ranking in Python) over a mix of queries, and the size the i
 transcript's own size. The corpus is bulk-inserted straight into the tables (no app, no Slack): the sentences are
 drawn from a Zipf-distributed vocabulary (common English words first, then made-up rarer ones), 6-24 words long.
 
+A last row loads the same number of lines taken from real meetings (the real-meetings data set's AMI and ICSI
+transcripts, 500 consecutive turns a meeting from a random place, with their speakers): real turns are mostly
+short ("Yeah.", "Okay.") with a few long ones, so the size search adds is checked on them too.
+
 Queries: one common word, one mid-frequency word, a rare word, two words, a two-word phrase taken from a stored
 line, a prefix, and a word with ``from:`` - each with the asker seeing 10 of the 20 channels.
 """
 
 from __future__ import annotations
 
+import contextlib
+import json
 import os
 import random
 import statistics
@@ -21,7 +27,7 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
-from bench import Row
+from bench import Row, real_meetings_dir
 from bench.stack import database_url
 from bot.search_query import parse
 from bot.store.db import Database
@@ -44,6 +50,7 @@ _DOMAIN = """budget launch design customer release vendor legal review roadmap m
 deadline hiring security privacy analytics dashboard migration database backup invoice support feedback
 marketing campaign sprint demo prototype research interview partner quarter forecast revenue churn"""
 COMMON, DOMAIN = _COMMON.split(), _DOMAIN.split()
+START = datetime(2025, 1, 1, tzinfo=UTC)
 
 
 def _vocabulary(rng: random.Random) -> tuple[list[str], list[float]]:
@@ -66,7 +73,6 @@ def _load(database: Database, rng: random.Random) -> tuple[int, list[str]]:
     for weight in weights:
         total += weight
         cumulative.append(total)
-    start = datetime(2025, 1, 1, tzinfo=UTC)
     transcript_bytes, samples = 0, []
     with database.engine.begin() as conn:
         conn.execute(
@@ -80,14 +86,15 @@ def _load(database: Database, rng: random.Random) -> tuple[int, list[str]]:
                     "name": f"Meeting {m}",
                     "engine": "symbl",
                     "permalink": f"https://example.slack.com/archives/{CHANNELS[m % len(CHANNELS)]}/p{m}",
-                    "created_at": start + timedelta(hours=m),
+                    "created_at": START + timedelta(hours=m),
                 }
                 for m in range(MEETINGS)
             ],
         )
-    for first in range(0, MEETINGS, 20):
-        rows = []
-        for m in range(first, min(first + 20, MEETINGS)):
+
+    def meetings():
+        nonlocal transcript_bytes
+        for m in range(MEETINGS):
             lines = []
             for i in range(MESSAGES):
                 text = _sentence(rng, words, cumulative)
@@ -95,16 +102,42 @@ def _load(database: Database, rng: random.Random) -> tuple[int, list[str]]:
                 if rng.random() < 0.0005:
                     samples.append(text)
                 lines.append(Entry("message", text, SPEAKERS[(m + i) % len(SPEAKERS)], i * 7.5))
-            rows += passage_rows(
-                team_id="T1",
-                channel_id=CHANNELS[m % len(CHANNELS)],
-                conversation_id=f"conv-{m}",
-                meeting_at=start + timedelta(hours=m),
-                entries=lines,
-            )
+            yield lines
+
+    _index_meetings(database, meetings())
+    return transcript_bytes, samples
+
+
+def _index_meetings(database: Database, meetings) -> None:
+    """Write each meeting's lines (meeting m: channel m mod 20, m hours after START) as the app does, 20 at a time."""
+    rows: list[dict] = []
+    for m, lines in enumerate(meetings):
+        rows += passage_rows(
+            team_id="T1",
+            channel_id=CHANNELS[m % len(CHANNELS)],
+            conversation_id=f"conv-{m}",
+            meeting_at=START + timedelta(hours=m),
+            entries=lines,
+        )
+        if m % 20 == 19:
+            with database.engine.begin() as conn:
+                conn.execute(sa.insert(SearchPassage), rows)
+            rows = []
+    if rows:
         with database.engine.begin() as conn:
             conn.execute(sa.insert(SearchPassage), rows)
-    return transcript_bytes, samples
+
+
+@contextlib.contextmanager
+def _bench_database(kind: str):
+    """A new, migrated database of ``kind`` in a temporary folder: (database, folder)."""
+    with tempfile.TemporaryDirectory(prefix="symbl-search-") as tmp, database_url(kind, Path(tmp)) as given:
+        database = Database(given.replace("bot.sqlite3", "bench.sqlite3"))
+        try:
+            prepare(database)
+            yield database, Path(tmp)
+        finally:
+            database.dispose()
 
 
 def _queries(rng: random.Random, samples: list[str]) -> list[str]:
@@ -151,32 +184,25 @@ def _sizes(database: Database, data_dir: Path) -> tuple[int, int | None]:
 
 def measure(kind: str) -> list[Row]:
     rng = random.Random(13)  # noqa: S311 - a reproducible corpus, not security
-    with tempfile.TemporaryDirectory(prefix="symbl-search-") as tmp:
-        data_dir = Path(tmp)
-        with database_url(kind, data_dir) as given:
-            database = Database(given.replace("bot.sqlite3", "bench.sqlite3"))
-            try:
-                prepare(database)
-                started = time.monotonic()
-                transcript_bytes, samples = _load(database, rng)
-                load_seconds = time.monotonic() - started
-                if database.is_postgres:
-                    _vacuum(database)
-                index = SearchIndex(database)
-                queries = _queries(rng, samples)
-                for text in queries[:10]:  # warm the caches, as a running app's would be
-                    index.search("T1", parse(text), VISIBLE)
-                timings, found = [], 0
-                for text in queries:
-                    query = parse(text)
-                    speakers = (query.speaker,) if query.speaker else ()
-                    began = time.perf_counter()
-                    hits = index.search("T1", query, VISIBLE, speakers)
-                    timings.append((time.perf_counter() - began) * 1000)
-                    found += bool(hits)
-                added, fts = _sizes(database, data_dir)
-            finally:
-                database.dispose()
+    with _bench_database(kind) as (database, data_dir):
+        started = time.monotonic()
+        transcript_bytes, samples = _load(database, rng)
+        load_seconds = time.monotonic() - started
+        if database.is_postgres:
+            _vacuum(database)
+        index = SearchIndex(database)
+        queries = _queries(rng, samples)
+        for text in queries[:10]:  # warm the caches, as a running app's would be
+            index.search("T1", parse(text), VISIBLE)
+        timings, found = [], 0
+        for text in queries:
+            query = parse(text)
+            speakers = (query.speaker,) if query.speaker else ()
+            began = time.perf_counter()
+            hits = index.search("T1", query, VISIBLE, speakers)
+            timings.append((time.perf_counter() - began) * 1000)
+            found += bool(hits)
+        added, fts = _sizes(database, data_dir)
     p95 = statistics.quantiles(timings, n=20)[-1]
     ratio = added / transcript_bytes
     label = f"search, {MEETINGS} meetings x {MESSAGES} messages, {kind}"
@@ -197,5 +223,51 @@ def measure(kind: str) -> list[Row]:
     ]
 
 
+def _real_turns() -> list[tuple[str, str]] | None:
+    directory = real_meetings_dir()
+    if directory is None:
+        return None
+    turns = []
+    for path in sorted((directory / "transcripts").glob("*.json")):
+        turns += [(t["speaker"], t["text"]) for t in json.loads(path.read_text())["turns"]]
+    return turns
+
+
+def measure_real_lines(kind: str, turns: list[tuple[str, str]]) -> Row:
+    """The size search adds for 1,000 meetings of real meeting turns (no queries: their words are few)."""
+    rng = random.Random(5)  # noqa: S311 - a reproducible corpus, not security
+    transcript_bytes = 0
+
+    def meetings():
+        nonlocal transcript_bytes
+        for _ in range(MEETINGS):
+            at = rng.randrange(max(1, len(turns) - MESSAGES))
+            said = turns[at : at + MESSAGES]
+            transcript_bytes += sum(len(text.encode()) for _, text in said)
+            yield [Entry("message", text, f"Person {who}", i * 4.0) for i, (who, text) in enumerate(said)]
+
+    with _bench_database(kind) as (database, data_dir):
+        _index_meetings(database, meetings())
+        if database.is_postgres:
+            _vacuum(database)
+        added, fts = _sizes(database, data_dir)
+    ratio = added / transcript_bytes
+    fts_text = f"; full-text index alone {fts / transcript_bytes:.2f}x" if fts is not None else ""
+    return Row(
+        f"search, {MEETINGS} meetings of real meeting turns, {kind}: size search adds / transcript size "
+        f"({transcript_bytes / 1e6:.0f} MB)",
+        f"<= {SIZE_TARGET:.0f}x",
+        f"{ratio:.2f}x ({added / 1e6:.0f} MB){fts_text}",
+        ratio <= SIZE_TARGET,
+    )
+
+
 def run() -> list[Row]:
-    return [*measure("sqlite"), *measure("postgres")]
+    rows = [*measure("sqlite"), *measure("postgres")]
+    turns = _real_turns()
+    if turns is None:
+        return [
+            *rows,
+            Row("search on real meeting turns", "runs", "skipped: no data (set REAL_MEETINGS_DIR)", ok=False),
+        ]
+    return [*rows, measure_real_lines("sqlite", turns), measure_real_lines("postgres", turns)]
