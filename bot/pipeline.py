@@ -177,7 +177,7 @@ class Pipeline:
         finally:
             self.store.release(job.id, self.owner, **fields)
         # Asked after this run's last write: an erasure that ran while a step was writing left those rows behind.
-        if erased or self._erased(job):
+        if erased or self._erased_or_unknown(job):
             self._leave_erased_workspace(job)
         elif fields.get("stage", job.stage) in Stage.TERMINAL:
             self._give_the_next_turn()
@@ -187,7 +187,7 @@ class Pipeline:
         return erased_since(self.store.db, job.team_id, job.created_at)
 
     def _erased_or_unknown(self, job: Job) -> bool:
-        """``_erased``, False when the database cannot tell (the check after the run asks again)."""
+        """``_erased``, False when the database cannot tell (an outage: the job's next run asks again)."""
         try:
             return self._erased(job)
         except Exception:
